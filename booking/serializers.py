@@ -1,0 +1,204 @@
+"""Request shapes and response representations. Shape only: rules live in services."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from booking.models import Appointment, AppointmentEvent, CalendarOverride, MeetingType, WorkingHours
+from people.models import User
+
+
+def local_iso(value: datetime, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).isoformat()
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "role"]
+
+    def get_name(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class MeetingTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingType
+        fields = [
+            "id",
+            "name",
+            "description",
+            "duration_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "slot_step_minutes",
+            "min_notice_minutes",
+            "horizon_days",
+            "mode",
+            "place",
+            "audience",
+            "is_active",
+        ]
+        read_only_fields = ["id"]
+
+    def validate_duration_minutes(self, value: int) -> int:
+        if not 5 <= value <= 480:
+            raise serializers.ValidationError(_("A meeting lasts between 5 and 480 minutes."))
+        return value
+
+    def validate_slot_step_minutes(self, value: int) -> int:
+        if value < 5:
+            raise serializers.ValidationError(_("Start times must be at least 5 minutes apart."))
+        return value
+
+    def validate_horizon_days(self, value: int) -> int:
+        if not 1 <= value <= 366:
+            raise serializers.ValidationError(_("Between 1 and 366 days."))
+        return value
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    meeting_type = serializers.IntegerField(min_value=1)
+
+    def validate(self, attrs: dict) -> dict:
+        from django.conf import settings
+
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end date must not be before the start date.")]})
+        if (attrs["end"] - attrs["start"]).days >= settings.BOOKING_MAX_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"end": [_("Ask for at most %(days)s days at a time.") % {"days": settings.BOOKING_MAX_RANGE_DAYS}]}
+            )
+        return attrs
+
+
+class RepeatSerializer(serializers.Serializer):
+    frequency = serializers.ChoiceField(choices=["weekly"], default="weekly")
+    interval = serializers.IntegerField(min_value=1, max_value=4, default=1)
+    count = serializers.IntegerField(min_value=2, max_value=52)
+
+
+class AppointmentCreateSerializer(serializers.Serializer):
+    worker = serializers.IntegerField(min_value=1)
+    meeting_type = serializers.IntegerField(min_value=1)
+    start = serializers.DateTimeField()
+    user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    repeat = RepeatSerializer(required=False, allow_null=True)
+    skip_conflicts = serializers.BooleanField(default=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+
+
+class AppointmentEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppointmentEvent
+        fields = ["action", "at", "actor", "previous_start", "previous_end", "note"]
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    worker = WorkerSerializer(source="calendar.owner", read_only=True)
+    meeting_type = serializers.SerializerMethodField()
+    user = serializers.SerializerMethodField()
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "uid",
+            "status",
+            "start",
+            "end",
+            "worker",
+            "meeting_type",
+            "user",
+            "series",
+            "cancel_reason",
+            "sequence",
+            "created_at",
+            "updated_at",
+        ]
+
+    def _tz(self, obj: Appointment) -> str:
+        return obj.calendar.owner.timezone
+
+    def get_start(self, obj: Appointment) -> str:
+        return local_iso(obj.start, self._tz(obj))
+
+    def get_end(self, obj: Appointment) -> str:
+        return local_iso(obj.end, self._tz(obj))
+
+    def get_meeting_type(self, obj: Appointment) -> dict:
+        mt = obj.meeting_type
+        return {"id": mt.pk, "name": mt.name, "mode": mt.mode, "place": mt.place}
+
+    def get_user(self, obj: Appointment) -> dict:
+        return {"id": obj.client_id, "name": obj.client.get_full_name() or obj.client.username}
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    history = AppointmentEventSerializer(source="events", many=True, read_only=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "history"]
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkingHours
+        fields = ["id", "weekday", "start", "end"]
+        read_only_fields = ["id"]
+
+    def validate_weekday(self, value: int) -> int:
+        if not 0 <= value <= 6:
+            raise serializers.ValidationError(_("0 = Monday … 6 = Sunday."))
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        return attrs
+
+
+class WorkingWeekSerializer(serializers.Serializer):
+    intervals = WorkingHoursSerializer(many=True)
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    """Either ``start``/``end`` instants, or whole days with ``date`` (and ``end_date``)."""
+
+    start = serializers.DateTimeField(required=False)
+    end = serializers.DateTimeField(required=False)
+    date = serializers.DateField(required=False, write_only=True)
+    end_date = serializers.DateField(required=False, write_only=True)
+
+    class Meta:
+        model = CalendarOverride
+        fields = ["id", "kind", "start", "end", "date", "end_date", "note"]
+        read_only_fields = ["id"]
+
+    def validate(self, attrs: dict) -> dict:
+        has_days = "date" in attrs
+        has_times = "start" in attrs and "end" in attrs
+        if has_days == has_times:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give either start and end times, or a date (and end_date) for whole days.")]}
+            )
+        if has_days and attrs.get("end_date") and attrs["end_date"] < attrs["date"]:
+            raise serializers.ValidationError({"end_date": [_("The end date must not be before the date.")]})
+        if has_times and attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        return attrs

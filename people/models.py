@@ -1,0 +1,183 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+DEFAULT_TIME_ZONE = "Europe/Oslo"
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Unit(models.Model):
+    """A municipal follow-up service (e.g. 'Oppfølgingstjenesten Sentrum')."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    directions = models.TextField(_("how to get there"), blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("service unit")
+        verbose_name_plural = _("service units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """The unit's opening hours: several intervals per weekday are allowed."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), help_text=_("0 = Monday … 6 = Sunday"))
+    start = models.TimeField(_("opens"))
+    end = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["unit", "weekday", "start"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="opening_hours_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.weekday} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class User(AbstractUser):
+    """Everyone who signs in: service users, social workers, peers and coordinators."""
+
+    class Role(models.TextChoices):
+        SERVICE_USER = "service_user", _("service user")
+        SOCIAL_WORKER = "social_worker", _("social worker")
+        PEER = "peer", _("peer supporter")
+        COORDINATOR = "coordinator", _("coordinator")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+
+    class Language(models.TextChoices):
+        NB = "nb", "Norsk bokmål"
+        EN = "en", "English"
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SERVICE_USER)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="members", null=True, blank=True, verbose_name=_("unit")
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=10, choices=Channel.choices, default=Channel.SMS
+    )
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.NB)
+    timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["service_user", "social_worker", "peer", "coordinator"]),
+                name="user_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_service_user(self) -> bool:
+        return self.role == self.Role.SERVICE_USER
+
+    @property
+    def is_social_worker(self) -> bool:
+        return self.role == self.Role.SOCIAL_WORKER
+
+    @property
+    def is_peer(self) -> bool:
+        return self.role == self.Role.PEER
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == self.Role.COORDINATOR
+
+    @property
+    def has_calendar_role(self) -> bool:
+        return self.role in (self.Role.SOCIAL_WORKER, self.Role.PEER)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        return ".".join(p[0].upper() for p in parts) + "." if parts else self.username[:2]
+
+
+class PhoneNumber(models.Model):
+    """One of a person's phone numbers. Exactly one may be active at a time.
+
+    People lose, sell or borrow phones, so old numbers are kept (inactive) rather than
+    overwritten: the history explains why a reminder went where it went.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_numbers")
+    number = PhoneNumberField(_("number"), region="NO")
+    label = models.CharField(_("label"), max_length=50, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    # Set when a provider reports the number as permanently unreachable.
+    unusable_since = models.DateTimeField(_("unusable since"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_active", "-created_at"]
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "number"], name="phone_number_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_active=True), name="phone_number_one_active_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+
+class Caseload(models.Model):
+    """Which social worker follows which service user, and when.
+
+    Rows are never deleted: a handover ends one row and starts another, so the
+    history of who followed the user stays complete.
+    """
+
+    worker = models.ForeignKey(User, on_delete=models.PROTECT, related_name="caseload_entries")
+    client = models.ForeignKey(User, on_delete=models.PROTECT, related_name="followed_by")
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("caseload entry")
+        verbose_name_plural = _("caseload")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=Q(ended_at__isnull=True), name="caseload_one_active_worker_per_client"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=models.F("started_at")),
+                name="caseload_end_after_start",
+            ),
+            models.CheckConstraint(condition=~Q(worker=models.F("client")), name="caseload_not_self"),
+        ]
+        indexes = [models.Index(fields=["worker", "ended_at"], name="caseload_worker_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} → {self.client}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
