@@ -1,0 +1,119 @@
+"""Shared personas and fixtures.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL is set.
+Tests marked ``postgres`` need PostgreSQL features (exclusion constraints, real
+row locks, concurrent connections) and are skipped only when no DATABASE_URL is
+set; with TRIANGEL_FAIL_ON_SKIP=1 (as CI sets it) any skip fails the run.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from booking.models import Calendar, MeetingType
+from people.models import Unit, User
+from tests import factories as f
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("TRIANGEL_FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"TRIANGEL_FAIL_ON_SKIP: {len(skipped)} test(s) were skipped; CI needs every test to run.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@dataclass
+class World:
+    """The co-production triangle and its neighbours, as most tests need them."""
+
+    unit: Unit
+    worker: User
+    calendar: Calendar
+    meeting_type: MeetingType
+    client: User
+    other_worker: User
+    other_calendar: Calendar
+    other_meeting_type: MeetingType
+    other_client: User
+    peer: User
+    peer_calendar: Calendar
+    peer_meeting_type: MeetingType
+    coordinator: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    unit = f.make_unit("Sentrum")
+    worker = f.make_person(User.Role.SOCIAL_WORKER, unit, "worker", first_name="Kari", last_name="Nordmann")
+    calendar = f.make_calendar(worker)
+    meeting_type = f.make_meeting_type(calendar)
+    client = f.make_person(User.Role.SERVICE_USER, unit, "client", phone="+4740000001", first_name="Anna")
+    f.follow(worker, client)
+
+    other_worker = f.make_person(User.Role.SOCIAL_WORKER, unit, "otherworker")
+    other_calendar = f.make_calendar(other_worker)
+    other_meeting_type = f.make_meeting_type(other_calendar)
+    other_client = f.make_person(User.Role.SERVICE_USER, unit, "otherclient")
+    f.follow(other_worker, other_client)
+
+    peer = f.make_person(User.Role.PEER, unit, "peer")
+    peer_calendar = f.make_calendar(peer, weekdays=range(1, 4))
+    peer_meeting_type = f.make_meeting_type(
+        peer_calendar, name="Kaffe og en prat", duration_minutes=60, audience=MeetingType.Audience.UNIT
+    )
+    coordinator = f.make_person(User.Role.COORDINATOR, unit, "coordinator")
+    return World(
+        unit=unit,
+        worker=worker,
+        calendar=calendar,
+        meeting_type=meeting_type,
+        client=client,
+        other_worker=other_worker,
+        other_calendar=other_calendar,
+        other_meeting_type=other_meeting_type,
+        other_client=other_client,
+        peer=peer,
+        peer_calendar=peer_calendar,
+        peer_meeting_type=peer_meeting_type,
+        coordinator=coordinator,
+    )
+
+
+@pytest.fixture
+def api() -> "ApiFactory":
+    return ApiFactory()
+
+
+class ApiFactory:
+    """``api.as_(user)`` gives an API client signed in as that person (token auth)."""
+
+    def as_(self, user: User) -> APIClient:
+        from rest_framework.authtoken.models import Token
+
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    def anonymous(self) -> APIClient:
+        return APIClient()
