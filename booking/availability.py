@@ -160,7 +160,10 @@ def free_slots(
 ) -> list[Interval]:
     """Free slots (meeting start and end, without buffers) on local days first_day..last_day inclusive."""
     tz = state.tz
-    earliest = now + rules.min_notice
+    # Aware datetimes that share a zone add, subtract and compare in wall-clock time, so
+    # instants are handled in UTC: durations, buffers and notice are real elapsed time even
+    # across a daylight-saving change. Only the grid is walked in local wall-clock time.
+    earliest = now.astimezone(UTC) + rules.min_notice
     today = now.astimezone(tz).date()
     last_day = min(last_day, today + timedelta(days=rules.horizon_days))
     first_day = max(first_day, earliest.astimezone(tz).date())
@@ -184,6 +187,7 @@ def free_slots(
                     wall += timedelta(minutes=step_minutes)
                     if start is None:
                         continue  # this wall-clock time is skipped by the spring change
+                    start = start.astimezone(UTC)
                     end = start + rules.duration
                     if end > base.end:
                         break
@@ -191,7 +195,7 @@ def free_slots(
                         continue
                     if busy.overlaps(start - rules.buffer_before, end + rules.buffer_after):
                         continue
-                    slots.add(Interval(start, end))
+                    slots.add(Interval(start.astimezone(tz), end.astimezone(tz)))
         day += timedelta(days=1)
     return sorted(slots)
 

@@ -187,6 +187,8 @@ class Appointment(models.Model):
     blocked_end = models.DateTimeField()
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
+    # Set when the service user confirms (e.g. replies JA to a reminder).
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     # iCalendar SEQUENCE: bumped on every change so subscribed calendars pick it up.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

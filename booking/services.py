@@ -4,7 +4,7 @@ returns what it wrote. Rules live here, not in views or models."""
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from booking.models import (
 from booking.selectors import appointment_get, calendar_state, meeting_type_for_booking
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import Caseload, User
+from reminders import services as reminders
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _resolve_client(*, actor: User, meeting_type: MeetingType, client_id: int | 
 
 def _occurrences(*, start: datetime, tz: ZoneInfo, repeat: RepeatRule | None) -> list[datetime]:
     if repeat is None:
-        return [start]
+        return [start.astimezone(UTC)]
     local = start.astimezone(tz)
     result = []
     for k in range(repeat.count):
@@ -152,8 +153,16 @@ def _occurrences(*, start: datetime, tz: ZoneInfo, repeat: RepeatRule | None) ->
         # Same wall-clock time every week, whatever the daylight-saving offset is then.
         aware = localize(day, local.time().replace(tzinfo=None), tz)
         if aware is not None:
-            result.append(aware)
+            result.append(aware.astimezone(UTC))
     return result
+
+
+def _as_utc(value: datetime, tz: ZoneInfo) -> datetime:
+    """Booking arithmetic happens in UTC: adding a duration to a zone-aware local time in
+    Python is wall-clock arithmetic and is an hour off across a daylight-saving change."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:
@@ -188,8 +197,7 @@ def appointment_book(
     client = _resolve_client(actor=actor, meeting_type=meeting_type, client_id=client_id)
     calendar = meeting_type.calendar
     tz = _tz_of(calendar.owner)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=tz)
+    start = _as_utc(start, tz)
     occurrences = _occurrences(start=start, tz=tz, repeat=repeat)
     fingerprint = _fingerprint(
         {
@@ -217,7 +225,7 @@ def appointment_book(
             first_day = occurrences[0].astimezone(tz).date()
             last_day = occurrences[-1].astimezone(tz).date()
             offered = {
-                slot.start
+                slot.start.astimezone(UTC)
                 for slot in slots_for(
                     meeting_type=meeting_type, actor=actor, first_day=first_day, last_day=last_day, now=now
                 )
@@ -258,6 +266,8 @@ def appointment_book(
                     for a in appointments
                 ]
             )
+            for appointment in appointments:
+                reminders.appointment_reminders_schedule(appointment=appointment, now=now)
             skipped = [_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken]
             if idempotency_key:
                 IdempotencyKey.objects.create(
@@ -325,7 +335,7 @@ def _slot_not_offered(
         busy=(),
     )
     would_be_offered = any(
-        s.start == start
+        s.start.astimezone(UTC) == start.astimezone(UTC)
         for s in free_slots(state=state_without_bookings, rules=rules, first_day=day, last_day=day, now=now)
     )
     if would_be_offered:
@@ -376,6 +386,7 @@ def appointment_cancel(*, actor: User, appointment_id: int, reason: str, now: da
         AppointmentEvent.objects.create(
             appointment=appointment, action=AppointmentEvent.Action.CANCELLED, actor=actor, note=reason
         )
+        reminders.appointment_reminders_cancelled(appointment=appointment, actor=actor, now=now)
     return appointment
 
 
@@ -391,8 +402,7 @@ def appointment_reschedule(
     meeting_type = appointment.meeting_type
     meeting_type.calendar = appointment.calendar
     tz = _tz_of(appointment.calendar.owner)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=tz)
+    start = _as_utc(start, tz)
     # A service user moving their own meeting follows the same rules as when booking it.
     try:
         with transaction.atomic():
@@ -408,7 +418,7 @@ def appointment_reschedule(
                 )
             day = start.astimezone(tz).date()
             offered = {
-                s.start
+                s.start.astimezone(UTC)
                 for s in slots_for(
                     meeting_type=meeting_type,
                     actor=actor,
@@ -436,6 +446,7 @@ def appointment_reschedule(
                 previous_start=previous_start,
                 previous_end=previous_end,
             )
+            reminders.appointment_reminders_moved(appointment=appointment, actor=actor, now=now)
     except IntegrityError as exc:
         if "appointment_no_overlap" in str(exc):
             raise _slot_taken(meeting_type=meeting_type, actor=actor, start=start, exclude=appointment_id) from exc

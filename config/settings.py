@@ -144,10 +144,88 @@ BOOKING_STAFF_HORIZON_DAYS = env_int("BOOKING_STAFF_HORIZON_DAYS", 366)
 BOOKING_ALTERNATIVES = 3  # free alternatives offered with a 409
 BOOKING_MAX_SERIES = 52
 
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+# --- Celery ---------------------------------------------------------------------------------
+# Redis when REDIS_URL is set (production, CI). Without it, a fresh machine still runs the
+# worker and beat on kombu's filesystem transport: messages are files in var/broker/,
+# shared by every process on the machine, no server needed.
+REDIS_URL = env_str("REDIS_URL")
+BROKER_DIR = VAR_DIR / "broker"
+if env_str("CELERY_BROKER_URL"):
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+elif REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    for _sub in ("out", "processed"):
+        (BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "out"),
+        "data_folder_out": str(BROKER_DIR / "out"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+if CELERY_BROKER_URL.startswith("redis"):
+    # A task not acknowledged within this time is handed to another worker. Our send tasks
+    # are idempotent (claim tokens), so a long timeout only delays recovery after a crash;
+    # the lease sweeper recovers the rows themselves much sooner.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_IGNORE_RESULT = True
+# Safety over speed: acknowledge a task only after it ran (acks_late), put it back if the
+# worker process dies mid-task (reject_on_worker_lost), and take one message at a time so
+# a crash strands as little as possible (prefetch 1).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due": {"task": "reminders.tasks.dispatch_due", "schedule": env_int("REMINDERS_DISPATCH_EVERY", 2)},
+    "sweep-stuck": {"task": "reminders.tasks.sweep_stuck", "schedule": 15.0},
+    "materialize-plans": {"task": "reminders.tasks.materialize_plans", "schedule": 600.0},
+    "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
+    "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
+}
+
+# --- Reminders -----------------------------------------------------------------------------
+REMINDERS_HORIZON_HOURS = env_int("REMINDERS_HORIZON_HOURS", 48)
+REMINDERS_LEASE_SECONDS = env_int("REMINDERS_LEASE_SECONDS", 120)
+REMINDERS_CLAIM_BATCH = env_int("REMINDERS_CLAIM_BATCH", 500)
+REMINDERS_SEND_BATCH = env_int("REMINDERS_SEND_BATCH", 50)
+REMINDERS_DISPATCH_BUDGET_SECONDS = env_int("REMINDERS_DISPATCH_BUDGET_SECONDS", 20)
+REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 5)
+REMINDERS_KEEP_DAYS = env_int("REMINDERS_KEEP_DAYS", 365)
+REMINDERS_DISPATCH_ON_COMMIT = env_bool("REMINDERS_DISPATCH_ON_COMMIT", True)
+
+# --- SMS -------------------------------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "console")  # console, file or http
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_HTTP_TIMEOUT = float(env_str("SMS_HTTP_TIMEOUT", "10"))
+SMS_SENDER = env_str("SMS_SENDER", "Triangel")
+# Shared secret for the inbound and delivery-status webhooks (HMAC-SHA256 of the body).
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
+
+# --- E-mail ----------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 
 LOGGING = {
     "version": 1,

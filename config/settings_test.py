@@ -7,3 +7,8 @@ os.environ.setdefault("DJANGO_DEBUG", "1")
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests drive dispatch themselves; nothing is queued to a broker behind their back.
+REMINDERS_DISPATCH_ON_COMMIT = False
+CELERY_TASK_ALWAYS_EAGER = True
+SMS_BACKEND = "console"

@@ -2,10 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from reminders.apis import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("people.urls")),
     path("api/", include("booking.urls")),
+    path("api/", include("reminders.urls")),
+    path("health/", health, name="health"),
 ]
+
+# Unknown paths and unhandled errors answer with the API's one error shape.
+handler404 = "config.errors.json_404"
+handler500 = "config.errors.json_500"

@@ -61,9 +61,7 @@ def test_it_refuses_an_off_grid_start(world, api):
 
 
 def test_bad_input_gets_per_field_messages(world, api):
-    response = api.as_(world.client).post(
-        "/api/appointments/", {"worker": "x", "start": "tomorrow"}, format="json"
-    )
+    response = api.as_(world.client).post("/api/appointments/", {"worker": "x", "start": "tomorrow"}, format="json")
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert set(fields) >= {"worker", "start", "meeting_type"}

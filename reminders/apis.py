@@ -1,0 +1,224 @@
+"""HTTP layer for reminders, the SMS webhooks and the health check."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import ApplicationError, NotFound
+from people.models import User
+from reminders import inbound, selectors, services
+from reminders.models import DispatchState, ReminderPlan
+from reminders.serializers import (
+    DeliverySerializer,
+    InboundSmsSerializer,
+    MedicationLogSerializer,
+    MedicationTakenSerializer,
+    PreferencesSerializer,
+    ReminderPlanSerializer,
+    StatusReportSerializer,
+)
+
+USER_PARAM = OpenApiParameter("user", int, description="Staff: a service user in your caseload")
+
+
+def _subject(request: Request) -> User:
+    """Whose reminders a request is about: the caller, or (staff) ``?user=`` from the caseload."""
+    raw = request.query_params.get("user") or (request.data.get("user") if hasattr(request.data, "get") else None)
+    if raw in (None, ""):
+        if request.user.is_service_user:
+            return request.user
+        raise ApplicationError(_("Say which service user: add user=<id>."), fields={"user": [_("Required for staff.")]})
+    try:
+        user_id = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError(_("user must be a number."), fields={"user": [_("A valid id is required.")]}) from exc
+    person = selectors.people_whose_reminders(actor=request.user).filter(pk=user_id).first()
+    if person is None:
+        raise NotFound(_("Person not found."))
+    return person
+
+
+class PlanListApi(APIView):
+    @extend_schema(parameters=[USER_PARAM], responses=ReminderPlanSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        plans = selectors.plans_visible_to(actor=request.user)
+        if request.query_params.get("user"):
+            plans = plans.filter(owner=_subject(request))
+        return Response(ReminderPlanSerializer(plans.order_by("kind", "title"), many=True).data)
+
+    @extend_schema(request=ReminderPlanSerializer, responses={201: ReminderPlanSerializer})
+    def post(self, request: Request) -> Response:
+        owner = _subject(request)
+        body = ReminderPlanSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = {k: v for k, v in body.validated_data.items() if k != "owner_id"}
+        data.setdefault("channels", ["sms"] if owner.phone_numbers.exists() or not owner.email else ["email"])
+        plan = services.plan_save(plan=ReminderPlan(owner=owner, created_by=request.user, **data))
+        return Response(ReminderPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PlanDetailApi(APIView):
+    def _get(self, request: Request, plan_id: int) -> ReminderPlan:
+        plan = selectors.plans_visible_to(actor=request.user).select_related("owner").filter(pk=plan_id).first()
+        if plan is None:
+            raise NotFound(_("Reminder not found."))
+        return plan
+
+    @extend_schema(responses=ReminderPlanSerializer)
+    def get(self, request: Request, plan_id: int) -> Response:
+        return Response(ReminderPlanSerializer(self._get(request, plan_id)).data)
+
+    @extend_schema(request=ReminderPlanSerializer, responses=ReminderPlanSerializer)
+    def patch(self, request: Request, plan_id: int) -> Response:
+        plan = self._get(request, plan_id)
+        body = ReminderPlanSerializer(plan, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        for field, value in body.validated_data.items():
+            if field != "owner_id":
+                setattr(plan, field, value)
+        return Response(ReminderPlanSerializer(services.plan_save(plan=plan)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, plan_id: int) -> Response:
+        services.plan_delete(plan=self._get(request, plan_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeliveryListApi(APIView):
+    @extend_schema(parameters=[USER_PARAM], responses=DeliverySerializer(many=True), summary="Reminder history")
+    def get(self, request: Request) -> Response:
+        qs = selectors.deliveries_visible_to(actor=request.user).select_related("plan")
+        if request.query_params.get("user"):
+            qs = qs.filter(recipient=_subject(request))
+        return Response(DeliverySerializer(qs.order_by("-due_at")[:200], many=True).data)
+
+
+class MedicationLogApi(APIView):
+    @extend_schema(parameters=[USER_PARAM], responses=MedicationLogSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = selectors.medication_log_visible_to(actor=request.user)
+        if request.query_params.get("user"):
+            qs = qs.filter(plan__owner=_subject(request))
+        return Response(MedicationLogSerializer(qs[:200], many=True).data)
+
+    @extend_schema(
+        request=MedicationTakenSerializer, responses={201: MedicationLogSerializer}, summary="Mark a dose taken"
+    )
+    def post(self, request: Request) -> Response:
+        body = MedicationTakenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        plan = (
+            selectors.plans_visible_to(actor=request.user)
+            .filter(pk=body.validated_data["plan"], kind=ReminderPlan.Kind.MEDICATION)
+            .first()
+        )
+        if plan is None:
+            raise NotFound(_("Reminder not found."))
+        log = services.medication_mark_taken(plan=plan, occurrence_at=body.validated_data["occurrence_at"], via="api")
+        return Response(MedicationLogSerializer(log).data, status=status.HTTP_201_CREATED)
+
+
+class PreferencesApi(APIView):
+    @extend_schema(parameters=[USER_PARAM], responses=PreferencesSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(PreferencesSerializer(services.preferences_for(_subject(request))).data)
+
+    @extend_schema(parameters=[USER_PARAM], request=PreferencesSerializer, responses=PreferencesSerializer)
+    def patch(self, request: Request) -> Response:
+        owner = _subject(request)
+        body = PreferencesSerializer(services.preferences_for(owner), data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        supporter = body.validated_data.get("followup_supporter")
+        if supporter is not None and not (supporter.has_calendar_role and supporter.unit_id == owner.unit_id):
+            raise ApplicationError(
+                _("A supporter must be a peer or social worker in your unit."),
+                fields={"followup_supporter": [_("Choose a peer or social worker in your unit.")]},
+            )
+        body.save()
+        return Response(body.data)
+
+
+def _signature_ok(request: HttpRequest) -> bool:
+    """HMAC-SHA256 of the raw body with SMS_WEBHOOK_SECRET, hex, in X-Triangel-Signature."""
+    secret = settings.SMS_WEBHOOK_SECRET
+    if not secret:
+        return False
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, request.headers.get("X-Triangel-Signature", ""))
+
+
+class _WebhookApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        # Read the raw body before DRF parses it, so the signature covers exactly what was sent.
+        body = request._request.body
+        super().initial(request, *args, **kwargs)
+        if not body or not _signature_ok(request._request):
+            raise NotFound(_("Not found."))
+
+
+class SmsInboundApi(_WebhookApi):
+    @extend_schema(request=InboundSmsSerializer, responses={204: None}, summary="Inbound SMS from the gateway")
+    def post(self, request: Request) -> Response:
+        body = InboundSmsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inbound.sms_inbound(
+            sender_number=body.validated_data["sender"],
+            text=body.validated_data["text"],
+            provider_message_id=body.validated_data["message_id"],
+        )
+        # The same answer for every sender: nothing tells a stranger whether a number is known.
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SmsStatusApi(_WebhookApi):
+    @extend_schema(request=StatusReportSerializer, responses={204: None}, summary="Delivery report from the gateway")
+    def post(self, request: Request) -> Response:
+        body = StatusReportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.sms_status(
+            provider_message_id=body.validated_data["message_id"],
+            status=body.validated_data["status"],
+            permanent=body.validated_data["permanent"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Database, broker and the time of the last dispatch sweep. 503 if a part is down."""
+    result: dict[str, object] = {}
+    ok = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        result["database"] = "ok"
+        state = DispatchState.objects.filter(name="dispatch").first()
+        result["last_dispatch"] = state.last_run_at.isoformat() if state else None
+    except Exception as exc:
+        ok = False
+        result["database"] = f"down: {type(exc).__name__}"
+    try:
+        from config.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        result["broker"] = "ok"
+    except Exception as exc:
+        ok = False
+        result["broker"] = f"down: {type(exc).__name__}"
+    result["time"] = timezone.now().isoformat()
+    result["status"] = "ok" if ok else "degraded"
+    return JsonResponse(result, status=200 if ok else 503)

@@ -1,0 +1,164 @@
+"""Two-way SMS: what a reply from a service user does.
+
+JA/YES/1 confirms the next meeting, NEI/NO/AVLYS cancels it (the time is freed and the
+worker told), OK/TATT ticks off the last medication reminder, RING MEG/CALL ME asks the
+worker to call, STOPP/STOP turns SMS off (with one confirmation). Anything else gets a
+short help text. A sender we do not know gets nothing, so the webhook reveals nothing
+about who uses the service.
+"""
+
+import re
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from phonenumber_field.phonenumber import to_python
+
+from booking.models import Appointment
+from booking.services import appointment_cancel
+from config.errors import ApplicationError
+from people.models import PhoneNumber, User
+from reminders import services
+from reminders.models import Delivery, FollowUpTask, InboundSms
+
+KEYWORDS = {
+    "confirm": {"JA", "YES", "1", "J", "Y"},
+    "cancel": {"NEI", "NO", "AVLYS", "N"},
+    "taken": {"OK", "TATT"},
+    "call_back": {"RING MEG", "CALL ME", "RING", "CALL"},
+    "stop": {"STOPP", "STOP"},
+}
+
+
+def keyword_of(text: str) -> str:
+    normalized = re.sub(r"[^\wæøåÆØÅ ]", " ", text).upper()
+    normalized = " ".join(normalized.split())
+    for keyword, words in KEYWORDS.items():
+        if normalized in words:
+            return keyword
+    return "other"
+
+
+def _sender(raw_number: str) -> User | None:
+    number = to_python(raw_number, region="NO")
+    if not number or not number.is_valid():
+        return None
+    phone = (
+        PhoneNumber.objects.filter(number=number, user__is_active=True)
+        .select_related("user")
+        .order_by("-is_active", "-created_at")
+        .first()
+    )
+    return phone.user if phone else None
+
+
+def _next_appointment(user: User, now: datetime) -> Appointment | None:
+    return (
+        Appointment.objects.filter(client=user, status=Appointment.Status.BOOKED, start__gt=now)
+        .select_related("calendar__owner", "meeting_type")
+        .order_by("start")
+        .first()
+    )
+
+
+def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now: datetime | None = None) -> str:
+    """Act on one inbound SMS; returns the keyword recognised ('unknown' for strangers).
+
+    A provider that repeats a webhook call (same message id) gets the same outcome once.
+    """
+    now = now or timezone.now()
+    user = _sender(sender_number)
+    keyword = keyword_of(text) if user else "unknown"
+    try:
+        with transaction.atomic():
+            InboundSms.objects.create(provider_message_id=provider_message_id, sender=user, keyword=keyword)
+    except IntegrityError:
+        return "duplicate"
+    if user is None or not user.is_service_user:
+        return "unknown"
+    ref = f"in:{provider_message_id}"
+    handler = {
+        "confirm": _confirm,
+        "cancel": _cancel,
+        "taken": _taken,
+        "call_back": _call_back,
+        "stop": _stop,
+    }.get(keyword, _help)
+    handler(user, ref, now)
+    return keyword
+
+
+def _appointment_values(appointment: Appointment) -> dict:
+    owner = appointment.calendar.owner
+    return {"at": appointment.start, "worker": owner.first_name or owner.username}
+
+
+def _confirm(user: User, ref: str, now: datetime) -> None:
+    with transaction.atomic():
+        appointment = _next_appointment(user, now)
+        if appointment is None:
+            services.reply_to(user=user, ref=ref, reply="no_appointment", context={}, now=now)
+            return
+        Appointment.objects.filter(pk=appointment.pk).update(confirmed_at=now)
+        services.reply_to(user=user, ref=ref, reply="confirmed", context=_appointment_values(appointment), now=now)
+
+
+def _cancel(user: User, ref: str, now: datetime) -> None:
+    appointment = _next_appointment(user, now)
+    if appointment is None:
+        services.reply_to(user=user, ref=ref, reply="no_appointment", context={}, now=now)
+        return
+    try:
+        with transaction.atomic():
+            appointment_cancel(actor=user, appointment_id=appointment.pk, reason="Avlyst på SMS", now=now)
+            services.reply_to(user=user, ref=ref, reply="cancelled", context=_appointment_values(appointment), now=now)
+            services.staff_alert(
+                staff=appointment.calendar.owner,
+                task=FollowUpTask.Kind.APPOINTMENT_CANCELLED,
+                client=user,
+                ref=f"appt:{appointment.pk}",
+                at=appointment.start,
+                now=now,
+            )
+    except ApplicationError:
+        services.reply_to(user=user, ref=ref, reply="no_appointment", context={}, now=now)
+
+
+def _taken(user: User, ref: str, now: datetime) -> None:
+    last = (
+        Delivery.objects.filter(
+            recipient=user,
+            kind=Delivery.Kind.MEDICATION,
+            status=Delivery.Status.SENT,
+            occurrence_at__gte=now - timedelta(hours=12),
+            plan__isnull=False,
+        )
+        .select_related("plan")
+        .order_by("-occurrence_at")
+        .first()
+    )
+    with transaction.atomic():
+        if last is None:
+            services.reply_to(user=user, ref=ref, reply="nothing_to_mark", context={}, now=now)
+            return
+        services.medication_mark_taken(plan=last.plan, occurrence_at=last.occurrence_at, via="sms")
+        services.reply_to(user=user, ref=ref, reply="taken", context={}, now=now)
+
+
+def _call_back(user: User, ref: str, now: datetime) -> None:
+    with transaction.atomic():
+        services.follow_up_task_create(client=user, kind=FollowUpTask.Kind.CALL_BACK, ref=ref, at=now, now=now)
+        services.reply_to(user=user, ref=ref, reply="call_back", context={}, now=now)
+
+
+def _stop(user: User, ref: str, now: datetime) -> None:
+    with transaction.atomic():
+        prefs = services.preferences_for(user)
+        prefs.sms_enabled = False
+        prefs.save(update_fields=["sms_enabled", "updated_at"])
+        # The one SMS sent after STOP: the confirmation that no more will come.
+        services.reply_to(user=user, ref=ref, reply="stopped", context={}, now=now, force_sms=True)
+
+
+def _help(user: User, ref: str, now: datetime) -> None:
+    services.reply_to(user=user, ref=ref, reply="help", context={}, now=now)

@@ -1,0 +1,165 @@
+"""Pure scheduling rules: RRULE expansion in local time, paydays, quiet hours.
+
+No database and no clock: ``now`` is always passed in.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from dateutil.rrule import HOURLY, MINUTELY, SECONDLY, rrule, rrulestr
+
+from booking.availability import localize
+
+WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+MAX_OCCURRENCES_PER_DAY = 12
+
+
+class InvalidSchedule(ValueError):
+    """The schedule cannot be used; the message says why in words a person can act on."""
+
+
+def parse_rrule(text: str, starts_on: date) -> rrule:
+    """Parse and check an RRULE. DTSTART is local midnight of ``starts_on``; the times of
+    day come from BYHOUR/BYMINUTE, which are required."""
+    text = text.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or "DTSTART" in text.upper():
+        raise InvalidSchedule("Give the rule without DTSTART, e.g. FREQ=DAILY;BYHOUR=8;BYMINUTE=0")
+    try:
+        rule = rrulestr(text, dtstart=datetime.combine(starts_on, time(0)))
+    except (ValueError, TypeError) as exc:
+        raise InvalidSchedule(f"Not a valid RRULE: {exc}") from exc
+    if not isinstance(rule, rrule):
+        raise InvalidSchedule("Give one RRULE, not a set.")
+    if rule._freq in (SECONDLY, MINUTELY, HOURLY):
+        raise InvalidSchedule("Reminders can repeat daily at most; use BYHOUR for several times a day.")
+    if "BYHOUR" not in text.upper():
+        raise InvalidSchedule("Say the time of day with BYHOUR (and BYMINUTE), e.g. BYHOUR=8;BYMINUTE=0.")
+    hours = rule._byhour or ()
+    minutes = rule._byminute or (0,)
+    if len(hours) * len(minutes) > MAX_OCCURRENCES_PER_DAY:
+        raise InvalidSchedule(f"At most {MAX_OCCURRENCES_PER_DAY} reminders a day.")
+    return rule
+
+
+def rrule_from_simple(
+    *, times: Sequence[time], weekdays: Sequence[int] | None = None, day_of_month: int | None = None
+) -> str:
+    """Turn what a person picks in a page into an RRULE: times of day, and either weekdays
+    (0 = Monday; none means every day) or a day of the month."""
+    if not times:
+        raise InvalidSchedule("Pick at least one time of day.")
+    minutes = sorted({t.minute for t in times})
+    if len(minutes) > 1:
+        # RRULE combines every BYHOUR with every BYMINUTE; mixed minutes need one rule per time.
+        raise InvalidSchedule("All times must share the same minutes (e.g. 08:00 and 20:00), or make two plans.")
+    hours = sorted({t.hour for t in times})
+    parts: list[str]
+    if day_of_month is not None:
+        if not 1 <= day_of_month <= 31:
+            raise InvalidSchedule("The day of the month must be 1–31.")
+        parts = ["FREQ=MONTHLY", f"BYMONTHDAY={day_of_month}"]
+    elif weekdays:
+        if any(not 0 <= d <= 6 for d in weekdays):
+            raise InvalidSchedule("Weekdays are 0 (Monday) to 6 (Sunday).")
+        parts = ["FREQ=WEEKLY", "BYDAY=" + ",".join(WEEKDAY_CODES[d] for d in sorted(set(weekdays)))]
+    else:
+        parts = ["FREQ=DAILY"]
+    parts += ["BYHOUR=" + ",".join(str(h) for h in hours), f"BYMINUTE={minutes[0]}", "BYSECOND=0"]
+    return ";".join(parts)
+
+
+def one_off_rrule(at: time) -> str:
+    return f"FREQ=DAILY;COUNT=1;BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND=0"
+
+
+def _to_aware(naive: datetime, tz: ZoneInfo) -> datetime:
+    aware = localize(naive.date(), naive.time(), tz)
+    if aware is None:
+        # The wall-clock time does not exist (spring gap): remind when the clock resumes.
+        aware = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    return aware
+
+
+def occurrences(*, rule_text: str, starts_on: date, tz: ZoneInfo, after: datetime, until: datetime) -> list[datetime]:
+    """Occurrences in (after, until], as aware datetimes. Each is the same local wall-clock
+    time whatever the daylight-saving offset is that day."""
+    rule = parse_rrule(rule_text, starts_on)
+    local_after = after.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
+    local_until = until.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
+    result = []
+    for naive in rule.between(local_after, local_until, inc=True):
+        # In UTC from here on: arithmetic on zone-aware local times is wall-clock arithmetic.
+        aware = _to_aware(naive, tz).astimezone(UTC)
+        if after < aware <= until:
+            result.append(aware)
+    return result
+
+
+@lru_cache(maxsize=8)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.Norway(years=year, include_sundays=False)
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def previous_business_day(day: date) -> date:
+    """Benefit payments due on a weekend or public holiday are paid the business day before."""
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _in_quiet(local: time, start: time, end: time) -> bool:
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # the window crosses midnight
+
+
+def apply_quiet_hours(
+    *, due: datetime, expires: datetime, now: datetime, tz: ZoneInfo, quiet_start: time, quiet_end: time
+) -> datetime | None:
+    """Move a reminder due in the person's quiet hours to the edge of the window.
+
+    First choice is the end of the window (the morning), if the reminder is still useful
+    then; otherwise the start of the window (the evening before), if that is not already
+    past. None means no useful time outside quiet hours is left.
+    """
+    local = due.astimezone(tz)
+    if not _in_quiet(local.time(), quiet_start, quiet_end):
+        return due
+    day = local.date()
+    # The window end that follows `due`.
+    end_day = day if local.time() < quiet_end else day + timedelta(days=1)
+    later = _to_aware(datetime.combine(end_day, quiet_end), tz).astimezone(UTC)
+    if later < expires:
+        return later
+    # The window start that precedes `due`, one minute before quiet begins.
+    start_day = day if local.time() >= quiet_start else day - timedelta(days=1)
+    earlier = _to_aware(datetime.combine(start_day, quiet_start), tz).astimezone(UTC) - timedelta(minutes=1)
+    if earlier >= now:
+        return earlier
+    return None
+
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = set("^{}\\[~]|€")
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments a text needs (GSM-7 if possible, else UCS-2)."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text):
+        length = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
+        return 1 if length <= 160 else -(-length // 153)
+    return 1 if len(text) <= 70 else -(-len(text) // 67)

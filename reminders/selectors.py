@@ -1,0 +1,38 @@
+"""Reads for reminders, each scoped to what the caller may see."""
+
+from django.db.models import QuerySet
+
+from people.models import User
+from people.selectors import clients_manageable_by
+from reminders.models import Delivery, FollowUpTask, MedicationLog, ReminderPlan
+
+
+def people_whose_reminders(*, actor: User) -> QuerySet[User]:
+    """Whose reminders the actor may see and change: their own, and as staff the caseload's."""
+    if actor.is_service_user:
+        return User.objects.filter(pk=actor.pk)
+    return clients_manageable_by(actor=actor)
+
+
+def may_manage_reminders_of(*, actor: User, owner: User) -> bool:
+    return (actor.pk == owner.pk and actor.is_service_user) or people_whose_reminders(actor=actor).filter(
+        pk=owner.pk
+    ).exists()
+
+
+def plans_visible_to(*, actor: User) -> QuerySet[ReminderPlan]:
+    return ReminderPlan.objects.filter(owner__in=people_whose_reminders(actor=actor), is_active=True)
+
+
+def deliveries_visible_to(*, actor: User) -> QuerySet[Delivery]:
+    if actor.is_service_user:
+        return Delivery.objects.filter(recipient=actor)
+    return Delivery.objects.filter(recipient__in=people_whose_reminders(actor=actor))
+
+
+def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:
+    return MedicationLog.objects.filter(plan__owner__in=people_whose_reminders(actor=actor)).select_related("plan")
+
+
+def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
+    return FollowUpTask.objects.filter(worker=worker, done_at__isnull=True).select_related("client")

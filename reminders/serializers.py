@@ -1,0 +1,175 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from reminders.models import Channel, Delivery, MedicationLog, ReminderPlan, ReminderPreferences
+from reminders.schedule import InvalidSchedule, one_off_rrule, parse_rrule, rrule_from_simple
+
+
+class ChannelsField(serializers.ListField):
+    child = serializers.ChoiceField(choices=Channel.choices)
+
+    def to_internal_value(self, data: object) -> list[str]:
+        value = super().to_internal_value(data)
+        if not value:
+            raise serializers.ValidationError(_("Pick at least one channel."))
+        return sorted(set(value))
+
+
+class ReminderPlanSerializer(serializers.ModelSerializer):
+    """A plan. The schedule is either ``rrule`` or the simple forms a page offers:
+    ``times`` with ``weekdays`` (none = every day), ``times`` with ``day_of_month``, or a
+    one-off ``date`` with one time."""
+
+    user = serializers.IntegerField(source="owner_id", required=False)
+    channels = ChannelsField(required=False)
+    rrule = serializers.CharField(required=False, max_length=500)
+    times = serializers.ListField(child=serializers.TimeField(), required=False, write_only=True, max_length=12)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, write_only=True
+    )
+    day_of_month = serializers.IntegerField(min_value=1, max_value=31, required=False, write_only=True)
+    date = serializers.DateField(required=False, write_only=True)
+    starts_on = serializers.DateField(required=False)
+
+    class Meta:
+        model = ReminderPlan
+        fields = [
+            "id",
+            "user",
+            "kind",
+            "title",
+            "rrule",
+            "starts_on",
+            "times",
+            "weekdays",
+            "day_of_month",
+            "date",
+            "channels",
+            "dose",
+            "money_kind",
+            "amount",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_active", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.instance
+        kind = attrs.get("kind", instance.kind if instance else None)
+        if instance is not None and "kind" in attrs and attrs["kind"] != instance.kind:
+            raise serializers.ValidationError({"kind": [_("The kind of a plan cannot change; make a new plan.")]})
+        money_kind = attrs.get("money_kind", instance.money_kind if instance else "")
+        if kind == ReminderPlan.Kind.MONEY and money_kind not in ReminderPlan.MoneyKind.values:
+            raise serializers.ValidationError({"money_kind": [_("Choose bill, payday or budget.")]})
+        if kind != ReminderPlan.Kind.MONEY:
+            attrs["money_kind"] = ""
+        simple = {k: attrs.pop(k) for k in ("times", "weekdays", "day_of_month", "date") if k in attrs}
+        try:
+            if "rrule" in attrs and simple:
+                raise InvalidSchedule("Give either rrule or times, not both.")
+            if "date" in simple:
+                if len(simple.get("times", [])) != 1:
+                    raise InvalidSchedule("A one-off reminder needs exactly one time.")
+                attrs["rrule"] = one_off_rrule(simple["times"][0])
+                attrs["starts_on"] = simple["date"]
+            elif simple:
+                attrs["rrule"] = rrule_from_simple(
+                    times=simple.get("times", []),
+                    weekdays=simple.get("weekdays"),
+                    day_of_month=simple.get("day_of_month"),
+                )
+            if instance is None and "rrule" not in attrs:
+                raise InvalidSchedule("Say when: give times (and weekdays or a day of the month), a date, or an rrule.")
+            starts_on = attrs.get("starts_on") or (instance.starts_on if instance else timezone.localdate())
+            attrs["starts_on"] = starts_on
+            if "rrule" in attrs:
+                parse_rrule(attrs["rrule"], starts_on)
+        except InvalidSchedule as exc:
+            raise serializers.ValidationError({"rrule": [str(exc)]}) from exc
+        return attrs
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    plan_title = serializers.CharField(source="plan.title", default=None, read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "kind",
+            "channel",
+            "status",
+            "occurrence_at",
+            "due_at",
+            "expires_at",
+            "sent_at",
+            "attempts",
+            "last_error",
+            "delivery_status",
+            "plan",
+            "plan_title",
+            "appointment",
+        ]
+
+
+class MedicationLogSerializer(serializers.ModelSerializer):
+    plan_title = serializers.CharField(source="plan.title", read_only=True)
+
+    class Meta:
+        model = MedicationLog
+        fields = ["id", "plan", "plan_title", "occurrence_at", "status", "via", "recorded_at"]
+        read_only_fields = ["id", "status", "via", "recorded_at", "plan_title"]
+
+
+class MedicationTakenSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(min_value=1)
+    occurrence_at = serializers.DateTimeField()
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    appointment_channels = ChannelsField(required=False)
+    appointment_offsets = serializers.ListField(
+        child=serializers.IntegerField(min_value=15, max_value=7 * 24 * 60), max_length=4, required=False
+    )
+
+    class Meta:
+        model = ReminderPreferences
+        fields = [
+            "appointment_offsets",
+            "appointment_channels",
+            "sms_enabled",
+            "email_fallback",
+            "quiet_start",
+            "quiet_end",
+            "discreet",
+            "morning_summary",
+            "morning_summary_time",
+            "followup_supporter",
+            "followup_delay_minutes",
+        ]
+
+    def validate_followup_delay_minutes(self, value: int) -> int:
+        if not 15 <= value <= 24 * 60:
+            raise serializers.ValidationError(_("Between 15 minutes and 24 hours."))
+        return value
+
+
+class InboundSmsSerializer(serializers.Serializer):
+    """``{"from": "+47…", "text": "…", "message_id": "…"}`` (``sender`` is accepted for ``from``)."""
+
+    sender = serializers.CharField(max_length=32)
+    text = serializers.CharField(max_length=1600, allow_blank=True)
+    message_id = serializers.CharField(max_length=100)
+
+    def to_internal_value(self, data: object) -> dict:
+        if hasattr(data, "get") and data.get("from") is not None and data.get("sender") is None:
+            data = {"sender": data.get("from"), "text": data.get("text"), "message_id": data.get("message_id")}
+        return super().to_internal_value(data)
+
+
+class StatusReportSerializer(serializers.Serializer):
+    message_id = serializers.CharField(max_length=100)
+    status = serializers.CharField(max_length=30)
+    permanent = serializers.BooleanField(default=False)

@@ -1,0 +1,775 @@
+"""Writes for reminders: plans, delivery rows, claiming and sending, inbound SMS.
+
+Reminders are rows (``Delivery``) written in the same transaction as their cause. A
+periodic dispatcher claims due rows and hands their ids to send tasks; nothing is
+ever scheduled as a far-future task.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from booking.models import Appointment
+from people.models import PhoneNumber, User
+from people.selectors import current_worker_of
+from reminders import channels
+from reminders.messages import render
+from reminders.models import (
+    Channel,
+    Delivery,
+    DispatchState,
+    FollowUpTask,
+    MedicationLog,
+    ReminderPlan,
+    ReminderPreferences,
+)
+from reminders.schedule import apply_quiet_hours, occurrences, previous_business_day
+
+logger = logging.getLogger(__name__)
+
+# How long after the moment it is about a reminder is still worth sending.
+USEFUL_FOR = {
+    Delivery.Kind.MEDICATION: timedelta(hours=2),
+    Delivery.Kind.MONEY: timedelta(hours=12),
+    Delivery.Kind.ROUTINE: timedelta(hours=1),
+    Delivery.Kind.SUMMARY: timedelta(hours=3),
+    Delivery.Kind.REPLY: timedelta(hours=1),
+    Delivery.Kind.STAFF_ALERT: timedelta(hours=24),
+}
+# Kinds bundled into the morning summary when the person has turned it on.
+SUMMARY_KINDS = (Delivery.Kind.MONEY, Delivery.Kind.ROUTINE)
+# Kinds that respect quiet hours; a reply to a person's own SMS does not wait.
+QUIET_KINDS = {
+    Delivery.Kind.APPOINTMENT,
+    Delivery.Kind.APPOINTMENT_MOVED,
+    Delivery.Kind.APPOINTMENT_CANCELLED,
+    Delivery.Kind.MEDICATION,
+    Delivery.Kind.MONEY,
+    Delivery.Kind.ROUTINE,
+    Delivery.Kind.SUMMARY,
+    Delivery.Kind.STAFF_ALERT,
+}
+
+
+def _tz(user: User) -> ZoneInfo:
+    return ZoneInfo(user.timezone)
+
+
+def preferences_for(user: User) -> ReminderPreferences:
+    prefs = getattr(user, "_reminder_prefs_cache", None)
+    if prefs is None:
+        prefs, _created = ReminderPreferences.objects.get_or_create(user=user)
+        user._reminder_prefs_cache = prefs
+    return prefs
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A delivery to create: the values that differ between causes."""
+
+    recipient: User
+    kind: str
+    channel: str
+    occurrence_at: datetime
+    due_at: datetime
+    expires_at: datetime
+    dedupe_key: str
+    context: dict[str, Any]
+    plan: ReminderPlan | None = None
+    appointment: Appointment | None = None
+
+
+def _fit_quiet_hours(item: Planned, prefs: ReminderPreferences, now: datetime) -> Planned | None:
+    if item.kind not in QUIET_KINDS:
+        return item
+    due = apply_quiet_hours(
+        due=item.due_at,
+        expires=item.expires_at,
+        now=now,
+        tz=_tz(item.recipient),
+        quiet_start=prefs.quiet_start,
+        quiet_end=prefs.quiet_end,
+    )
+    if due is None:
+        return None
+    return Planned(**{**item.__dict__, "due_at": due})
+
+
+def _create(items: Iterable[Planned], now: datetime) -> int:
+    """Insert delivery rows, skipping any whose dedupe key exists (idempotent)."""
+    rows = []
+    for item in items:
+        fitted = _fit_quiet_hours(item, preferences_for(item.recipient), now)
+        if fitted is None or fitted.expires_at <= now:
+            continue
+        rows.append(
+            Delivery(
+                recipient=fitted.recipient,
+                kind=fitted.kind,
+                channel=fitted.channel,
+                plan=fitted.plan,
+                appointment=fitted.appointment,
+                occurrence_at=fitted.occurrence_at,
+                due_at=max(fitted.due_at, now),
+                expires_at=fitted.expires_at,
+                dedupe_key=fitted.dedupe_key,
+                context=fitted.context,
+            )
+        )
+    if rows:
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        if any(row.due_at <= now + timedelta(seconds=5) for row in rows):
+            from reminders.tasks import queue_dispatch_on_commit
+
+            queue_dispatch_on_commit()
+    return len(rows)
+
+
+# --- Appointments ------------------------------------------------------------------------------
+
+
+def _appointment_context(appointment: Appointment) -> dict[str, Any]:
+    worker = appointment.calendar.owner
+    return {
+        "worker": worker.first_name or worker.username,
+        "place": appointment.meeting_type.place,
+        "mode": appointment.meeting_type.mode,
+    }
+
+
+def _channels_for(user: User, wanted: Iterable[str]) -> list[str]:
+    return [c for c in wanted if c in Channel.values] or [Channel.SMS]
+
+
+def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | None = None) -> int:
+    """Create the reminders for a booked appointment. Call inside the booking transaction."""
+    now = now or timezone.now()
+    client = appointment.client
+    prefs = preferences_for(client)
+    context = _appointment_context(appointment)
+    stamp = int(appointment.start.timestamp())
+    items = [
+        Planned(
+            recipient=client,
+            kind=Delivery.Kind.APPOINTMENT,
+            channel=channel,
+            occurrence_at=appointment.start,
+            due_at=appointment.start - timedelta(minutes=offset),
+            expires_at=appointment.start,
+            dedupe_key=f"appt:{appointment.pk}:{stamp}:{offset}:{channel}",
+            context=context,
+            appointment=appointment,
+        )
+        for offset in prefs.appointment_offsets
+        for channel in _channels_for(client, prefs.appointment_channels)
+        if appointment.start - timedelta(minutes=offset) > now
+    ]
+    return _create(items, now)
+
+
+def _cancel_pending(qs: Any, reason: str) -> int:
+    return qs.filter(status=Delivery.Status.SCHEDULED).update(
+        status=Delivery.Status.CANCELLED, last_error=reason, updated_at=timezone.now()
+    )
+
+
+def _notice(*, appointment: Appointment, kind: str, key: str, now: datetime) -> int:
+    client = appointment.client
+    prefs = preferences_for(client)
+    return _create(
+        [
+            Planned(
+                recipient=client,
+                kind=kind,
+                channel=channel,
+                occurrence_at=appointment.start,
+                due_at=now,
+                expires_at=max(appointment.start, now + timedelta(hours=1)),
+                dedupe_key=f"{key}:{channel}",
+                context=_appointment_context(appointment),
+                appointment=appointment,
+            )
+            for channel in _channels_for(client, prefs.appointment_channels)
+        ],
+        now,
+    )
+
+
+def appointment_reminders_moved(*, appointment: Appointment, actor: User, now: datetime | None = None) -> None:
+    """The appointment moved: drop its pending reminders, plan new ones, and tell the
+    service user if someone else moved it."""
+    now = now or timezone.now()
+    _cancel_pending(Delivery.objects.filter(appointment=appointment), "appointment moved")
+    appointment_reminders_schedule(appointment=appointment, now=now)
+    if actor.pk != appointment.client_id:
+        _notice(
+            appointment=appointment,
+            kind=Delivery.Kind.APPOINTMENT_MOVED,
+            key=f"appt-moved:{appointment.pk}:{appointment.sequence}",
+            now=now,
+        )
+
+
+def appointment_reminders_cancelled(*, appointment: Appointment, actor: User, now: datetime | None = None) -> None:
+    """The appointment was cancelled: drop its reminders and tell the service user if
+    someone else cancelled it (a person who cancels by SMS gets a reply instead)."""
+    now = now or timezone.now()
+    _cancel_pending(Delivery.objects.filter(appointment=appointment), "appointment cancelled")
+    if actor.pk != appointment.client_id and appointment.start > now:
+        _notice(
+            appointment=appointment,
+            kind=Delivery.Kind.APPOINTMENT_CANCELLED,
+            key=f"appt-cancelled:{appointment.pk}",
+            now=now,
+        )
+
+
+# --- Plans -----------------------------------------------------------------------------------
+
+
+def _plan_kind_to_delivery(plan: ReminderPlan) -> str:
+    return {
+        ReminderPlan.Kind.MEDICATION: Delivery.Kind.MEDICATION,
+        ReminderPlan.Kind.MONEY: Delivery.Kind.MONEY,
+        ReminderPlan.Kind.ROUTINE: Delivery.Kind.ROUTINE,
+    }[plan.kind]
+
+
+def plan_occurrences(*, plan: ReminderPlan, after: datetime, until: datetime) -> list[datetime]:
+    """The plan's reminder times in (after, until]; paydays on a weekend or public holiday
+    move to the business day before, at the same local time."""
+    tz = _tz(plan.owner)
+    # Look a few days past `until` so a payday moved earlier into the window is found.
+    extra = timedelta(days=5) if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY else timedelta(0)
+    times = occurrences(rule_text=plan.rrule, starts_on=plan.starts_on, tz=tz, after=after, until=until + extra)
+    if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY:
+        moved = []
+        for at in times:
+            local = at.astimezone(tz)
+            day = previous_business_day(local.date())
+            moved.append(datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC))
+        times = sorted({t for t in moved if after < t <= until})
+    return times
+
+
+def _plan_context(plan: ReminderPlan) -> dict[str, Any]:
+    return {
+        "title": plan.title,
+        "dose": plan.dose,
+        "money_kind": plan.money_kind,
+        "amount": f"{plan.amount:.0f}" if plan.amount is not None else "",
+    }
+
+
+def plan_materialize(*, plan: ReminderPlan, until: datetime, now: datetime | None = None) -> int:
+    """Create delivery rows for the plan's occurrences up to ``until``. Idempotent."""
+    now = now or timezone.now()
+    start = max(plan.materialized_until or now, now - timedelta(minutes=1))
+    created = 0
+    if plan.is_active and until > start:
+        kind = _plan_kind_to_delivery(plan)
+        context = _plan_context(plan)
+        items = [
+            Planned(
+                recipient=plan.owner,
+                kind=kind,
+                channel=channel,
+                occurrence_at=at,
+                due_at=at,
+                expires_at=at + USEFUL_FOR[kind],
+                dedupe_key=f"plan:{plan.pk}:v{plan.version}:{int(at.timestamp())}:{channel}",
+                context=context,
+                plan=plan,
+            )
+            for at in plan_occurrences(plan=plan, after=start, until=until)
+            for channel in _channels_for(plan.owner, plan.channels)
+        ]
+        created = _create(items, now)
+    ReminderPlan.objects.filter(pk=plan.pk).update(materialized_until=until)
+    plan.materialized_until = until
+    return created
+
+
+def _horizon(now: datetime) -> datetime:
+    return now + timedelta(hours=settings.REMINDERS_HORIZON_HOURS)
+
+
+def plan_save(*, plan: ReminderPlan, now: datetime | None = None) -> ReminderPlan:
+    """Save a new or changed plan and plan its next reminders at once, so a reminder due
+    in two minutes goes out in two minutes. Pending rows of the old version are cancelled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if plan.pk:
+            plan.version += 1
+            plan.materialized_until = None
+            plan.save()
+            _cancel_pending(Delivery.objects.filter(plan=plan), "plan changed")
+        else:
+            plan.save()
+        plan_materialize(plan=plan, until=_horizon(now), now=now)
+    return plan
+
+
+def plan_delete(*, plan: ReminderPlan) -> None:
+    """Retire a plan: its pending reminders are cancelled, its history is kept."""
+    with transaction.atomic():
+        plan.is_active = False
+        plan.version += 1
+        plan.save(update_fields=["is_active", "version", "updated_at"])
+        _cancel_pending(Delivery.objects.filter(plan=plan), "plan removed")
+
+
+def plans_materialize_all(*, now: datetime | None = None, chunk: int = 2000) -> int:
+    """The rolling horizon: extend every active plan to now + REMINDERS_HORIZON_HOURS.
+
+    Safe to run twice or concurrently: rows are keyed, and plans already materialised
+    that far are not even loaded.
+    """
+    now = now or timezone.now()
+    until = _horizon(now)
+    created = 0
+    qs = (
+        ReminderPlan.objects.filter(is_active=True)
+        .filter(Q(materialized_until__isnull=True) | Q(materialized_until__lt=until))
+        .select_related("owner")
+        .order_by("pk")
+    )
+    last_pk = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last_pk)[:chunk])
+        if not batch:
+            break
+        users = {p.owner_id: p.owner for p in batch}
+        for prefs in ReminderPreferences.objects.filter(user_id__in=users):
+            users[prefs.user_id]._reminder_prefs_cache = prefs
+        with transaction.atomic():
+            for plan in batch:
+                created += plan_materialize(plan=plan, until=until, now=now)
+        last_pk = batch[-1].pk
+    return created
+
+
+def summaries_materialize(*, now: datetime | None = None) -> int:
+    """Plan the morning summary for people who turned it on, today and tomorrow."""
+    now = now or timezone.now()
+    items = []
+    for prefs in ReminderPreferences.objects.filter(morning_summary=True).select_related("user"):
+        user = prefs.user
+        user._reminder_prefs_cache = prefs
+        tz = _tz(user)
+        today = now.astimezone(tz).date()
+        for day in (today, today + timedelta(days=1)):
+            at = datetime.combine(day, prefs.morning_summary_time, tzinfo=tz)
+            for channel in _channels_for(user, prefs.appointment_channels):
+                items.append(
+                    Planned(
+                        recipient=user,
+                        kind=Delivery.Kind.SUMMARY,
+                        channel=channel,
+                        occurrence_at=at,
+                        due_at=at,
+                        expires_at=at + USEFUL_FOR[Delivery.Kind.SUMMARY],
+                        dedupe_key=f"summary:{user.pk}:{day.isoformat()}:{channel}",
+                        context={},
+                    )
+                )
+    return _create(items, now)
+
+
+# --- Staff alerts and tasks -------------------------------------------------------------------
+
+
+def staff_alert(*, staff: User, task: str, client: User, ref: str, at: datetime, now: datetime) -> int:
+    prefs = preferences_for(staff)
+    return _create(
+        [
+            Planned(
+                recipient=staff,
+                kind=Delivery.Kind.STAFF_ALERT,
+                channel=channel,
+                occurrence_at=at,
+                due_at=now,
+                expires_at=now + USEFUL_FOR[Delivery.Kind.STAFF_ALERT],
+                dedupe_key=f"staff:{task}:{ref}:{channel}",
+                # Initials only: a staff phone can be seen by others.
+                context={"task": task, "client": client.initials},
+            )
+            for channel in _channels_for(staff, prefs.appointment_channels)
+        ],
+        now,
+    )
+
+
+def follow_up_task_create(*, client: User, kind: str, ref: str, at: datetime, now: datetime) -> FollowUpTask | None:
+    """A task for the client's current worker, with an alert to them. None if nobody follows the client."""
+    worker = current_worker_of(client=client)
+    if worker is None:
+        return None
+    task = FollowUpTask.objects.create(worker=worker, client=client, kind=kind)
+    staff_alert(staff=worker, task=kind, client=client, ref=ref, at=at, now=now)
+    return task
+
+
+# --- Dispatch ---------------------------------------------------------------------------------
+
+
+def deliveries_claim(*, limit: int, now: datetime | None = None) -> tuple[str, list[int]]:
+    """Claim up to ``limit`` due rows for sending; returns (claim token, ids).
+
+    Exclusive: on PostgreSQL the rows are locked with SKIP LOCKED, so two dispatchers
+    never get the same row; on SQLite the write transaction is serialised. The update
+    is conditional on the row still being scheduled either way.
+    """
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Delivery.Status.SCHEDULED, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return str(token), []
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SCHEDULED).update(
+            status=Delivery.Status.SENDING,
+            claim_token=token,
+            lease_until=now + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS),
+            updated_at=now,
+        )
+        ids = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
+        DispatchState.objects.update_or_create(name="dispatch", defaults={"last_run_at": now})
+    return str(token), ids
+
+
+def deliveries_sweep(*, now: datetime | None = None) -> int:
+    """Return rows stuck in 'sending' after their lease (a worker died) to 'scheduled'."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now).update(
+        status=Delivery.Status.SCHEDULED, claim_token=None, lease_until=None, updated_at=now
+    )
+
+
+def deliveries_purge(*, now: datetime | None = None) -> int:
+    """Delete finished rows older than REMINDERS_KEEP_DAYS (the history a person can see)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REMINDERS_KEEP_DAYS)
+    finished = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.CANCELLED, Delivery.Status.MISSED]
+    deleted, _ = Delivery.objects.filter(status__in=finished, due_at__lt=cutoff).delete()
+    return deleted
+
+
+@dataclass
+class _Target:
+    address: str
+    phone: PhoneNumber | None = None
+
+
+def _usable_numbers(user: User) -> list[PhoneNumber]:
+    numbers = [p for p in user.phone_numbers.all() if p.unusable_since is None]
+    return sorted(numbers, key=lambda p: (not p.is_active, -p.created_at.timestamp()))
+
+
+def _target(delivery: Delivery) -> _Target | None:
+    user = delivery.recipient
+    if delivery.channel == Channel.SMS:
+        forced = delivery.context.get("force_sms")
+        if not forced and not preferences_for(user).sms_enabled:
+            return None
+        numbers = _usable_numbers(user)
+        return _Target(address=str(numbers[0].number), phone=numbers[0]) if numbers else None
+    return _Target(address=user.email) if user.email else None
+
+
+def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
+    user = delivery.recipient
+    tz = _tz(user)
+    start = delivery.occurrence_at
+    day_end = datetime.combine(start.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
+    items: list[tuple[datetime, str]] = []
+    for appointment in Appointment.objects.filter(
+        client=user, status=Appointment.Status.BOOKED, start__gte=start, start__lt=day_end
+    ).select_related("calendar__owner"):
+        worker = appointment.calendar.owner
+        items.append((appointment.start, f"{worker.first_name or worker.username}"))
+    for plan in ReminderPlan.objects.filter(owner=user, is_active=True, kind__in=["money", "routine"]):
+        for at in plan_occurrences(plan=plan, after=start - timedelta(seconds=1), until=day_end):
+            items.append((at, plan.title))
+    items.sort(key=lambda item: item[0])
+    return [{"time": at.astimezone(tz).strftime("%H:%M"), "text": text} for at, text in items]
+
+
+def _message_for(delivery: Delivery, target: _Target) -> channels.Message:
+    user = delivery.recipient
+    prefs = preferences_for(user)
+    context = {**delivery.context, "discreet": prefs.discreet}
+    if delivery.kind == Delivery.Kind.SUMMARY:
+        context["items"] = _summary_items(delivery)
+    subject, text = render(
+        kind=delivery.kind, language=user.language, tz=_tz(user), at=delivery.occurrence_at, context=context
+    )
+    return channels.Message(
+        to=target.address, text=text, subject=subject, idempotency_key=str(delivery.idempotency_key)
+    )
+
+
+def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
+    values.setdefault("updated_at", timezone.now())
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, claim_token=token, status=Delivery.Status.SENDING).update(**values)
+    )
+
+
+def _bundled_in_summary(delivery: Delivery) -> bool:
+    if delivery.kind not in SUMMARY_KINDS:
+        return False
+    prefs = preferences_for(delivery.recipient)
+    if not prefs.morning_summary:
+        return False
+    local = delivery.occurrence_at.astimezone(_tz(delivery.recipient))
+    return local.time() >= prefs.morning_summary_time
+
+
+def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None:
+    """After a permanent SMS failure: try another usable number, then e-mail if allowed.
+
+    Returns the new row, or None when the person has no other way to be reached."""
+    user = delivery.recipient
+    channel: str | None = None
+    if delivery.channel == Channel.SMS and _usable_numbers(user):
+        channel = Channel.SMS
+    elif user.email and preferences_for(user).email_fallback:
+        # No second e-mail when the person already gets this one by e-mail.
+        already = Delivery.objects.filter(
+            recipient=user,
+            kind=delivery.kind,
+            occurrence_at=delivery.occurrence_at,
+            channel=Channel.EMAIL,
+            plan=delivery.plan,
+            appointment=delivery.appointment,
+        ).exclude(status__in=[Delivery.Status.FAILED, Delivery.Status.CANCELLED])
+        if not already.exists():
+            channel = Channel.EMAIL
+    if channel is None or delivery.expires_at <= now:
+        return None
+    fallback, _created = Delivery.objects.get_or_create(
+        dedupe_key=f"fb:{delivery.pk}:{channel}",
+        defaults={
+            "recipient": user,
+            "kind": delivery.kind,
+            "channel": channel,
+            "plan": delivery.plan,
+            "appointment": delivery.appointment,
+            "occurrence_at": delivery.occurrence_at,
+            "due_at": now,
+            "expires_at": delivery.expires_at,
+            "context": delivery.context,
+            "last_error": f"fallback after: {reason}"[:300],
+        },
+    )
+    return fallback
+
+
+def phone_number_failed(*, phone: PhoneNumber, now: datetime) -> None:
+    """A provider says this number can never be reached: stop using it and ask the worker
+    to get a new one."""
+    updated = PhoneNumber.objects.filter(pk=phone.pk, unusable_since__isnull=True).update(unusable_since=now)
+    if updated and phone.user.is_service_user:
+        follow_up_task_create(
+            client=phone.user, kind=FollowUpTask.Kind.PHONE_FAILED, ref=f"phone:{phone.pk}", at=now, now=now
+        )
+
+
+def _on_permanent_failure(delivery: Delivery, error: channels.PermanentError, now: datetime) -> None:
+    if delivery.channel == Channel.SMS and delivery.phone_number_id and error.destination_dead:
+        phone_number_failed(phone=delivery.phone_number, now=now)
+    _fallback(delivery, now, str(error))
+
+
+def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = None) -> dict[str, int]:
+    """Send the claimed rows. Each row is re-checked against the claim token, so a task
+    that runs twice (redelivered after a crash) sends nothing the second time."""
+    counts = {"sent": 0, "failed": 0, "retry": 0, "missed": 0, "cancelled": 0, "skipped": 0}
+    rows = list(
+        Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING)
+        .select_related("recipient", "phone_number__user")
+        .prefetch_related("recipient__phone_numbers")
+    )
+    counts["skipped"] = len(ids) - len(rows)
+    users = {row.recipient_id: row.recipient for row in rows}
+    for prefs in ReminderPreferences.objects.filter(user_id__in=users):
+        users[prefs.user_id]._reminder_prefs_cache = prefs
+    backends: dict[str, channels.Backend] = {}
+    for delivery in rows:
+        now_ = now or timezone.now()
+        if delivery.expires_at <= now_:
+            _finish(delivery, claim_token, status=Delivery.Status.MISSED, last_error="too late to be useful")
+            counts["missed"] += 1
+            continue
+        if _bundled_in_summary(delivery):
+            _finish(delivery, claim_token, status=Delivery.Status.CANCELLED, last_error="in the morning summary")
+            counts["cancelled"] += 1
+            continue
+        target = _target(delivery)
+        if target is None:
+            with transaction.atomic():
+                reason = "no usable phone number" if delivery.channel == Channel.SMS else "no e-mail address"
+                if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=reason):
+                    _fallback(delivery, now_, reason)
+            counts["failed"] += 1
+            continue
+        message = _message_for(delivery, target)
+        if target.phone is not None and delivery.phone_number_id != target.phone.pk:
+            # Record where this attempt goes before calling the provider.
+            Delivery.objects.filter(pk=delivery.pk).update(phone_number=target.phone)
+            delivery.phone_number = target.phone
+        backend = backends.setdefault(delivery.channel, channels.backend_for(delivery.channel))
+        try:
+            provider_id = backend.send(message)
+        except channels.PermanentError as exc:
+            with transaction.atomic():
+                if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300]):
+                    _on_permanent_failure(delivery, exc, now_)
+            counts["failed"] += 1
+            continue
+        except channels.ChannelError as exc:
+            if delivery.attempts + 1 >= settings.REMINDERS_MAX_ATTEMPTS:
+                _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300])
+                counts["failed"] += 1
+            else:
+                # Back off: 30 s, 2 min, 8 min … and try again with the same idempotency key.
+                backoff = timedelta(seconds=30 * 4**delivery.attempts)
+                _finish(
+                    delivery,
+                    claim_token,
+                    status=Delivery.Status.SCHEDULED,
+                    attempts=delivery.attempts + 1,
+                    claim_token=None,
+                    lease_until=None,
+                    due_at=min(now_ + backoff, delivery.expires_at),
+                    last_error=str(exc)[:300],
+                )
+                counts["retry"] += 1
+            continue
+        _finish(
+            delivery,
+            claim_token,
+            status=Delivery.Status.SENT,
+            attempts=delivery.attempts + 1,
+            provider_message_id=provider_id[:100],
+            sent_at=timezone.now(),
+            last_error="",
+        )
+        counts["sent"] += 1
+    return counts
+
+
+# --- Provider webhooks -------------------------------------------------------------------------
+
+
+PERMANENT_STATUSES = {"undeliverable", "invalid_number", "rejected"}
+
+
+def sms_status(*, provider_message_id: str, status: str, permanent: bool = False) -> bool:
+    """Record a delivery report. A permanent failure reported later still stops the number
+    being used and falls back. Returns False for an unknown message id."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("phone_number__user", "recipient")
+            .filter(provider_message_id=provider_message_id, channel=Channel.SMS)
+            .first()
+        )
+        if delivery is None:
+            return False
+        delivery.delivery_status = status[:30]
+        delivery.save(update_fields=["delivery_status", "updated_at"])
+        if permanent or status in PERMANENT_STATUSES:
+            _on_permanent_failure(delivery, channels.PermanentError(f"delivery report: {status}"), now)
+    return True
+
+
+def reply_to(
+    *, user: User, ref: str, reply: str, context: dict[str, Any], now: datetime, force_sms: bool = False
+) -> int:
+    return _create(
+        [
+            Planned(
+                recipient=user,
+                kind=Delivery.Kind.REPLY,
+                channel=Channel.SMS,
+                occurrence_at=context.pop("at", now),
+                due_at=now,
+                expires_at=now + USEFUL_FOR[Delivery.Kind.REPLY],
+                dedupe_key=f"reply:{ref}",
+                context={**context, "reply": reply, "force_sms": force_sms},
+            )
+        ],
+        now,
+    )
+
+
+def medication_mark_taken(*, plan: ReminderPlan, occurrence_at: datetime, via: str) -> MedicationLog:
+    log, _created = MedicationLog.objects.update_or_create(
+        plan=plan, occurrence_at=occurrence_at, defaults={"status": MedicationLog.Status.TAKEN, "via": via}
+    )
+    return log
+
+
+def medication_followups(*, now: datetime | None = None) -> int:
+    """Doses not confirmed within the person's delay: log them as missed and, if the person
+    chose a supporter, alert that supporter (once per dose)."""
+    now = now or timezone.now()
+    alerted = 0
+    sent = (
+        Delivery.objects.filter(
+            kind=Delivery.Kind.MEDICATION,
+            status=Delivery.Status.SENT,
+            occurrence_at__gte=now - timedelta(days=1),
+            occurrence_at__lte=now - timedelta(minutes=15),
+        )
+        .select_related("plan", "recipient")
+        .order_by("plan_id", "occurrence_at")
+    )
+    seen: set[tuple[int, datetime]] = set()
+    for delivery in sent:
+        key = (delivery.plan_id, delivery.occurrence_at)
+        if key in seen or delivery.plan is None:
+            continue
+        seen.add(key)
+        prefs = preferences_for(delivery.recipient)
+        if delivery.occurrence_at + timedelta(minutes=prefs.followup_delay_minutes) > now:
+            continue
+        with transaction.atomic():
+            log, _created = MedicationLog.objects.get_or_create(
+                plan=delivery.plan,
+                occurrence_at=delivery.occurrence_at,
+                defaults={"status": MedicationLog.Status.MISSED},
+            )
+            if log.status != MedicationLog.Status.MISSED or log.supporter_alerted_at is not None:
+                continue
+            supporter = prefs.followup_supporter
+            if supporter is None or not supporter.is_active:
+                continue
+            staff_alert(
+                staff=supporter,
+                task="medication_unconfirmed",
+                client=delivery.recipient,
+                ref=f"dose:{delivery.plan_id}:{int(delivery.occurrence_at.timestamp())}",
+                at=delivery.occurrence_at,
+                now=now,
+            )
+            log.supporter_alerted_at = now
+            log.save(update_fields=["supporter_alerted_at", "recorded_at"])
+            alerted += 1
+    return alerted

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from reminders import apis
+
+urlpatterns = [
+    path("reminder-plans/", apis.PlanListApi.as_view(), name="reminder-plans"),
+    path("reminder-plans/<int:plan_id>/", apis.PlanDetailApi.as_view(), name="reminder-plan-detail"),
+    path("reminder-preferences/", apis.PreferencesApi.as_view(), name="reminder-preferences"),
+    path("deliveries/", apis.DeliveryListApi.as_view(), name="deliveries"),
+    path("medication-log/", apis.MedicationLogApi.as_view(), name="medication-log"),
+    path("sms/inbound/", apis.SmsInboundApi.as_view(), name="sms-inbound"),
+    path("sms/status/", apis.SmsStatusApi.as_view(), name="sms-status"),
+]
