@@ -268,6 +268,9 @@ def appointment_book(
             )
             for appointment in appointments:
                 reminders.appointment_reminders_schedule(appointment=appointment, now=now)
+            if appointments:
+                # One confirmation for a whole series: the first meeting, the rest follow weekly.
+                reminders.appointment_booked_notice(appointment=appointments[0], now=now)
             skipped = [_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken]
             if idempotency_key:
                 IdempotencyKey.objects.create(

@@ -211,12 +211,15 @@ SMS_SENDER = env_str("SMS_SENDER", "Triangel")
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET")
 
 # --- E-mail ----------------------------------------------------------------------------------
+# SMTP when EMAIL_HOST is set; otherwise e-mails are written as files under var/mail/ so a
+# local run shows what would have been sent.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if env_str("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

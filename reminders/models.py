@@ -127,6 +127,7 @@ class Delivery(models.Model):
 
     class Kind(models.TextChoices):
         APPOINTMENT = "appointment", _("appointment reminder")
+        APPOINTMENT_BOOKED = "appointment_booked", _("appointment booked")
         APPOINTMENT_MOVED = "appointment_moved", _("appointment moved")
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("appointment cancelled")
         MEDICATION = "medication", _("medication")

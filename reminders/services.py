@@ -50,6 +50,7 @@ SUMMARY_KINDS = (Delivery.Kind.MONEY, Delivery.Kind.ROUTINE)
 # Kinds that respect quiet hours; a reply to a person's own SMS does not wait.
 QUIET_KINDS = {
     Delivery.Kind.APPOINTMENT,
+    Delivery.Kind.APPOINTMENT_BOOKED,
     Delivery.Kind.APPOINTMENT_MOVED,
     Delivery.Kind.APPOINTMENT_CANCELLED,
     Delivery.Kind.MEDICATION,
@@ -174,6 +175,15 @@ def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | 
         if appointment.start - timedelta(minutes=offset) > now
     ]
     return _create(items, now)
+
+
+def appointment_booked_notice(*, appointment: Appointment, now: datetime | None = None) -> int:
+    """A short confirmation right after booking, so the person knows it worked and that
+    reminders will come (and where to reply)."""
+    now = now or timezone.now()
+    return _notice(
+        appointment=appointment, kind=Delivery.Kind.APPOINTMENT_BOOKED, key=f"appt-booked:{appointment.pk}", now=now
+    )
 
 
 def _cancel_pending(qs: Any, reason: str) -> int:
@@ -447,8 +457,12 @@ def deliveries_claim(*, limit: int, now: datetime | None = None) -> tuple[str, l
             updated_at=now,
         )
         ids = list(Delivery.objects.filter(pk__in=ids, claim_token=token).values_list("pk", flat=True))
-        DispatchState.objects.update_or_create(name="dispatch", defaults={"last_run_at": now})
     return str(token), ids
+
+
+def dispatch_state_touch(*, now: datetime | None = None) -> None:
+    """Record that a dispatch sweep ran (the health endpoint reports it)."""
+    DispatchState.objects.update_or_create(name="dispatch", defaults={"last_run_at": now or timezone.now()})
 
 
 def deliveries_sweep(*, now: datetime | None = None) -> int:

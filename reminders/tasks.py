@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 def dispatch_due() -> int:
     """Claim due rows in batches and queue their sending, until none are due or the time
     budget is spent (the next beat tick continues)."""
+    services.dispatch_state_touch()
     deadline = time.monotonic() + settings.REMINDERS_DISPATCH_BUDGET_SECONDS
     claimed = 0
     while time.monotonic() < deadline:

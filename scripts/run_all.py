@@ -16,15 +16,29 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
+    env.setdefault("SMS_BACKEND", "file")
+    celery = [PYTHON, "-m", "celery", "-A", "config"]
     processes = [
         subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"{host}:{port}"], cwd=ROOT, env=env),
+        # Threads, not processes: sending is network-bound, and one process keeps memory small.
+        subprocess.Popen(
+            [*celery, "worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "WARNING"], cwd=ROOT, env=env
+        ),
+        subprocess.Popen([*celery, "beat", "--loglevel", "WARNING"], cwd=ROOT, env=env),
     ]
     time.sleep(1.5)
+    sms_where = "var/sms.jsonl (one JSON line per SMS)" if env["SMS_BACKEND"] == "file" else env["SMS_BACKEND"]
+    mail_where = f"SMTP at {env['EMAIL_HOST']}" if env.get("EMAIL_HOST") else "files in var/mail/"
+    broker = f"Redis at {env['REDIS_URL']}" if env.get("REDIS_URL") else "files in var/broker/ (or set REDIS_URL)"
     print(
         f"""
 Triangel is running at http://{host}:{port}/
   API docs:  http://{host}:{port}/api/docs/
   Admin:     http://{host}:{port}/admin/   (sign in as coordinator)
+  Health:    http://{host}:{port}/health/
+  SMS:       {sms_where}
+  E-mail:    {mail_where}
+  Broker:    {broker}
 
 Demo logins (password for all: triangel-demo):
   service users:   user1 user2 user3 (follow-up by worker1), user4 user5 (worker2)

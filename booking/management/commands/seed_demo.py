@@ -14,6 +14,7 @@ from booking.models import MeetingType, WorkingHours
 from booking.services import calendar_for
 from people.models import OpeningHours, PhoneNumber, Unit, User
 from people.services import caseload_assign
+from reminders.models import ReminderPreferences
 
 DEMO_PASSWORD = "triangel-demo"
 
@@ -123,6 +124,11 @@ class Command(BaseCommand):
         for username, first, last, phone, worker_name in USERS:
             client = self._person(username, first, last, User.Role.SERVICE_USER, unit, phone)
             caseload_assign(worker=workers[worker_name], client=client)
+            if not client.email:
+                client.email = f"{username}@example.org"
+                client.save(update_fields=["email"])
+            # Demo users get reminders both ways, so a local run shows SMS and e-mail.
+            ReminderPreferences.objects.get_or_create(user=client, defaults={"appointment_channels": ["sms", "email"]})
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo login uses the password {DEMO_PASSWORD!r}."))
 
