@@ -32,6 +32,7 @@ USERS = [
 COORDINATOR_MODELS = [
     ("people", ["unit", "openinghours", "user", "phonenumber", "caseload"]),
     ("booking", ["calendar", "workinghours", "calendaroverride", "meetingtype", "appointment", "appointmentevent"]),
+    ("reminders", ["reminderplan", "reminderpreferences", "delivery", "medicationlog", "followuptask"]),
 ]
 
 
