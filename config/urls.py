@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/", include("booking.urls")),
     path("api/", include("reminders.urls")),
     path("health/", health, name="health"),
+    path("", include("web.urls")),
 ]
 
 # Unknown paths and unhandled errors answer with the API's one error shape.

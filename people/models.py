@@ -181,3 +181,31 @@ class Caseload(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+
+class SignInCode(models.Model):
+    """A one-time code (SMS) or link token (e-mail) for signing in without a password.
+
+    Only a hash is stored. A code expires, works once, and allows a few wrong guesses.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS code")
+        EMAIL = "email", _("e-mail link")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_codes")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="signin_code_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="signin_code_expires")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for {self.user_id}"

@@ -1,15 +1,25 @@
-"""Writes for people: contact points and caseloads."""
+"""Writes for people: contact points, caseloads and signing in."""
 
-from datetime import datetime
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
 from phonenumber_field.phonenumber import to_python
 
 from config.errors import ApplicationError
-from people.models import Caseload, PhoneNumber, User
+from people.models import Caseload, PhoneNumber, SignInCode, User
+
+logger = logging.getLogger(__name__)
 
 
 def parse_phone(raw: str) -> ParsedNumber:
@@ -60,3 +70,147 @@ def caseload_assign(*, worker: User, client: User, at: datetime | None = None) -
             return Caseload.objects.create(worker=worker, client=client, started_at=at)
     except IntegrityError as exc:
         raise ApplicationError(_("The caseload changed at the same time. Try again."), code="conflict") from exc
+
+
+# --- Signing in without a password ------------------------------------------------------------
+
+SIGN_IN_CODE_TTL = timedelta(minutes=10)
+SIGN_IN_LINK_TTL = timedelta(minutes=20)
+SIGN_IN_MAX_CODES = 3  # codes sent per person per window
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_MAX_GUESSES = 5  # wrong guesses before a code stops working
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _recent_codes(user: User, channel: str, now: datetime) -> int:
+    return SignInCode.objects.filter(user=user, channel=channel, created_at__gte=now - SIGN_IN_WINDOW).count()
+
+
+def _send_now(*, user: User, channel: str, to: str, kind: str, context: dict) -> None:
+    """Sign-in messages go out at once from the request: a person is waiting for them."""
+    from reminders import channels
+    from reminders.messages import render
+
+    subject, text = render(
+        kind=kind, language=user.language, tz=ZoneInfo(user.timezone), at=timezone.now(), context=context
+    )
+    message = channels.Message(to=to, text=text, subject=subject, idempotency_key=str(uuid.uuid4()))
+    try:
+        channels.backend_for(channel).send(message)
+    except channels.ChannelError as exc:
+        logger.warning("sign-in message not sent: %s", type(exc).__name__)
+        raise ApplicationError(
+            _("We could not send the message just now. Try again in a minute, or ask your social worker."),
+            code="not_sent",
+        ) from exc
+
+
+def sign_in_code_send(*, raw_phone: str, now: datetime | None = None) -> None:
+    """Send a six-digit code to the person with this active phone number.
+
+    Says nothing about whether the number is known: the caller shows the same page either way.
+    Raises ApplicationError for a malformed number.
+    """
+    now = now or timezone.now()
+    number = parse_phone(raw_phone)
+    phone = (
+        PhoneNumber.objects.filter(number=number, is_active=True, unusable_since__isnull=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if phone is None or _recent_codes(phone.user, SignInCode.Channel.SMS, now) >= SIGN_IN_MAX_CODES:
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    # The hash covers the user id too, so equal codes of two people never collide.
+    SignInCode.objects.create(
+        user=phone.user,
+        channel=SignInCode.Channel.SMS,
+        secret_hash=_hash(f"{phone.user_id}:{code}"),
+        expires_at=now + SIGN_IN_CODE_TTL,
+    )
+    _send_now(user=phone.user, channel="sms", to=str(phone.number), kind="sign_in_code", context={"code": code})
+
+
+def sign_in_code_verify(*, raw_phone: str, code: str, now: datetime | None = None) -> User:
+    """The person, if ``code`` is the latest unused, unexpired code sent to this number.
+
+    Every wrong guess counts against the code; after SIGN_IN_MAX_GUESSES it stops working.
+    Raises ApplicationError with one message for every kind of failure.
+    """
+    now = now or timezone.now()
+    wrong = ApplicationError(
+        _("That code is wrong or too old. Ask for a new code."), code="bad_code", fields={"code": [_("Wrong code.")]}
+    )
+    try:
+        number = parse_phone(raw_phone)
+    except ApplicationError as exc:
+        raise wrong from exc
+    phone = (
+        PhoneNumber.objects.filter(number=number, is_active=True, user__is_active=True).select_related("user").first()
+    )
+    if phone is None:
+        raise wrong
+    with transaction.atomic():
+        latest = (
+            SignInCode.objects.select_for_update()
+            .filter(user=phone.user, channel=SignInCode.Channel.SMS, used_at__isnull=True, expires_at__gt=now)
+            .order_by("-created_at")
+            .first()
+        )
+        if latest is None or latest.failed_attempts >= SIGN_IN_MAX_GUESSES:
+            raise wrong
+        if not hmac.compare_digest(latest.secret_hash, _hash(f"{phone.user_id}:{code.strip()}")):
+            # Counted in this transaction, which commits: the refusal is raised after it.
+            SignInCode.objects.filter(pk=latest.pk).update(failed_attempts=F("failed_attempts") + 1)
+            wrong_guess = True
+        else:
+            latest.used_at = now
+            latest.save(update_fields=["used_at"])
+            wrong_guess = False
+    if wrong_guess:
+        raise wrong
+    return phone.user
+
+
+def sign_in_link_send(*, email: str, link_for: Callable[[str], str], now: datetime | None = None) -> None:
+    """E-mail a one-time sign-in link. Silent for unknown addresses (same page either way)."""
+    now = now or timezone.now()
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None or _recent_codes(user, SignInCode.Channel.EMAIL, now) >= SIGN_IN_MAX_CODES:
+        return
+    token = secrets.token_urlsafe(32)
+    SignInCode.objects.create(
+        user=user, channel=SignInCode.Channel.EMAIL, secret_hash=_hash(token), expires_at=now + SIGN_IN_LINK_TTL
+    )
+    _send_now(user=user, channel="email", to=user.email, kind="sign_in_link", context={"link": link_for(token)})
+
+
+def sign_in_link_use(*, token: str, now: datetime | None = None) -> User:
+    """Use a sign-in link once. Raises ApplicationError if it is unknown, used or expired."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = (
+            SignInCode.objects.select_for_update()
+            .select_related("user")
+            .filter(
+                secret_hash=_hash(token), channel=SignInCode.Channel.EMAIL, used_at__isnull=True, expires_at__gt=now
+            )
+            .first()
+        )
+        if entry is None or not entry.user.is_active:
+            raise ApplicationError(_("This link is used or too old. Ask for a new one."), code="bad_link")
+        entry.used_at = now
+        entry.save(update_fields=["used_at"])
+    return entry.user
+
+
+def phone_number_replace(*, actor: User, client: User, raw: str) -> PhoneNumber:
+    """'Lost my phone': staff who follow the person set a new active number in one step."""
+    from people.selectors import clients_manageable_by
+
+    if not clients_manageable_by(actor=actor).filter(pk=client.pk).exists():
+        raise ApplicationError(_("You can only change numbers for people you follow."), code="not_allowed")
+    return phone_number_add(user=client, raw=raw, make_active=True, label=_("new number"))

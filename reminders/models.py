@@ -239,10 +239,14 @@ class FollowUpTask(models.Model):
         CALL_BACK = "call_back", _("call back")
         PHONE_FAILED = "phone_failed", _("phone number not working")
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("meeting cancelled by SMS")
+        PEER_REQUEST = "peer_request", _("would like a peer at a meeting")
+        NO_SHOW = "no_show", _("did not come to a meeting")
 
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_up_tasks")
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=24, choices=Kind.choices)
+    appointment = models.ForeignKey(Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
@@ -254,6 +258,20 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.client_id})"
+
+
+class ItemDone(models.Model):
+    """A routine or money item the person ticked off on *My day*."""
+
+    plan = models.ForeignKey(ReminderPlan, on_delete=models.CASCADE, related_name="done_items")
+    occurrence_at = models.DateTimeField()
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "occurrence_at"], name="item_done_once")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.occurrence_at:%Y-%m-%d %H:%M}"
 
 
 class InboundSms(models.Model):

@@ -80,8 +80,12 @@ def one_off_rrule(at: time) -> str:
 def _to_aware(naive: datetime, tz: ZoneInfo) -> datetime:
     aware = localize(naive.date(), naive.time(), tz)
     if aware is None:
-        # The wall-clock time does not exist (spring gap): remind when the clock resumes.
-        aware = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+        # The wall-clock time does not exist (spring gap): remind when the clock resumes,
+        # at the first wall-clock minute after the gap (02:30 → 03:00, not 03:30).
+        wall = naive.replace(second=0, microsecond=0)
+        while aware is None:
+            wall += timedelta(minutes=1)
+            aware = localize(wall.date(), wall.time(), tz)
     return aware
 
 
@@ -162,4 +166,6 @@ def sms_segments(text: str) -> int:
     if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text):
         length = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
         return 1 if length <= 160 else -(-length // 153)
-    return 1 if len(text) <= 70 else -(-len(text) // 67)
+    # UCS-2 counts UTF-16 code units: an emoji outside the BMP takes two.
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else -(-units // 67)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from booking.models import Appointment
@@ -63,6 +63,15 @@ QUIET_KINDS = {
 
 def _tz(user: User) -> ZoneInfo:
     return ZoneInfo(user.timezone)
+
+
+def preferences_prefetch(users: Iterable[User]) -> None:
+    """Load many people's preferences in one query. People without a row get the defaults
+    in memory only: reading preferences never writes."""
+    by_id = {u.pk: u for u in users}
+    found = {p.user_id: p for p in ReminderPreferences.objects.filter(user_id__in=by_id)}
+    for user_id, user in by_id.items():
+        user._reminder_prefs_cache = found.get(user_id) or ReminderPreferences(user=user)
 
 
 def preferences_for(user: User) -> ReminderPreferences:
@@ -166,7 +175,9 @@ def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | 
             occurrence_at=appointment.start,
             due_at=appointment.start - timedelta(minutes=offset),
             expires_at=appointment.start,
-            dedupe_key=f"appt:{appointment.pk}:{stamp}:{offset}:{channel}",
+            # The sequence keeps a meeting moved back to an earlier time from colliding with
+            # the cancelled rows of that time.
+            dedupe_key=f"appt:{appointment.pk}:{appointment.sequence}:{stamp}:{offset}:{channel}",
             context=context,
             appointment=appointment,
         )
@@ -358,9 +369,7 @@ def plans_materialize_all(*, now: datetime | None = None, chunk: int = 2000) -> 
         batch = list(qs.filter(pk__gt=last_pk)[:chunk])
         if not batch:
             break
-        users = {p.owner_id: p.owner for p in batch}
-        for prefs in ReminderPreferences.objects.filter(user_id__in=users):
-            users[prefs.user_id]._reminder_prefs_cache = prefs
+        preferences_prefetch(p.owner for p in batch)
         with transaction.atomic():
             for plan in batch:
                 created += plan_materialize(plan=plan, until=until, now=now)
@@ -452,6 +461,8 @@ def deliveries_claim(*, limit: int, now: datetime | None = None) -> tuple[str, l
             return str(token), []
         Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SCHEDULED).update(
             status=Delivery.Status.SENDING,
+            # The attempt is recorded here, before any provider is called.
+            attempts=F("attempts") + 1,
             claim_token=token,
             lease_until=now + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS),
             updated_at=now,
@@ -543,6 +554,11 @@ def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
     )
 
 
+def _renew_lease(delivery: Delivery, token: str, now: datetime) -> bool:
+    """Extend the lease of a row this claim still holds; False when the claim was lost."""
+    return _finish(delivery, token, lease_until=now + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS))
+
+
 def _bundled_in_summary(delivery: Delivery) -> bool:
     if delivery.kind not in SUMMARY_KINDS:
         return False
@@ -559,10 +575,14 @@ def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None
     Returns the new row, or None when the person has no other way to be reached."""
     user = delivery.recipient
     channel: str | None = None
-    if delivery.channel == Channel.SMS and _usable_numbers(user):
+    # Another SMS only where SMS is allowed: after STOPP it would fail the same way, again
+    # and again until the reminder expires.
+    sms_allowed = preferences_for(user).sms_enabled or delivery.context.get("force_sms")
+    if delivery.channel == Channel.SMS and sms_allowed and _usable_numbers(user):
         channel = Channel.SMS
-    elif user.email and preferences_for(user).email_fallback:
-        # No second e-mail when the person already gets this one by e-mail.
+    elif delivery.channel != Channel.EMAIL and user.email and preferences_for(user).email_fallback:
+        # Not after a failed e-mail (the same address would refuse it again), and no second
+        # e-mail when the person already gets this one by e-mail.
         already = Delivery.objects.filter(
             recipient=user,
             kind=delivery.kind,
@@ -597,6 +617,10 @@ def phone_number_failed(*, phone: PhoneNumber, now: datetime) -> None:
     """A provider says this number can never be reached: stop using it and ask the worker
     to get a new one."""
     updated = PhoneNumber.objects.filter(pk=phone.pk, unusable_since__isnull=True).update(unusable_since=now)
+    # The caller may hold this number in a prefetched list (a send batch): keep that list in
+    # step, or the fallback and the rest of the batch would pick the dead number again.
+    if phone.unusable_since is None:
+        phone.unusable_since = now
     if updated and phone.user.is_service_user:
         follow_up_task_create(
             client=phone.user, kind=FollowUpTask.Kind.PHONE_FAILED, ref=f"phone:{phone.pk}", at=now, now=now
@@ -619,9 +643,7 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
         .prefetch_related("recipient__phone_numbers")
     )
     counts["skipped"] = len(ids) - len(rows)
-    users = {row.recipient_id: row.recipient for row in rows}
-    for prefs in ReminderPreferences.objects.filter(user_id__in=users):
-        users[prefs.user_id]._reminder_prefs_cache = prefs
+    preferences_prefetch(row.recipient for row in rows)
     backends: dict[str, channels.Backend] = {}
     for delivery in rows:
         now_ = now or timezone.now()
@@ -642,31 +664,41 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
             counts["failed"] += 1
             continue
         message = _message_for(delivery, target)
-        if target.phone is not None and delivery.phone_number_id != target.phone.pk:
-            # Record where this attempt goes before calling the provider.
-            Delivery.objects.filter(pk=delivery.pk).update(phone_number=target.phone)
-            delivery.phone_number = target.phone
+        # The rows were loaded when the batch started; since then this row's lease may have run
+        # out (the task waited in the queue behind others) and the sweeper may have handed it to
+        # a new claim. Without this check two live tasks would both post it. A re-post remains
+        # only after a crash between the provider's answer and _finish, and carries the same
+        # idempotency key.
+        if not _renew_lease(delivery, claim_token, now_):
+            counts["skipped"] += 1
+            continue
+        delivery.phone_number = target.phone
         backend = backends.setdefault(delivery.channel, channels.backend_for(delivery.channel))
         try:
             provider_id = backend.send(message)
         except channels.PermanentError as exc:
             with transaction.atomic():
-                if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300]):
+                if _finish(
+                    delivery,
+                    claim_token,
+                    status=Delivery.Status.FAILED,
+                    last_error=str(exc)[:300],
+                    phone_number=target.phone,
+                ):
                     _on_permanent_failure(delivery, exc, now_)
             counts["failed"] += 1
             continue
         except channels.ChannelError as exc:
-            if delivery.attempts + 1 >= settings.REMINDERS_MAX_ATTEMPTS:
+            if delivery.attempts >= settings.REMINDERS_MAX_ATTEMPTS:
                 _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300])
                 counts["failed"] += 1
             else:
                 # Back off: 30 s, 2 min, 8 min … and try again with the same idempotency key.
-                backoff = timedelta(seconds=30 * 4**delivery.attempts)
+                backoff = timedelta(seconds=30 * 4 ** (delivery.attempts - 1))
                 _finish(
                     delivery,
                     claim_token,
                     status=Delivery.Status.SCHEDULED,
-                    attempts=delivery.attempts + 1,
                     claim_token=None,
                     lease_until=None,
                     due_at=min(now_ + backoff, delivery.expires_at),
@@ -678,7 +710,7 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
             delivery,
             claim_token,
             status=Delivery.Status.SENT,
-            attempts=delivery.attempts + 1,
+            phone_number=target.phone,
             provider_message_id=provider_id[:100],
             sent_at=timezone.now(),
             last_error="",
@@ -699,7 +731,9 @@ def sms_status(*, provider_message_id: str, status: str, permanent: bool = False
     now = timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            # Lock only the delivery: PostgreSQL refuses FOR UPDATE on the nullable side of
+            # the outer join to phone_number.
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("phone_number__user", "recipient")
             .filter(provider_message_id=provider_message_id, channel=Channel.SMS)
             .first()

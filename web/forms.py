@@ -1,0 +1,229 @@
+from datetime import time
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import MeetingType
+from reminders.models import ReminderPlan
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Your mobile number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("The code from the SMS"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}),
+    )
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you cancelling?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A few words are enough. Your social worker sees this."),
+    )
+
+
+class PeerNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Anything your social worker should know?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PlanForm(forms.Form):
+    """A reminder as a person thinks of it: what, when (times and days), how."""
+
+    title = forms.CharField(label=_("What should we remind you of?"), max_length=100)
+    times = forms.CharField(
+        label=_("Time(s) of day"),
+        help_text=_("For example 08:00, or 08:00 20:00 for twice a day."),
+        max_length=60,
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for every day."),
+    )
+    day_of_month = forms.IntegerField(
+        label=_("Day of the month"), min_value=1, max_value=31, required=False, help_text=_("For bills and paydays.")
+    )
+    dose = forms.CharField(label=_("Dose (optional)"), max_length=100, required=False)
+    money_kind = forms.ChoiceField(label=_("Kind"), choices=ReminderPlan.MoneyKind.choices, required=False)
+    amount = forms.DecimalField(label=_("Amount in kroner (optional)"), required=False, max_digits=10, decimal_places=2)
+    channel_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
+    channel_email = forms.BooleanField(label=_("By e-mail"), required=False)
+
+    def __init__(self, *args: object, kind: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind != ReminderPlan.Kind.MEDICATION:
+            del self.fields["dose"]
+        if kind != ReminderPlan.Kind.MONEY:
+            del self.fields["money_kind"]
+            del self.fields["amount"]
+            del self.fields["day_of_month"]
+
+    def clean_times(self) -> list[time]:
+        result = []
+        for part in self.cleaned_data["times"].replace(",", " ").split():
+            try:
+                hours, minutes = part.replace(".", ":").split(":") if ":" in part or "." in part else (part, "0")
+                result.append(time(int(hours), int(minutes)))
+            except ValueError as exc:
+                raise forms.ValidationError(_("Write times like 08:00.")) from exc
+        if not result:
+            raise forms.ValidationError(_("Write at least one time, like 08:00."))
+        return result
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("channel_sms") and not data.get("channel_email"):
+            raise forms.ValidationError(_("Choose SMS, e-mail or both."))
+        if self.kind == ReminderPlan.Kind.MONEY and not data.get("money_kind"):
+            self.add_error("money_kind", _("Choose bill, payday or budget."))
+        return data
+
+    @property
+    def channels(self) -> list[str]:
+        return [
+            c
+            for c, on in (("sms", self.cleaned_data["channel_sms"]), ("email", self.cleaned_data["channel_email"]))
+            if on
+        ]
+
+
+class PreferencesForm(forms.Form):
+    channel_sms = forms.BooleanField(label=_("Meeting reminders by SMS"), required=False)
+    channel_email = forms.BooleanField(label=_("Meeting reminders by e-mail"), required=False)
+    quiet_start = forms.TimeField(label=_("No messages from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_end = forms.TimeField(label=_("until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    discreet = forms.BooleanField(
+        label=_("Discreet texts"),
+        required=False,
+        help_text=_("Texts never name medicines, doses or amounts. Recommended if others may see your phone."),
+    )
+    morning_summary = forms.BooleanField(
+        label=_("One summary in the morning"),
+        required=False,
+        help_text=_("Routines and money reminders for the day come together in one message."),
+    )
+
+
+class NewPhoneForm(forms.Form):
+    number = forms.CharField(
+        label=_("New mobile number"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+
+
+class DetailsForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail (optional)"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("nb", "Norsk bokmål"), ("en", "English")])
+
+
+class WorkingDayForm(forms.Form):
+    """One weekday: up to three intervals, so a lunch break is two intervals."""
+
+    start1 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end1 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start2 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end2 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start3 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end3 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def intervals(self) -> list[tuple[time, time]]:
+        result = []
+        for i in (1, 2, 3):
+            start, end = self.cleaned_data.get(f"start{i}"), self.cleaned_data.get(f"end{i}")
+            if start and end:
+                result.append((start, end))
+        return result
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for i in (1, 2, 3):
+            start, end = data.get(f"start{i}"), data.get(f"end{i}")
+            if bool(start) != bool(end):
+                raise forms.ValidationError(_("Fill in both From and To, or neither."))
+            if start and end and end <= start:
+                raise forms.ValidationError(_("The end must be after the start."))
+        return data
+
+
+class TimeOffForm(forms.Form):
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+            raise forms.ValidationError(_("The last day must not be before the first day."))
+        return data
+
+
+class MeetingTypeForm(forms.ModelForm):
+    class Meta:
+        model = MeetingType
+        fields = [
+            "name",
+            "description",
+            "duration_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "slot_step_minutes",
+            "min_notice_minutes",
+            "horizon_days",
+            "mode",
+            "place",
+            "audience",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class BookForUserForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("Service user"), coerce=int)
+    meeting_type = forms.TypedChoiceField(label=_("Kind of meeting"), coerce=int)
+    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    weeks = forms.IntegerField(
+        label=_("Repeat every week, how many times in all"),
+        min_value=1,
+        max_value=52,
+        initial=1,
+        help_text=_("1 = just this once."),
+    )
+
+    def __init__(self, *args: object, users: list, types: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [(u.pk, u.get_full_name() or u.username) for u in users]
+        self.fields["meeting_type"].choices = [(t.pk, t.name) for t in types]

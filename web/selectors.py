@@ -1,0 +1,198 @@
+"""Reads for the web pages. Each page's reads are a fixed number of queries, whatever
+the number of appointments or reminders."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from booking.models import Appointment, CalendarOverride, MeetingType
+from booking.selectors import meeting_types_bookable_by
+from people.models import PhoneNumber, User
+from people.selectors import clients_of
+from reminders.models import Delivery, FollowUpTask, ItemDone, MedicationLog, ReminderPlan
+from reminders.services import plan_occurrences
+
+
+@dataclass
+class DayItem:
+    at: datetime
+    kind: str  # meeting, medication, money, routine
+    title: str
+    detail: str = ""
+    plan_id: int | None = None
+    done: bool = False
+    appointment: Appointment | None = None
+
+    @property
+    def occurrence(self) -> str:
+        return self.at.isoformat()
+
+
+@dataclass
+class Day:
+    day: date
+    items: list[DayItem] = field(default_factory=list)
+
+
+def local_today(user: User, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(ZoneInfo(user.timezone)).date()
+
+
+def my_day(*, user: User, now: datetime | None = None, days: int = 2) -> list[Day]:
+    """Today and tomorrow in time order: meetings, medication, money and routines (4 queries)."""
+    now = now or timezone.now()
+    tz = ZoneInfo(user.timezone)
+    today = local_today(user, now)
+    start = datetime.combine(today, time(0), tzinfo=tz)
+    end = datetime.combine(today + timedelta(days=days), time(0), tzinfo=tz)
+    result = {today + timedelta(days=i): Day(today + timedelta(days=i)) for i in range(days)}
+
+    for appointment in Appointment.objects.filter(
+        client=user, status=Appointment.Status.BOOKED, start__gte=start, start__lt=end
+    ).select_related("calendar__owner", "meeting_type"):
+        owner = appointment.calendar.owner
+        local = appointment.start.astimezone(tz)
+        result[local.date()].items.append(
+            DayItem(
+                at=local,
+                kind="meeting",
+                title=appointment.meeting_type.name,
+                detail=owner.get_full_name() or owner.username,
+                appointment=appointment,
+            )
+        )
+
+    plans = list(ReminderPlan.objects.filter(owner=user, is_active=True).select_related("owner"))
+    taken = set(
+        MedicationLog.objects.filter(
+            plan__owner=user, status=MedicationLog.Status.TAKEN, occurrence_at__gte=start, occurrence_at__lt=end
+        ).values_list("plan_id", "occurrence_at")
+    )
+    done = set(
+        ItemDone.objects.filter(plan__owner=user, occurrence_at__gte=start, occurrence_at__lt=end).values_list(
+            "plan_id", "occurrence_at"
+        )
+    )
+    for plan in plans:
+        for at in plan_occurrences(plan=plan, after=start - timedelta(seconds=1), until=end - timedelta(seconds=1)):
+            local = at.astimezone(tz)
+            key = (plan.pk, at)
+            result[local.date()].items.append(
+                DayItem(
+                    at=local,
+                    kind=plan.kind,
+                    title=plan.title,
+                    detail=plan.dose if plan.kind == ReminderPlan.Kind.MEDICATION else plan.get_money_kind_display(),
+                    plan_id=plan.pk,
+                    done=key in taken or key in done,
+                )
+            )
+    for day in result.values():
+        day.items.sort(key=lambda item: item.at)
+    return list(result.values())
+
+
+def bookable_types(*, user: User) -> QuerySet[MeetingType]:
+    return (
+        meeting_types_bookable_by(user=user)
+        .select_related("calendar__owner")
+        .order_by("-calendar__owner__role", "name")
+    )
+
+
+def upcoming_and_past(*, user: User, now: datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
+    now = now or timezone.now()
+    qs = Appointment.objects.filter(client=user).select_related("calendar__owner", "meeting_type")
+    upcoming = list(qs.filter(end__gte=now).exclude(status=Appointment.Status.CANCELLED).order_by("start")[:50])
+    past = list(qs.filter(Q(end__lt=now) | Q(status=Appointment.Status.CANCELLED)).order_by("-start")[:20])
+    return upcoming, past
+
+
+# --- Staff --------------------------------------------------------------------------------
+
+
+def worker_day(*, worker: User, day: date) -> list[Appointment]:
+    tz = ZoneInfo(worker.timezone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return list(
+        Appointment.objects.filter(calendar__owner=worker, start__gte=start, start__lt=start + timedelta(days=1))
+        .select_related("client", "meeting_type")
+        .order_by("start")
+    )
+
+
+def open_tasks(*, worker: User) -> list[FollowUpTask]:
+    return list(
+        FollowUpTask.objects.filter(worker=worker, done_at__isnull=True)
+        .select_related("client")
+        .order_by("-created_at")[:50]
+    )
+
+
+def failing_reminders(*, worker: User, now: datetime | None = None) -> QuerySet[User]:
+    """Caseload members whose reminders are failing: a failed delivery in the last week, or
+    no usable active phone number."""
+    now = now or timezone.now()
+    failed = Delivery.objects.filter(
+        recipient=OuterRef("pk"), status=Delivery.Status.FAILED, due_at__gte=now - timedelta(days=7)
+    )
+    usable_phone = PhoneNumber.objects.filter(user=OuterRef("pk"), is_active=True, unusable_since__isnull=True)
+    return (
+        clients_of(worker=worker)
+        .annotate(has_failed=Exists(failed), has_phone=Exists(usable_phone))
+        .filter(Q(has_failed=True) | Q(has_phone=False))
+        .order_by("first_name")
+    )
+
+
+def week_of(*, worker: User, monday: date) -> tuple[list[Appointment], list[CalendarOverride]]:
+    tz = ZoneInfo(worker.timezone)
+    start = datetime.combine(monday, time(0), tzinfo=tz)
+    end = start + timedelta(days=7)
+    appointments = list(
+        Appointment.objects.filter(calendar__owner=worker, start__gte=start, start__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("client", "meeting_type")
+        .order_by("start")
+    )
+    overrides = list(
+        CalendarOverride.objects.filter(calendar__owner=worker, start__lt=end, end__gt=start).order_by("start")
+    )
+    return appointments, overrides
+
+
+def caseload_overview(*, worker: User, now: datetime | None = None) -> QuerySet[User]:
+    """Each person followed: next meeting, last meeting, no-shows in 90 days, reminder
+    health — one query with subqueries."""
+    now = now or timezone.now()
+    mine = Appointment.objects.filter(client=OuterRef("pk"))
+    next_meeting = mine.filter(status=Appointment.Status.BOOKED, start__gte=now).order_by("start").values("start")[:1]
+    last_meeting = (
+        mine.filter(start__lt=now).exclude(status=Appointment.Status.CANCELLED).order_by("-start").values("start")[:1]
+    )
+    failed = Delivery.objects.filter(
+        recipient=OuterRef("pk"), status=Delivery.Status.FAILED, due_at__gte=now - timedelta(days=7)
+    )
+    usable_phone = PhoneNumber.objects.filter(user=OuterRef("pk"), is_active=True, unusable_since__isnull=True)
+    active_phone = PhoneNumber.objects.filter(user=OuterRef("pk"), is_active=True).values("number")[:1]
+    return (
+        clients_of(worker=worker)
+        .annotate(
+            next_meeting=Subquery(next_meeting),
+            last_meeting=Subquery(last_meeting),
+            no_shows=Count(
+                "appointments",
+                filter=Q(
+                    appointments__status=Appointment.Status.NO_SHOW, appointments__start__gte=now - timedelta(days=90)
+                ),
+                distinct=True,
+            ),
+            reminders_failing=Exists(failed),
+            has_phone=Exists(usable_phone),
+            phone=Subquery(active_phone),
+        )
+        .order_by("first_name", "last_name")
+    )
