@@ -112,6 +112,14 @@ def _cancel(user: User, ref: str, now: datetime) -> None:
         with transaction.atomic():
             appointment_cancel(actor=user, appointment_id=appointment.pk, reason="Avlyst på SMS", now=now)
             services.reply_to(user=user, ref=ref, reply="cancelled", context=_appointment_values(appointment), now=now)
+            # A task on the worker's Today page as well as the alert: a cancelled meeting may
+            # mean the person needs a call.
+            FollowUpTask.objects.create(
+                worker=appointment.calendar.owner,
+                client=user,
+                kind=FollowUpTask.Kind.APPOINTMENT_CANCELLED,
+                appointment=appointment,
+            )
             services.staff_alert(
                 staff=appointment.calendar.owner,
                 task=FollowUpTask.Kind.APPOINTMENT_CANCELLED,

@@ -1,6 +1,6 @@
 """Reads for reminders, each scoped to what the caller may see."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from people.models import User
 from people.selectors import clients_manageable_by
@@ -27,7 +27,8 @@ def plans_visible_to(*, actor: User) -> QuerySet[ReminderPlan]:
 def deliveries_visible_to(*, actor: User) -> QuerySet[Delivery]:
     if actor.is_service_user:
         return Delivery.objects.filter(recipient=actor)
-    return Delivery.objects.filter(recipient__in=people_whose_reminders(actor=actor))
+    # Staff see their own alerts and their caseload's reminders.
+    return Delivery.objects.filter(Q(recipient=actor) | Q(recipient__in=people_whose_reminders(actor=actor)))
 
 
 def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:

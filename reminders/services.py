@@ -515,6 +515,14 @@ def _target(delivery: Delivery) -> _Target | None:
     return _Target(address=user.email) if user.email else None
 
 
+def _no_target_reason(delivery: Delivery) -> str:
+    if delivery.channel == Channel.EMAIL:
+        return "no e-mail address"
+    if not delivery.context.get("force_sms") and not preferences_for(delivery.recipient).sms_enabled:
+        return "SMS turned off by the person"
+    return "no usable phone number"
+
+
 def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
     user = delivery.recipient
     tz = _tz(user)
@@ -658,7 +666,7 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
         target = _target(delivery)
         if target is None:
             with transaction.atomic():
-                reason = "no usable phone number" if delivery.channel == Channel.SMS else "no e-mail address"
+                reason = _no_target_reason(delivery)
                 if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=reason):
                     _fallback(delivery, now_, reason)
             counts["failed"] += 1
