@@ -1,15 +1,34 @@
 """Start Triangel for a local run: the web server (and the background workers, when the
 project has them), print where to go and who to sign in as, and stop everything on Ctrl-C."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+
+
+def follow_sms(path: Path, stop: threading.Event) -> None:
+    """Print each SMS the file backend writes, so sign-in codes show up in this terminal."""
+    position = path.stat().st_size if path.exists() else 0
+    while not stop.wait(0.5):
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8") as handle:
+            handle.seek(position)
+            for line in handle:
+                try:
+                    sms = json.loads(line)
+                except ValueError:
+                    continue
+                print(f"  SMS to {sms.get('to')}: {sms.get('text')}", flush=True)
+            position = handle.tell()
 
 
 def main() -> int:
@@ -40,8 +59,9 @@ Triangel is running at http://{host}:{port}/
   E-mail:    {mail_where}
   Broker:    {broker}
 
-Demo logins (password for all: triangel-demo):
-  service users:   user1 user2 user3 (follow-up by worker1), user4 user5 (worker2)
+Sign in as a service user with their phone number: the SMS code is printed below.
+Or use user name and password (the same for all demo logins: triangel-demo):
+  service users:   user1 … user5, phones 40000201 … 40000205 (user1–3 follow-up by worker1, user4–5 by worker2)
   social workers:  worker1 worker2
   peer:            peer1
   coordinator:     coordinator
@@ -51,7 +71,13 @@ Press Ctrl-C to stop.
         flush=True,
     )
 
+    stopping = threading.Event()
+    if env["SMS_BACKEND"] == "file":
+        sms_file = Path(env.get("SMS_FILE_PATH", ROOT / "var" / "sms.jsonl"))
+        threading.Thread(target=follow_sms, args=(sms_file, stopping), daemon=True).start()
+
     def stop(*_args: object) -> None:
+        stopping.set()
         for process in processes:
             if process.poll() is None:
                 process.terminate()
