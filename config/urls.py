@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-# Unknown paths and unhandled errors answer with the API's one error shape.
-handler404 = "config.errors.json_404"
+# Unknown API paths and unhandled errors answer with the API's one error shape; a missing
+# web page answers with the web's own 404 page.
+handler404 = "config.errors.not_found_404"
 handler500 = "config.errors.json_500"

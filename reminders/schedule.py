@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from dateutil.rrule import HOURLY, MINUTELY, SECONDLY, rrule, rrulestr
+from django.utils.translation import gettext_noop
 
 from booking.availability import localize
 
@@ -28,17 +29,17 @@ def parse_rrule(text: str, starts_on: date) -> rrule:
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if not text or "DTSTART" in text.upper():
-        raise InvalidSchedule("Give the rule without DTSTART, e.g. FREQ=DAILY;BYHOUR=8;BYMINUTE=0")
+        raise InvalidSchedule(gettext_noop("Give the rule without DTSTART, e.g. FREQ=DAILY;BYHOUR=8;BYMINUTE=0"))
     try:
         rule = rrulestr(text, dtstart=datetime.combine(starts_on, time(0)))
     except (ValueError, TypeError) as exc:
         raise InvalidSchedule(f"Not a valid RRULE: {exc}") from exc
     if not isinstance(rule, rrule):
-        raise InvalidSchedule("Give one RRULE, not a set.")
+        raise InvalidSchedule(gettext_noop("Give one RRULE, not a set."))
     if rule._freq in (SECONDLY, MINUTELY, HOURLY):
-        raise InvalidSchedule("Reminders can repeat daily at most; use BYHOUR for several times a day.")
+        raise InvalidSchedule(gettext_noop("Reminders can repeat daily at most; use BYHOUR for several times a day."))
     if "BYHOUR" not in text.upper():
-        raise InvalidSchedule("Say the time of day with BYHOUR (and BYMINUTE), e.g. BYHOUR=8;BYMINUTE=0.")
+        raise InvalidSchedule(gettext_noop("Say the time of day with BYHOUR (and BYMINUTE), e.g. BYHOUR=8;BYMINUTE=0."))
     hours = rule._byhour or ()
     minutes = rule._byminute or (0,)
     if len(hours) * len(minutes) > MAX_OCCURRENCES_PER_DAY:
@@ -52,20 +53,22 @@ def rrule_from_simple(
     """Turn what a person picks in a page into an RRULE: times of day, and either weekdays
     (0 = Monday; none means every day) or a day of the month."""
     if not times:
-        raise InvalidSchedule("Pick at least one time of day.")
+        raise InvalidSchedule(gettext_noop("Pick at least one time of day."))
     minutes = sorted({t.minute for t in times})
     if len(minutes) > 1:
         # RRULE combines every BYHOUR with every BYMINUTE; mixed minutes need one rule per time.
-        raise InvalidSchedule("All times must share the same minutes (e.g. 08:00 and 20:00), or make two plans.")
+        raise InvalidSchedule(
+            gettext_noop("All times must share the same minutes (e.g. 08:00 and 20:00), or make two plans.")
+        )
     hours = sorted({t.hour for t in times})
     parts: list[str]
     if day_of_month is not None:
         if not 1 <= day_of_month <= 31:
-            raise InvalidSchedule("The day of the month must be 1–31.")
+            raise InvalidSchedule(gettext_noop("The day of the month must be 1–31."))
         parts = ["FREQ=MONTHLY", f"BYMONTHDAY={day_of_month}"]
     elif weekdays:
         if any(not 0 <= d <= 6 for d in weekdays):
-            raise InvalidSchedule("Weekdays are 0 (Monday) to 6 (Sunday).")
+            raise InvalidSchedule(gettext_noop("Weekdays are 0 (Monday) to 6 (Sunday)."))
         parts = ["FREQ=WEEKLY", "BYDAY=" + ",".join(WEEKDAY_CODES[d] for d in sorted(set(weekdays)))]
     else:
         parts = ["FREQ=DAILY"]

@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from rest_framework import serializers
 
 from reminders.models import Channel, Delivery, MedicationLog, ReminderPlan, ReminderPreferences
@@ -68,10 +69,10 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
         simple = {k: attrs.pop(k) for k in ("times", "weekdays", "day_of_month", "date") if k in attrs}
         try:
             if "rrule" in attrs and simple:
-                raise InvalidSchedule("Give either rrule or times, not both.")
+                raise InvalidSchedule(gettext_noop("Give either rrule or times, not both."))
             if "date" in simple:
                 if len(simple.get("times", [])) != 1:
-                    raise InvalidSchedule("A one-off reminder needs exactly one time.")
+                    raise InvalidSchedule(gettext_noop("A one-off reminder needs exactly one time."))
                 attrs["rrule"] = one_off_rrule(simple["times"][0])
                 attrs["starts_on"] = simple["date"]
             elif simple:
@@ -81,13 +82,15 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
                     day_of_month=simple.get("day_of_month"),
                 )
             if instance is None and "rrule" not in attrs:
-                raise InvalidSchedule("Say when: give times (and weekdays or a day of the month), a date, or an rrule.")
+                raise InvalidSchedule(
+                    gettext_noop("Say when: give times (and weekdays or a day of the month), a date, or an rrule.")
+                )
             starts_on = attrs.get("starts_on") or (instance.starts_on if instance else timezone.localdate())
             attrs["starts_on"] = starts_on
             if "rrule" in attrs:
                 parse_rrule(attrs["rrule"], starts_on)
         except InvalidSchedule as exc:
-            raise serializers.ValidationError({"rrule": [str(exc)]}) from exc
+            raise serializers.ValidationError({"rrule": [_(str(exc))]}) from exc
         return attrs
 
 

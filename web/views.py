@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -37,7 +38,7 @@ from people.models import PhoneNumber, User
 from people.selectors import clients_manageable_by
 from reminders import services as reminders
 from reminders.models import FollowUpTask, ItemDone, ReminderPlan
-from reminders.schedule import InvalidSchedule, rrule_from_simple
+from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
 from web import forms, selectors
 
 SESSION_PHONE = "sign_in_phone"
@@ -431,6 +432,25 @@ def reminders_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/reminders.html", {"form": form, "plans": plans, "kinds": ReminderPlan.Kind.choices})
 
 
+def _schedule_initial(rule: str) -> dict[str, Any]:
+    """The simple form's times and days for a saved plan. Without them, changing a reminder
+    starts from an empty time field and unticked days, and re-typing the times silently
+    turns a Monday-Wednesday-Friday reminder into a daily one."""
+    parts = dict(p.split("=", 1) for p in rule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    try:
+        hours = [int(h) for h in parts["BYHOUR"].split(",")]
+        minutes = [int(m) for m in parts.get("BYMINUTE", "0").split(",")]
+    except (KeyError, ValueError):
+        return {}
+    initial: dict[str, Any] = {"times": " ".join(f"{h:02d}:{m:02d}" for h in hours for m in minutes)}
+    if parts.get("BYDAY"):
+        days = [d[-2:] for d in parts["BYDAY"].split(",")]
+        initial["weekdays"] = [WEEKDAY_CODES.index(d) for d in days if d in WEEKDAY_CODES]
+    if parts.get("BYMONTHDAY", "").isdigit():
+        initial["day_of_month"] = int(parts["BYMONTHDAY"])
+    return initial
+
+
 @service_user_required
 def reminder_edit(request: HttpRequest, kind: str | None = None, plan_id: int | None = None) -> HttpResponse:
     plan = None
@@ -450,6 +470,7 @@ def reminder_edit(request: HttpRequest, kind: str | None = None, plan_id: int | 
             "amount": plan.amount,
             "channel_sms": "sms" in plan.channels,
             "channel_email": "email" in plan.channels,
+            **_schedule_initial(plan.rrule),
         }
     form = forms.PlanForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -459,7 +480,7 @@ def reminder_edit(request: HttpRequest, kind: str | None = None, plan_id: int | 
                 times=data["times"], weekdays=data.get("weekdays") or None, day_of_month=data.get("day_of_month")
             )
         except InvalidSchedule as exc:
-            form.add_error("times", str(exc))
+            form.add_error("times", _(str(exc)))
         else:
             plan = plan or ReminderPlan(owner=request.user, created_by=request.user, kind=kind)
             plan.title, plan.rrule, plan.channels = data["title"], rule, form.channels
@@ -724,7 +745,10 @@ def book_for_user(request: HttpRequest) -> HttpResponse:
                 status=409 if exc.status_code == 409 else 400,
             )
         count = len(result.appointments)
-        messages.success(request, _("Booked %(count)d meeting(s).") % {"count": count})
+        messages.success(
+            request,
+            ngettext("Booked %(count)d meeting(s).", "Booked %(count)d meeting(s).", count) % {"count": count},
+        )
         return redirect(
             f"{reverse('web:calendar')}?week={result.appointments[0].start.astimezone(tz).date().isoformat()}"
         )
@@ -747,7 +771,10 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
             worker=request.user, client=appointment.client, kind=FollowUpTask.Kind.NO_SHOW, appointment=appointment
         )
     messages.success(request, _("Saved."))
-    return redirect(request.POST.get("next") or "web:today")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("web:today")
+    return redirect(target)
 
 
 @staff_required
