@@ -141,6 +141,10 @@ class PhoneNumber(models.Model):
             models.UniqueConstraint(
                 fields=["user"], condition=Q(is_active=True), name="phone_number_one_active_per_user"
             ),
+            # A number in use signs its owner in by SMS, so it can be in use for one person only.
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(is_active=True), name="phone_number_active_for_one_person"
+            ),
         ]
 
     def __str__(self) -> str:

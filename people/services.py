@@ -38,14 +38,20 @@ def phone_number_add(*, user: User, raw: str, make_active: bool = True, label: s
     """Add a number (or re-activate it if the person had it before). A new active number
     replaces the old one as active; the old one is kept for the history."""
     number = parse_phone(raw)
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        phone, _created = PhoneNumber.objects.get_or_create(user=user, number=number, defaults={"label": label})
-        if make_active:
-            PhoneNumber.objects.filter(user=user, is_active=True).exclude(pk=phone.pk).update(is_active=False)
-            phone.is_active = True
-            phone.unusable_since = None
-            phone.save(update_fields=["is_active", "unusable_since"])
+    in_use = _("This number is already in use by someone else. Ask your social worker for help.")
+    if make_active and PhoneNumber.objects.filter(number=number, is_active=True).exclude(user=user).exists():
+        raise ApplicationError(in_use, code="phone_in_use", fields={"number": [in_use]})
+    try:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            phone, _created = PhoneNumber.objects.get_or_create(user=user, number=number, defaults={"label": label})
+            if make_active:
+                PhoneNumber.objects.filter(user=user, is_active=True).exclude(pk=phone.pk).update(is_active=False)
+                phone.is_active = True
+                phone.unusable_since = None
+                phone.save(update_fields=["is_active", "unusable_since"])
+    except IntegrityError as exc:  # someone else took the number at the same moment
+        raise ApplicationError(in_use, code="phone_in_use", fields={"number": [in_use]}) from exc
     return phone
 
 
