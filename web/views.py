@@ -211,7 +211,9 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_and_occurrence(request: HttpRequest) -> tuple[ReminderPlan, datetime]:
-    plan = ReminderPlan.objects.filter(pk=request.POST.get("plan"), owner=request.user).first()
+    plan_id = request.POST.get("plan", "")
+    # A plan id that is not a number is a 404 like any unknown plan, not a 500.
+    plan = ReminderPlan.objects.filter(pk=plan_id, owner=request.user).first() if plan_id.isdigit() else None
     at = parse_datetime(request.POST.get("occurrence", ""))
     if plan is None or at is None:
         raise Http404
