@@ -72,6 +72,11 @@ def staff_required(view: Callable) -> Callable:
 
 def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # A language picked on the sign-in page is a fresh choice: keep it and remember it.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        user.language = chosen
+        User.objects.filter(pk=user.pk).update(language=chosen)
     translation.activate(user.language)
     response = redirect("web:home")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")

@@ -170,3 +170,15 @@ def test_fields_keep_their_labels_when_the_form_shows_errors(world, web_client):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert unlabelled_fields(response) == []
+
+
+def test_a_language_picked_on_the_sign_in_page_is_kept_after_signing_in(client):
+    from django.core.management import call_command
+
+    from people.models import User
+
+    call_command("seed_demo")
+    client.post("/language/", {"language": "en", "next": "/login/password/"})
+    client.post("/login/password/", {"username": "worker1", "password": "triangel-demo"})
+    assert User.objects.get(username="worker1").language == "en"
+    assert '<html lang="en">' in client.get("/today/").content.decode()

@@ -1,0 +1,128 @@
+"""The demo service with something on every page: meetings today and ahead, a cancelled one,
+reminders of each kind, time off and a follow-up task. Pages with empty lists hide most of
+what there is to check."""
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+from urllib.parse import quote
+
+from django.utils import timezone
+
+from booking import services as booking
+from booking.models import Appointment, CalendarOverride, MeetingType
+from people.models import User
+from reminders.models import FollowUpTask, ReminderPlan
+from reminders.schedule import rrule_from_simple
+from reminders.services import plan_save
+from tests import factories as f
+
+
+@dataclass
+class Scene:
+    anna: User  # service user, followed by Kari
+    kari: User  # social worker
+    samtale: MeetingType
+    meeting: Appointment  # Anna's next meeting with Kari
+    plans: dict[str, ReminderPlan]  # by kind
+
+    # The pages checked in English too; Norwegian, the default, is checked on every page.
+    MAIN = frozenset(
+        {
+            "my day",
+            "book times",
+            "book confirm",
+            "booked",
+            "meetings",
+            "meeting detail",
+            "cancel",
+            "reminders",
+            "reminder new medication",
+            "details",
+            "today",
+            "calendar",
+            "working hours",
+            "caseload",
+        }
+    )
+
+    def service_user_pages(self) -> list[tuple[str, str]]:
+        m, s = self.meeting.pk, self.samtale.pk
+        return [
+            ("my day", "/my-day/"),
+            ("book types", "/book/"),
+            ("book times", f"/book/{s}/"),
+            ("book confirm", f"/book/{s}/confirm/?start={self.free_start_param()}"),
+            ("booked", f"/meetings/{m}/booked/"),
+            ("meetings", "/meetings/"),
+            ("meeting detail", f"/meetings/{m}/"),
+            ("cancel", f"/meetings/{m}/cancel/"),
+            ("move", f"/meetings/{m}/move/"),
+            ("reminders", "/reminders/"),
+            ("reminder new medication", "/reminders/new/medication/"),
+            ("reminder new money", "/reminders/new/money/"),
+            ("reminder new routine", "/reminders/new/routine/"),
+            ("reminder edit medication", f"/reminders/{self.plans['medication'].pk}/"),
+            ("reminder edit money", f"/reminders/{self.plans['money'].pk}/"),
+            ("reminder edit routine", f"/reminders/{self.plans['routine'].pk}/"),
+            ("details", "/details/"),
+        ]
+
+    def worker_pages(self) -> list[tuple[str, str]]:
+        return [
+            ("today", "/today/"),
+            ("calendar", "/calendar/"),
+            ("working hours", "/calendar/hours/"),
+            ("time off", "/calendar/time-off/"),
+            ("meeting types", "/calendar/types/"),
+            ("meeting type edit", f"/calendar/types/{self.samtale.pk}/"),
+            ("book for user", "/calendar/book/"),
+            ("caseload", "/caseload/"),
+            ("caseload phone", f"/caseload/{self.anna.pk}/phone/"),
+        ]
+
+    def free_start_param(self) -> str:
+        slot = booking.slots_for(
+            meeting_type=self.samtale,
+            actor=self.anna,
+            first_day=timezone.localdate(),
+            last_day=timezone.localdate() + timedelta(days=14),
+        )[0]
+        return quote(slot.start.isoformat(), safe="")
+
+
+def arrange() -> Scene:
+    """Call after ``seed_demo``."""
+    anna = User.objects.get(username="user1")
+    jonas = User.objects.get(username="user2")
+    maria = User.objects.get(username="user3")
+    kari = User.objects.get(username="worker1")
+    samtale = MeetingType.objects.get(calendar__owner=kari, name="Samtale")
+    phone_call = MeetingType.objects.get(calendar__owner=kari, name="Telefonsamtale")
+
+    meeting = f.make_appointment(samtale, anna, f.local(f.next_weekday(2), 10))
+    earlier = f.make_appointment(phone_call, anna, f.local(f.next_weekday(3), 9))
+    earlier.status, earlier.cancel_reason = Appointment.Status.CANCELLED, "Syk"
+    earlier.save(update_fields=["status", "cancel_reason"])
+    # A meeting that started an hour ago today: Kari can mark it held or not come.
+    now = timezone.now().replace(second=0, microsecond=0)
+    f.make_appointment(phone_call, jonas, now - timedelta(hours=1))
+
+    FollowUpTask.objects.create(worker=kari, client=maria, kind=FollowUpTask.Kind.CALL_BACK, note="Ring meg")
+    start, end = booking.whole_days(owner=kari, first=f.next_weekday(4, 7), last=f.next_weekday(4, 7))
+    booking.override_create(owner=kari, kind=CalendarOverride.Kind.TIME_OFF, start=start, end=end, note="Kurs")
+
+    every_day = {
+        "medication": {"title": "Metadon", "dose": "10 ml", "rrule": rrule_from_simple(times=[time(8), time(20)])},
+        "money": {
+            "title": "Husleie",
+            "money_kind": ReminderPlan.MoneyKind.BILL,
+            "amount": 6500,
+            "rrule": rrule_from_simple(times=[time(9)], day_of_month=1),
+        },
+        "routine": {"title": "Frokost", "rrule": rrule_from_simple(times=[time(9)])},
+    }
+    plans = {}
+    for kind, fields in every_day.items():
+        plan = ReminderPlan(owner=anna, created_by=anna, kind=kind, starts_on=timezone.localdate(), **fields)
+        plans[kind] = plan_save(plan=plan)
+    return Scene(anna=anna, kari=kari, samtale=samtale, meeting=meeting, plans=plans)

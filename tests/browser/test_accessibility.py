@@ -1,0 +1,142 @@
+"""axe-core on every page, in both languages: no serious or critical violations.
+
+Each page is also checked for reflow at phone width (WCAG 1.4.10): nothing may make the
+page scroll sideways at 390 px.
+"""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import BrowserContext, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from people.models import User
+from tests.browser import scenes
+from tests.browser.support import BLOCKING, LANGUAGES, axe_violations, describe, names
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+_SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# Help and error texts reach a screen reader only through aria-describedby; a reference to an
+# id that is not on the page is silently dropped, and axe passes it when one other id exists.
+_MISSING_IDS = """() => {
+  const missing = [];
+  for (const el of document.querySelectorAll("[aria-describedby], [aria-labelledby], label[for]")) {
+    for (const attr of ["aria-describedby", "aria-labelledby", "for"]) {
+      for (const id of (el.getAttribute(attr) || "").split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) missing.push(`${el.tagName.toLowerCase()}[${attr}] → #${id}`);
+      }
+    }
+  }
+  return missing;
+}"""
+
+
+class Findings:
+    """What is wrong, page by page; the test lists all of it at the end, not only the first."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.axe: dict[str, list[dict]] = {}
+        self.sideways: dict[str, int] = {}
+        self.missing_ids: dict[str, list[str]] = {}
+
+    def check(self, page: Page, name: str) -> None:
+        expect(page.locator("html")).to_have_attribute("lang", self.language)
+        violations = axe_violations(page)
+        for v in violations:
+            print(f"axe {self.language} {name}: [{v['impact']}] {v['id']} ({len(v['targets'])})")
+        blocking = [v for v in violations if v["impact"] in BLOCKING]
+        if blocking:
+            self.axe[f"{self.language} {name} ({page.url})"] = blocking
+        if (overflow := page.evaluate(_SIDEWAYS)) > 0:
+            self.sideways[f"{self.language} {name}"] = overflow
+        if missing := page.evaluate(_MISSING_IDS):
+            self.missing_ids[f"{self.language} {name}"] = missing
+
+    def visit(self, page: Page, name: str, url: str) -> None:
+        response = page.goto(url)
+        assert response is not None
+        assert response.ok, f"{name}: {url} answered {response.status}"
+        self.check(page, name)
+
+    def assert_none(self) -> None:
+        assert not self.axe, "serious or critical accessibility violations:\n" + describe(self.axe)
+        assert not self.sideways, f"pages scroll sideways at phone width (px too wide): {self.sideways}"
+        assert not self.missing_ids, f"references to ids that are not on the page: {self.missing_ids}"
+
+
+def _in(language: str, pages: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return pages if language == "nb" else [(name, url) for name, url in pages if name in scenes.Scene.MAIN]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_in_pages_have_no_serious_accessibility_violations(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    demo: None,
+    sms_file: Path,
+    language: str,
+) -> None:
+    n = names(language)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    findings = Findings(language)
+    for name, url in [
+        ("login", "/login/"),
+        ("login email", "/login/email/"),
+        ("login password", "/login/password/"),
+        ("login link", "/login/link/not-a-real-token/"),
+    ]:
+        findings.visit(page, name, url)
+
+    # The sign-in form with an error, and the code page, which needs a number first.
+    page.goto("/login/")
+    page.get_by_role("button", name=n["send_code"]).click()
+    expect(page.get_by_label(n["phone"])).to_have_attribute("aria-invalid", "true")
+    findings.check(page, "login with error")
+    page.get_by_label(n["phone"]).fill("40000201")
+    page.get_by_role("button", name=n["send_code"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(n["enter_code"])
+    findings.check(page, "login code")
+    page.get_by_label(n["code"]).fill("000000")
+    page.get_by_role("button", name=n["sign_in"], exact=True).click()
+    expect(page.get_by_label(n["code"])).to_have_attribute("aria-invalid", "true")
+    findings.check(page, "login code with error")
+    findings.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_service_user_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    n = names(language)
+    scene = scenes.arrange()
+    signed_in(scene.anna, language)
+    findings = Findings(language)
+    for name, url in _in(language, scene.service_user_pages()):
+        findings.visit(page, name, url)
+
+    # A form with an error and a help text: both must reach the field.
+    page.goto(f"/meetings/{scene.meeting.pk}/cancel/")
+    page.get_by_role("button", name=n["cancel"]).click()
+    reason = page.get_by_label(n["why_cancel"])
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_have_accessible_description(re.compile(re.escape(n["cancel_help"])))
+    findings.check(page, "cancel with error")
+    findings.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_worker_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    scene = scenes.arrange()
+    signed_in(scene.kari, language)
+    findings = Findings(language)
+    for name, url in _in(language, scene.worker_pages()):
+        findings.visit(page, name, url)
+    findings.assert_none()
