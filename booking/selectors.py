@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
-from booking.models import OCCUPYING_STATUSES, Appointment, Calendar, FeedToken, MeetingType
+from booking.models import MAX_BLOCKED, OCCUPYING_STATUSES, Appointment, Calendar, FeedToken, MeetingType
 from people.models import User
 from people.selectors import active_caseload_exists
 
@@ -78,6 +78,7 @@ def calendar_state(
         calendar=calendar,
         status__in=OCCUPYING_STATUSES,
         blocked_start__lt=range_end,
+        blocked_start__gt=range_start - MAX_BLOCKED,
         blocked_end__gt=range_start,
     )
     if exclude_appointment_id is not None:

@@ -50,6 +50,14 @@ class MeetingTypeSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("A meeting lasts between 5 and 480 minutes."))
         return value
 
+    def validate_buffer_before_minutes(self, value: int) -> int:
+        if value > 240:
+            raise serializers.ValidationError(_("At most 240 minutes."))
+        return value
+
+    def validate_buffer_after_minutes(self, value: int) -> int:
+        return self.validate_buffer_before_minutes(value)
+
     def validate_slot_step_minutes(self, value: int) -> int:
         if value < 5:
             raise serializers.ValidationError(_("Start times must be at least 5 minutes apart."))
