@@ -132,7 +132,7 @@ class MedicationLogApi(APIView):
 class PreferencesApi(APIView):
     @extend_schema(parameters=[USER_PARAM], responses=PreferencesSerializer)
     def get(self, request: Request) -> Response:
-        return Response(PreferencesSerializer(services.preferences_for(_subject(request))).data)
+        return Response(PreferencesSerializer(services.preferences_read(_subject(request))).data)
 
     @extend_schema(parameters=[USER_PARAM], request=PreferencesSerializer, responses=PreferencesSerializer)
     def patch(self, request: Request) -> Response:

@@ -9,12 +9,13 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -67,17 +68,36 @@ def _tz(user: User) -> ZoneInfo:
 
 def preferences_prefetch(users: Iterable[User]) -> None:
     """Load many people's preferences in one query. People without a row get the defaults
-    in memory only: reading preferences never writes."""
-    by_id = {u.pk: u for u in users}
+    in memory only: reading preferences never writes.
+
+    One person often comes as several instances (one per plan or per delivery row, each
+    from its own select_related); every instance gets the cache, or preferences_for would
+    fall back to a get_or_create, one query and one insert, per extra instance."""
+    by_id: dict[int, list[User]] = {}
+    for user in users:
+        by_id.setdefault(user.pk, []).append(user)
     found = {p.user_id: p for p in ReminderPreferences.objects.filter(user_id__in=by_id)}
-    for user_id, user in by_id.items():
-        user._reminder_prefs_cache = found.get(user_id) or ReminderPreferences(user=user)
+    for user_id, same in by_id.items():
+        prefs = found.get(user_id) or ReminderPreferences(user=same[0])
+        for user in same:
+            user._reminder_prefs_cache = prefs
 
 
 def preferences_for(user: User) -> ReminderPreferences:
+    """The person's saved preferences, created with the defaults if they have none yet."""
+    prefs = getattr(user, "_reminder_prefs_cache", None)
+    if prefs is None or prefs.pk is None:
+        prefs, _created = ReminderPreferences.objects.get_or_create(user=user)
+        user._reminder_prefs_cache = prefs
+    return prefs
+
+
+def preferences_read(user: User) -> ReminderPreferences:
+    """Preferences for reading only: the defaults in memory when none are saved, so the hot
+    paths (booking, sending) never write a preferences row."""
     prefs = getattr(user, "_reminder_prefs_cache", None)
     if prefs is None:
-        prefs, _created = ReminderPreferences.objects.get_or_create(user=user)
+        prefs = ReminderPreferences.objects.filter(user=user).first() or ReminderPreferences(user=user)
         user._reminder_prefs_cache = prefs
     return prefs
 
@@ -118,7 +138,7 @@ def _create(items: Iterable[Planned], now: datetime) -> int:
     """Insert delivery rows, skipping any whose dedupe key exists (idempotent)."""
     rows = []
     for item in items:
-        fitted = _fit_quiet_hours(item, preferences_for(item.recipient), now)
+        fitted = _fit_quiet_hours(item, preferences_read(item.recipient), now)
         if fitted is None or fitted.expires_at <= now:
             continue
         rows.append(
@@ -164,7 +184,7 @@ def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | 
     """Create the reminders for a booked appointment. Call inside the booking transaction."""
     now = now or timezone.now()
     client = appointment.client
-    prefs = preferences_for(client)
+    prefs = preferences_read(client)
     context = _appointment_context(appointment)
     stamp = int(appointment.start.timestamp())
     items = [
@@ -205,7 +225,7 @@ def _cancel_pending(qs: Any, reason: str) -> int:
 
 def _notice(*, appointment: Appointment, kind: str, key: str, now: datetime) -> int:
     client = appointment.client
-    prefs = preferences_for(client)
+    prefs = preferences_read(client)
     return _create(
         [
             Planned(
@@ -265,13 +285,43 @@ def _plan_kind_to_delivery(plan: ReminderPlan) -> str:
     }[plan.kind]
 
 
+# Days in one period of the frequencies whose periods are a fixed number of days.
+_PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7}
+
+
+def _expansion_start(plan: ReminderPlan, first_day: date) -> date:
+    """A start date no later than needed that gives the same occurrences from ``first_day``.
+
+    An RRULE is expanded from its start, so a daily plan started a year ago would walk 365
+    days to find tomorrow. Moving the start forward by whole periods (INTERVAL × a day or a
+    week) keeps every occurrence on or after the new start: the same weekday, the same
+    phase of the interval, and the BY… parts are calendar filters. Not with COUNT (counted
+    from the real start), nor for monthly and yearly rules, whose periods vary in length.
+    """
+    text = plan.rrule.strip().upper().removeprefix("RRULE:")
+    parts = {name.strip(): value.strip() for name, _, value in (part.partition("=") for part in text.split(";"))}
+    days = _PERIOD_DAYS.get(parts.get("FREQ", ""))
+    if days is None or "COUNT" in text:
+        return plan.starts_on
+    try:
+        period = days * int(parts.get("INTERVAL", "1"))
+    except ValueError:
+        return plan.starts_on  # the expansion reports the bad rule
+    # Two days of slack: the expansion looks at the local day before the window as well.
+    gap = (first_day - timedelta(days=2) - plan.starts_on).days
+    if period < 1 or gap < period:
+        return plan.starts_on
+    return plan.starts_on + timedelta(days=gap // period * period)
+
+
 def plan_occurrences(*, plan: ReminderPlan, after: datetime, until: datetime) -> list[datetime]:
     """The plan's reminder times in (after, until]; paydays on a weekend or public holiday
     move to the business day before, at the same local time."""
     tz = _tz(plan.owner)
     # Look a few days past `until` so a payday moved earlier into the window is found.
     extra = timedelta(days=5) if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY else timedelta(0)
-    times = occurrences(rule_text=plan.rrule, starts_on=plan.starts_on, tz=tz, after=after, until=until + extra)
+    starts_on = _expansion_start(plan, after.astimezone(tz).date())
+    times = occurrences(rule_text=plan.rrule, starts_on=starts_on, tz=tz, after=after, until=until + extra)
     if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY:
         moved = []
         for at in times:
@@ -291,30 +341,34 @@ def _plan_context(plan: ReminderPlan) -> dict[str, Any]:
     }
 
 
+def _plan_items(*, plan: ReminderPlan, until: datetime, now: datetime) -> list[Planned]:
+    """The deliveries a plan needs from where it was materialised to ``until``."""
+    start = max(plan.materialized_until or now, now - timedelta(minutes=1))
+    if not plan.is_active or until <= start:
+        return []
+    kind = _plan_kind_to_delivery(plan)
+    context = _plan_context(plan)
+    return [
+        Planned(
+            recipient=plan.owner,
+            kind=kind,
+            channel=channel,
+            occurrence_at=at,
+            due_at=at,
+            expires_at=at + USEFUL_FOR[kind],
+            dedupe_key=f"plan:{plan.pk}:v{plan.version}:{int(at.timestamp())}:{channel}",
+            context=context,
+            plan=plan,
+        )
+        for at in plan_occurrences(plan=plan, after=start, until=until)
+        for channel in _channels_for(plan.owner, plan.channels)
+    ]
+
+
 def plan_materialize(*, plan: ReminderPlan, until: datetime, now: datetime | None = None) -> int:
     """Create delivery rows for the plan's occurrences up to ``until``. Idempotent."""
     now = now or timezone.now()
-    start = max(plan.materialized_until or now, now - timedelta(minutes=1))
-    created = 0
-    if plan.is_active and until > start:
-        kind = _plan_kind_to_delivery(plan)
-        context = _plan_context(plan)
-        items = [
-            Planned(
-                recipient=plan.owner,
-                kind=kind,
-                channel=channel,
-                occurrence_at=at,
-                due_at=at,
-                expires_at=at + USEFUL_FOR[kind],
-                dedupe_key=f"plan:{plan.pk}:v{plan.version}:{int(at.timestamp())}:{channel}",
-                context=context,
-                plan=plan,
-            )
-            for at in plan_occurrences(plan=plan, after=start, until=until)
-            for channel in _channels_for(plan.owner, plan.channels)
-        ]
-        created = _create(items, now)
+    created = _create(_plan_items(plan=plan, until=until, now=now), now)
     ReminderPlan.objects.filter(pk=plan.pk).update(materialized_until=until)
     plan.materialized_until = until
     return created
@@ -370,9 +424,11 @@ def plans_materialize_all(*, now: datetime | None = None, chunk: int = 2000) -> 
         if not batch:
             break
         preferences_prefetch(p.owner for p in batch)
+        # One insert and one marker update per chunk, not two statements per plan.
+        items = [item for plan in batch for item in _plan_items(plan=plan, until=until, now=now)]
         with transaction.atomic():
-            for plan in batch:
-                created += plan_materialize(plan=plan, until=until, now=now)
+            created += _create(items, now)
+            ReminderPlan.objects.filter(pk__in=[p.pk for p in batch]).update(materialized_until=until)
         last_pk = batch[-1].pk
     return created
 
@@ -408,7 +464,7 @@ def summaries_materialize(*, now: datetime | None = None) -> int:
 
 
 def staff_alert(*, staff: User, task: str, client: User, ref: str, at: datetime, now: datetime) -> int:
-    prefs = preferences_for(staff)
+    prefs = preferences_read(staff)
     return _create(
         [
             Planned(
@@ -508,7 +564,7 @@ def _target(delivery: Delivery) -> _Target | None:
     user = delivery.recipient
     if delivery.channel == Channel.SMS:
         forced = delivery.context.get("force_sms")
-        if not forced and not preferences_for(user).sms_enabled:
+        if not forced and not preferences_read(user).sms_enabled:
             return None
         numbers = _usable_numbers(user)
         return _Target(address=str(numbers[0].number), phone=numbers[0]) if numbers else None
@@ -518,7 +574,7 @@ def _target(delivery: Delivery) -> _Target | None:
 def _no_target_reason(delivery: Delivery) -> str:
     if delivery.channel == Channel.EMAIL:
         return "no e-mail address"
-    if not delivery.context.get("force_sms") and not preferences_for(delivery.recipient).sms_enabled:
+    if not delivery.context.get("force_sms") and not preferences_read(delivery.recipient).sms_enabled:
         return "SMS turned off by the person"
     return "no usable phone number"
 
@@ -543,7 +599,7 @@ def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
 
 def _message_for(delivery: Delivery, target: _Target) -> channels.Message:
     user = delivery.recipient
-    prefs = preferences_for(user)
+    prefs = preferences_read(user)
     context = {**delivery.context, "discreet": prefs.discreet}
     if delivery.kind == Delivery.Kind.SUMMARY:
         context["items"] = _summary_items(delivery)
@@ -562,15 +618,53 @@ def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
     )
 
 
-def _renew_lease(delivery: Delivery, token: str, now: datetime) -> bool:
-    """Extend the lease of a row this claim still holds; False when the claim was lost."""
-    return _finish(delivery, token, lease_until=now + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS))
+_MARK_SENT_SQL = (
+    "UPDATE reminders_delivery SET status = %s, phone_number_id = %s, provider_message_id = %s, sent_at = %s, "
+    "last_error = %s, updated_at = %s WHERE id = %s AND claim_token = %s AND status = %s"
+)
+
+
+def _mark_sent(delivery: Delivery, token: str, *, phone: PhoneNumber | None, provider_id: str) -> bool:
+    """_finish(status=SENT, …) for the hot path: one statement per message sent, written
+    directly because compiling the ORM update cost more CPU than running it. Same
+    condition: only while the row still carries this claim's token and is sending."""
+    meta = Delivery._meta
+
+    def prep(name: str, value: Any) -> Any:
+        # The backend's representation (a UUID is 32 hex characters on SQLite, for one).
+        return meta.get_field(name).get_db_prep_value(value, connection)
+
+    now = timezone.now()
+    params = [
+        Delivery.Status.SENT.value,
+        phone.pk if phone is not None else None,
+        provider_id,
+        prep("sent_at", now),
+        "",
+        prep("updated_at", now),
+        delivery.pk,
+        prep("claim_token", token),
+        Delivery.Status.SENDING.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT_SQL, params)
+        return cursor.rowcount == 1
+
+
+def _hold(ids: list[int], token: str, now: datetime) -> set[int]:
+    """Extend the lease of those rows this claim still holds; returns their ids.
+
+    While a row's lease runs nobody else can touch it: the sweeper returns only rows whose
+    lease ran out, and every other writer needs the token."""
+    held = Delivery.objects.filter(pk__in=ids, claim_token=token, status=Delivery.Status.SENDING)
+    held.update(lease_until=now + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS), updated_at=timezone.now())
+    return set(held.values_list("pk", flat=True))
 
 
 def _bundled_in_summary(delivery: Delivery) -> bool:
     if delivery.kind not in SUMMARY_KINDS:
         return False
-    prefs = preferences_for(delivery.recipient)
+    prefs = preferences_read(delivery.recipient)
     if not prefs.morning_summary:
         return False
     local = delivery.occurrence_at.astimezone(_tz(delivery.recipient))
@@ -585,10 +679,10 @@ def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None
     channel: str | None = None
     # Another SMS only where SMS is allowed: after STOPP it would fail the same way, again
     # and again until the reminder expires.
-    sms_allowed = preferences_for(user).sms_enabled or delivery.context.get("force_sms")
+    sms_allowed = preferences_read(user).sms_enabled or delivery.context.get("force_sms")
     if delivery.channel == Channel.SMS and sms_allowed and _usable_numbers(user):
         channel = Channel.SMS
-    elif delivery.channel != Channel.EMAIL and user.email and preferences_for(user).email_fallback:
+    elif delivery.channel != Channel.EMAIL and user.email and preferences_read(user).email_fallback:
         # Not after a failed e-mail (the same address would refuse it again), and no second
         # e-mail when the person already gets this one by e-mail.
         already = Delivery.objects.filter(
@@ -645,6 +739,20 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
     """Send the claimed rows. Each row is re-checked against the claim token, so a task
     that runs twice (redelivered after a crash) sends nothing the second time."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "missed": 0, "cancelled": 0, "skipped": 0}
+    # Take the rows over under a token of this run, with a fresh lease, in one statement.
+    # The task may have waited in the queue past the claim's lease, and the sweeper may have
+    # handed rows to a new claim since: those no longer carry the claim token and are not
+    # taken. A copy of this task running at the same time (redelivered by the broker) finds
+    # nothing left to take.
+    run_token = str(uuid.uuid4())
+    lease_s = settings.REMINDERS_LEASE_SECONDS
+    Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING).update(
+        claim_token=run_token,
+        lease_until=(now or timezone.now()) + timedelta(seconds=lease_s),
+        updated_at=timezone.now(),
+    )
+    claim_token = run_token
+    renew_at = monotonic() + lease_s / 2
     rows = list(
         Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING)
         .select_related("recipient", "phone_number__user")
@@ -653,7 +761,8 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
     counts["skipped"] = len(ids) - len(rows)
     preferences_prefetch(row.recipient for row in rows)
     backends: dict[str, channels.Backend] = {}
-    for delivery in rows:
+    held = {row.pk for row in rows}
+    for index, delivery in enumerate(rows):
         now_ = now or timezone.now()
         if delivery.expires_at <= now_:
             _finish(delivery, claim_token, status=Delivery.Status.MISSED, last_error="too late to be useful")
@@ -672,12 +781,15 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
             counts["failed"] += 1
             continue
         message = _message_for(delivery, target)
-        # The rows were loaded when the batch started; since then this row's lease may have run
-        # out (the task waited in the queue behind others) and the sweeper may have handed it to
-        # a new claim. Without this check two live tasks would both post it. A re-post remains
-        # only after a crash between the provider's answer and _finish, and carries the same
-        # idempotency key.
-        if not _renew_lease(delivery, claim_token, now_):
+        # Each row is posted only under a lease with at least half its length left, renewed
+        # for the rest of the batch when half has passed (a slow gateway, a long batch). A row
+        # whose lease ran out meanwhile may have gone to a new claim: it is skipped, so two live
+        # tasks never both post it. A re-post remains only after a crash between the
+        # provider's answer and _finish, and carries the same idempotency key.
+        if monotonic() >= renew_at:
+            held = _hold([row.pk for row in rows[index:]], claim_token, now_)
+            renew_at = monotonic() + lease_s / 2
+        if delivery.pk not in held:
             counts["skipped"] += 1
             continue
         delivery.phone_number = target.phone
@@ -714,15 +826,7 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
                 )
                 counts["retry"] += 1
             continue
-        _finish(
-            delivery,
-            claim_token,
-            status=Delivery.Status.SENT,
-            phone_number=target.phone,
-            provider_message_id=provider_id[:100],
-            sent_at=timezone.now(),
-            last_error="",
-        )
+        _mark_sent(delivery, claim_token, phone=target.phone, provider_id=provider_id[:100])
         counts["sent"] += 1
     return counts
 
@@ -803,7 +907,7 @@ def medication_followups(*, now: datetime | None = None) -> int:
         if key in seen or delivery.plan is None:
             continue
         seen.add(key)
-        prefs = preferences_for(delivery.recipient)
+        prefs = preferences_read(delivery.recipient)
         if delivery.occurrence_at + timedelta(minutes=prefs.followup_delay_minutes) > now:
             continue
         with transaction.atomic():

@@ -412,7 +412,7 @@ def meeting_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 @service_user_required
 def reminders_page(request: HttpRequest) -> HttpResponse:
-    prefs = reminders.preferences_for(request.user)
+    prefs = reminders.preferences_read(request.user)
     form = forms.PreferencesForm(
         request.POST or None,
         initial={
