@@ -43,6 +43,14 @@ class RepeatRule:
         return f"FREQ=WEEKLY;INTERVAL={self.interval_weeks};COUNT={self.count}"
 
 
+class _Unavailable(Exception):
+    """Raised inside the booking transaction; turned into the 400/409 answer outside it."""
+
+    def __init__(self, taken: list[datetime]) -> None:
+        super().__init__()
+        self.taken = taken
+
+
 @dataclass
 class BookingResult:
     appointments: list[Appointment]
@@ -233,14 +241,8 @@ def appointment_book(
             free = [occ for occ in occurrences if occ in offered]
             taken = [occ for occ in occurrences if occ not in offered]
 
-            if repeat is None and taken:
-                raise _slot_not_offered(meeting_type=meeting_type, actor=actor, start=start, now=now)
-            if taken and (not skip_conflicts or not free):
-                raise Conflict(
-                    _("Some of the dates in the series are not free. Nothing was booked."),
-                    code="series_conflict",
-                    conflicts=[_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken],
-                )
+            if (repeat is None and taken) or (taken and (not skip_conflicts or not free)):
+                raise _Unavailable(taken)
 
             series = None
             if repeat is not None:
@@ -266,11 +268,7 @@ def appointment_book(
                     for a in appointments
                 ]
             )
-            for appointment in appointments:
-                reminders.appointment_reminders_schedule(appointment=appointment, now=now)
-            if appointments:
-                # One confirmation for a whole series: the first meeting, the rest follow weekly.
-                reminders.appointment_booked_notice(appointment=appointments[0], now=now)
+            reminders.appointments_booked(appointments=appointments, now=now)
             skipped = [_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken]
             if idempotency_key:
                 IdempotencyKey.objects.create(
@@ -279,6 +277,16 @@ def appointment_book(
                     request_fingerprint=fingerprint,
                     result={"appointments": [a.pk for a in appointments], "skipped": skipped},
                 )
+    except _Unavailable as unavailable:
+        # The answer (with free alternatives) is worked out after the calendar lock is
+        # released, so people losing a race do not hold up the next booking.
+        if repeat is None:
+            raise _slot_not_offered(meeting_type=meeting_type, actor=actor, start=start, now=now) from None
+        raise Conflict(
+            _("Some of the dates in the series are not free. Nothing was booked."),
+            code="series_conflict",
+            conflicts=[_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in unavailable.taken],
+        ) from None
     except IntegrityError as exc:
         if "appointment_no_overlap" in str(exc):
             raise _slot_taken(meeting_type=meeting_type, actor=actor, start=start) from exc
@@ -432,9 +440,7 @@ def appointment_reschedule(
                 )
             }
             if start not in offered:
-                raise _slot_not_offered(
-                    meeting_type=meeting_type, actor=actor, start=start, now=now, exclude=appointment.pk
-                )
+                raise _Unavailable([start])
             previous_start, previous_end = appointment.start, appointment.end
             appointment.start = start
             appointment.end = start + meeting_type.duration
@@ -450,6 +456,10 @@ def appointment_reschedule(
                 previous_end=previous_end,
             )
             reminders.appointment_reminders_moved(appointment=appointment, actor=actor, now=now)
+    except _Unavailable:
+        raise _slot_not_offered(
+            meeting_type=meeting_type, actor=actor, start=start, now=now, exclude=appointment_id
+        ) from None
     except IntegrityError as exc:
         if "appointment_no_overlap" in str(exc):
             raise _slot_taken(meeting_type=meeting_type, actor=actor, start=start, exclude=appointment_id) from exc

@@ -183,11 +183,29 @@ def _channels_for(user: User, wanted: Iterable[str]) -> list[str]:
 def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | None = None) -> int:
     """Create the reminders for a booked appointment. Call inside the booking transaction."""
     now = now or timezone.now()
+    return _create(_reminder_items(appointment, now), now)
+
+
+def appointments_booked(*, appointments: list[Appointment], now: datetime | None = None) -> int:
+    """Reminders for newly booked appointments and one confirmation (for a series, of its
+    first meeting), written in one insert inside the booking transaction."""
+    now = now or timezone.now()
+    if not appointments:
+        return 0
+    items = [item for appointment in appointments for item in _reminder_items(appointment, now)]
+    first = appointments[0]
+    items += _notice_items(
+        appointment=first, kind=Delivery.Kind.APPOINTMENT_BOOKED, key=f"appt-booked:{first.pk}", now=now
+    )
+    return _create(items, now)
+
+
+def _reminder_items(appointment: Appointment, now: datetime) -> list[Planned]:
     client = appointment.client
     prefs = preferences_read(client)
     context = _appointment_context(appointment)
     stamp = int(appointment.start.timestamp())
-    items = [
+    return [
         Planned(
             recipient=client,
             kind=Delivery.Kind.APPOINTMENT,
@@ -205,16 +223,6 @@ def appointment_reminders_schedule(*, appointment: Appointment, now: datetime | 
         for channel in _channels_for(client, prefs.appointment_channels)
         if appointment.start - timedelta(minutes=offset) > now
     ]
-    return _create(items, now)
-
-
-def appointment_booked_notice(*, appointment: Appointment, now: datetime | None = None) -> int:
-    """A short confirmation right after booking, so the person knows it worked and that
-    reminders will come (and where to reply)."""
-    now = now or timezone.now()
-    return _notice(
-        appointment=appointment, kind=Delivery.Kind.APPOINTMENT_BOOKED, key=f"appt-booked:{appointment.pk}", now=now
-    )
 
 
 def _cancel_pending(qs: Any, reason: str) -> int:
@@ -224,25 +232,26 @@ def _cancel_pending(qs: Any, reason: str) -> int:
 
 
 def _notice(*, appointment: Appointment, kind: str, key: str, now: datetime) -> int:
+    return _create(_notice_items(appointment=appointment, kind=kind, key=key, now=now), now)
+
+
+def _notice_items(*, appointment: Appointment, kind: str, key: str, now: datetime) -> list[Planned]:
     client = appointment.client
     prefs = preferences_read(client)
-    return _create(
-        [
-            Planned(
-                recipient=client,
-                kind=kind,
-                channel=channel,
-                occurrence_at=appointment.start,
-                due_at=now,
-                expires_at=max(appointment.start, now + timedelta(hours=1)),
-                dedupe_key=f"{key}:{channel}",
-                context=_appointment_context(appointment),
-                appointment=appointment,
-            )
-            for channel in _channels_for(client, prefs.appointment_channels)
-        ],
-        now,
-    )
+    return [
+        Planned(
+            recipient=client,
+            kind=kind,
+            channel=channel,
+            occurrence_at=appointment.start,
+            due_at=now,
+            expires_at=max(appointment.start, now + timedelta(hours=1)),
+            dedupe_key=f"{key}:{channel}",
+            context=_appointment_context(appointment),
+            appointment=appointment,
+        )
+        for channel in _channels_for(client, prefs.appointment_channels)
+    ]
 
 
 def appointment_reminders_moved(*, appointment: Appointment, actor: User, now: datetime | None = None) -> None:
