@@ -136,6 +136,22 @@ class MeetingType(models.Model):
             models.CheckConstraint(condition=Q(audience__in=["caseload", "unit"]), name="meeting_type_audience"),
         ]
 
+    # What a calendar's owner sets for a meeting type, in the order forms show it.
+    EDITABLE_FIELDS = (
+        "name",
+        "description",
+        "duration_minutes",
+        "buffer_before_minutes",
+        "buffer_after_minutes",
+        "slot_step_minutes",
+        "min_notice_minutes",
+        "horizon_days",
+        "mode",
+        "place",
+        "audience",
+        "is_active",
+    )
+
     def __str__(self) -> str:
         return self.name
 

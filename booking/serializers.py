@@ -28,21 +28,7 @@ class WorkerSerializer(serializers.ModelSerializer):
 class MeetingTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeetingType
-        fields = [
-            "id",
-            "name",
-            "description",
-            "duration_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "slot_step_minutes",
-            "min_notice_minutes",
-            "horizon_days",
-            "mode",
-            "place",
-            "audience",
-            "is_active",
-        ]
+        fields = ["id", *MeetingType.EDITABLE_FIELDS]
         read_only_fields = ["id"]
 
     def validate_duration_minutes(self, value: int) -> int:

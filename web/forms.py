@@ -193,20 +193,7 @@ class TimeOffForm(forms.Form):
 class MeetingTypeForm(forms.ModelForm):
     class Meta:
         model = MeetingType
-        fields = [
-            "name",
-            "description",
-            "duration_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "slot_step_minutes",
-            "min_notice_minutes",
-            "horizon_days",
-            "mode",
-            "place",
-            "audience",
-            "is_active",
-        ]
+        fields = list(MeetingType.EDITABLE_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
