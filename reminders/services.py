@@ -637,11 +637,11 @@ def _mark_sent(delivery: Delivery, token: str, *, phone: PhoneNumber | None, pro
     """_finish(status=SENT, …) for the hot path: one statement per message sent, written
     directly because compiling the ORM update cost more CPU than running it. Same
     condition: only while the row still carries this claim's token and is sending."""
-    meta = Delivery._meta
+    opts = Delivery._meta
 
     def prep(name: str, value: Any) -> Any:
         # The backend's representation (a UUID is 32 hex characters on SQLite, for one).
-        return meta.get_field(name).get_db_prep_value(value, connection)
+        return opts.get_field(name).get_db_prep_value(value, connection)
 
     now = timezone.now()
     params = [
