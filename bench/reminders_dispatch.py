@@ -250,6 +250,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="steady state: rows due per second")
     parser.add_argument("--duration", type=int, default=60, help="steady state: seconds")
     parser.add_argument("--lead", type=int, default=20, help="seconds between start and the first due time")
+    parser.add_argument(
+        "--worker-env", action="append", default=[], metavar="NAME=VALUE", help="extra environment for the worker"
+    )
     parser.add_argument("--code-dir", type=Path, help="run the worker from this copy of the project")
     parser.add_argument("--profile", choices=["worker", "gateway"], help="py-spy the worker or the gateway")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for other benchmarks to finish")
@@ -264,6 +267,7 @@ def main() -> None:
         send_batch=args.send_batch[0],
         dispatch_every=args.dispatch_every,
         code_dir=args.code_dir,
+        extra_env=dict(item.split("=", 1) for item in args.worker_env),
     )
     if not args.no_wait:
         rc.wait_for_other_benchmarks()
