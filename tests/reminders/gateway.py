@@ -154,6 +154,9 @@ class GatewayState:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Answer headers and body without waiting for the client's delayed ACK (Nagle): a real
+    # provider answers at once, and ~40 ms per message would hide everything else.
+    disable_nagle_algorithm = True
     # Keep-alive, as a real provider offers: the backend pools its connections.
     protocol_version = "HTTP/1.1"
     server: "_Server"
