@@ -26,9 +26,10 @@ from booking.models import (
     MeetingType,
     WorkingHours,
 )
-from booking.selectors import appointment_get, calendar_state, meeting_type_for_booking
+from booking.selectors import appointment_get, calendar_state, feed_token_active, meeting_type_for_booking
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
-from people.models import Caseload, User
+from people.models import User
+from people.selectors import is_in_caseload
 from reminders import services as reminders
 
 
@@ -139,7 +140,7 @@ def _resolve_client(*, actor: User, meeting_type: MeetingType, client_id: int | 
         if actor.is_coordinator:
             allowed = client.unit_id == actor.unit_id == owner.unit_id
         elif actor.pk == owner.pk:
-            in_caseload = Caseload.objects.filter(worker=owner, client=client, ended_at__isnull=True).exists()
+            in_caseload = is_in_caseload(worker=owner, client=client)
             unit_wide = meeting_type.audience == MeetingType.Audience.UNIT and client.unit_id == owner.unit_id
             allowed = in_caseload or unit_wide
     if not allowed:
@@ -575,7 +576,7 @@ def whole_days(*, owner: User, first: date, last: date) -> tuple[datetime, datet
 
 
 def feed_token_get_or_create(*, user: User) -> FeedToken:
-    token = FeedToken.objects.filter(user=user, revoked_at__isnull=True).first()
+    token = feed_token_active(user=user)
     if token is None:
         try:
             with transaction.atomic():

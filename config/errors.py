@@ -112,7 +112,10 @@ def not_found_404(request: HttpRequest, exception: Exception | None = None) -> H
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
-def json_500(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        error_body("server_error", _("Something went wrong on our side. Please try again.")), status=500
-    )
+def server_error_500(request: HttpRequest) -> HttpResponse:
+    """The API's error shape under /api/; plain text elsewhere, since the error may come
+    from the templates themselves."""
+    message = _("Something went wrong on our side. Please try again.")
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", message), status=500)
+    return HttpResponse(message, status=500, content_type="text/plain; charset=utf-8")

@@ -18,4 +18,4 @@ urlpatterns = [
 # Unknown API paths and unhandled errors answer with the API's one error shape; a missing
 # web page answers with the web's own 404 page.
 handler404 = "config.errors.not_found_404"
-handler500 = "config.errors.json_500"
+handler500 = "config.errors.server_error_500"

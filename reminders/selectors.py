@@ -14,12 +14,6 @@ def people_whose_reminders(*, actor: User) -> QuerySet[User]:
     return clients_manageable_by(actor=actor)
 
 
-def may_manage_reminders_of(*, actor: User, owner: User) -> bool:
-    return (actor.pk == owner.pk and actor.is_service_user) or people_whose_reminders(actor=actor).filter(
-        pk=owner.pk
-    ).exists()
-
-
 def plans_visible_to(*, actor: User) -> QuerySet[ReminderPlan]:
     return ReminderPlan.objects.filter(owner__in=people_whose_reminders(actor=actor), is_active=True)
 
@@ -36,4 +30,8 @@ def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:
 
 
 def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
-    return FollowUpTask.objects.filter(worker=worker, done_at__isnull=True).select_related("client")
+    return (
+        FollowUpTask.objects.filter(worker=worker, done_at__isnull=True)
+        .select_related("client")
+        .order_by("-created_at")
+    )

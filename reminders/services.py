@@ -135,7 +135,10 @@ def _fit_quiet_hours(item: Planned, prefs: ReminderPreferences, now: datetime) -
 
 
 def _create(items: Iterable[Planned], now: datetime) -> int:
-    """Insert delivery rows, skipping any whose dedupe key exists (idempotent)."""
+    """Insert delivery rows, skipping any whose dedupe key exists (idempotent).
+
+    Returns how many rows were offered to the insert; rows already there are skipped by the
+    database and still counted."""
     rows = []
     for item in items:
         fitted = _fit_quiet_hours(item, preferences_read(item.recipient), now)

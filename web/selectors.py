@@ -12,7 +12,7 @@ from booking.models import Appointment, CalendarOverride, MeetingType
 from booking.selectors import meeting_types_bookable_by
 from people.models import PhoneNumber, User
 from people.selectors import clients_of
-from reminders.models import Delivery, FollowUpTask, ItemDone, MedicationLog, ReminderPlan
+from reminders.models import Delivery, ItemDone, MedicationLog, ReminderPlan
 from reminders.services import plan_occurrences
 
 
@@ -121,14 +121,6 @@ def worker_day(*, worker: User, day: date) -> list[Appointment]:
         Appointment.objects.filter(calendar__owner=worker, start__gte=start, start__lt=start + timedelta(days=1))
         .select_related("client", "meeting_type")
         .order_by("start")
-    )
-
-
-def open_tasks(*, worker: User) -> list[FollowUpTask]:
-    return list(
-        FollowUpTask.objects.filter(worker=worker, done_at__isnull=True)
-        .select_related("client")
-        .order_by("-created_at")[:50]
     )
 
 

@@ -36,6 +36,7 @@ from config.errors import ApplicationError
 from people import services as people
 from people.models import PhoneNumber, User
 from people.selectors import clients_manageable_by
+from reminders import selectors as reminder_selectors
 from reminders import services as reminders
 from reminders.models import FollowUpTask, ItemDone, ReminderPlan
 from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
@@ -362,7 +363,8 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     if request.method == "POST":
         start = parse_datetime(request.POST.get("start", ""))
         if start is None:
-            raise Http404
+            messages.error(request, _("Choose one of the free times below."))
+            return redirect("web:meeting_move", appointment_id=appointment.pk)
         try:
             booking.appointment_reschedule(actor=request.user, appointment_id=appointment.pk, start=start)
         except ApplicationError as exc:
@@ -569,7 +571,7 @@ def today(request: HttpRequest) -> HttpResponse:
         {
             "day": day,
             "appointments": selectors.worker_day(worker=request.user, day=day),
-            "tasks": selectors.open_tasks(worker=request.user),
+            "tasks": list(reminder_selectors.open_tasks_for(worker=request.user)[:50]),
             "failing": list(selectors.failing_reminders(worker=request.user)),
             "now": timezone.now(),
         },
