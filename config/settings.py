@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "people",
     "booking",
     "reminders",
+    "care",
     "web",
 ]
 

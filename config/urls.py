@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("people.urls")),
     path("api/", include("booking.urls")),
     path("api/", include("reminders.urls")),
+    path("api/", include("care.urls")),
     path("health/", health, name="health"),
     path("", include("web.urls")),
 ]

@@ -136,6 +136,14 @@ class Delivery(models.Model):
         SUMMARY = "summary", _("morning summary")
         REPLY = "reply", _("reply to an SMS")
         STAFF_ALERT = "staff_alert", _("alert to staff")
+        # The co-production triangle (care app)
+        PEER_POOL = "peer_pool", _("request to the peer pool")
+        PEER_ASSIGNED = "peer_assigned", _("a peer was found")
+        HELP_ALERT = "help_alert", _("urgent help request to staff")
+        HELP_ANSWER = "help_answer", _("answer to an urgent help request")
+        WAITING_OFFER = "waiting_offer", _("offer from the waiting list")
+        HANDOVER = "handover", _("introducing a new worker")
+        GROUP_MEETING = "group_meeting", _("responsibility group meeting")
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")

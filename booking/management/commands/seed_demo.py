@@ -12,6 +12,7 @@ from django.db import transaction
 
 from booking.models import MeetingType, WorkingHours
 from booking.services import calendar_for
+from care.demo import seed_all as seed_care
 from people.models import OpeningHours, PhoneNumber, Unit, User
 from people.services import caseload_assign
 from reminders.models import ReminderPreferences
@@ -131,6 +132,7 @@ class Command(BaseCommand):
             # Demo users get reminders both ways, so a local run shows SMS and e-mail.
             ReminderPreferences.objects.get_or_create(user=client, defaults={"appointment_channels": ["sms", "email"]})
 
+        seed_care()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Every demo login uses the password {DEMO_PASSWORD!r}."))
 
     def _person(self, username: str, first: str, last: str, role: str, unit: Unit, phone: str) -> User:

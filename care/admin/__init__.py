@@ -1,0 +1,1 @@
+from care.admin import continuity, feedback, groups, help, peers, waiting  # noqa: F401

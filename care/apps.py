@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CareConfig(AppConfig):
+    """The co-production triangle: peers, responsibility groups, continuity, urgent help,
+    the waiting list and feedback — what is neither booking nor reminders."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "care"
+    verbose_name = _("Co-production")

@@ -1,0 +1,1 @@
+"""Models for this part of the co-production triangle."""

@@ -1,0 +1,1 @@
+"""Selectors (scoped reads) for this part of the co-production triangle."""

@@ -1,0 +1,1 @@
+"""Services (writes) for this part of the co-production triangle."""

@@ -1,0 +1,1 @@
+"""Celery tasks for this part of the co-production triangle."""
