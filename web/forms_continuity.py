@@ -19,7 +19,6 @@ class PlanEntryAddForm(forms.Form):
             (PlanEntry.Kind.AGREEMENT, _("An agreement – something we have agreed on")),
         ],
         initial=PlanEntry.Kind.GOAL,
-        widget=forms.RadioSelect,
     )
     text = forms.CharField(
         label=_("In your own words"),
@@ -31,7 +30,7 @@ class PlanEntryAddForm(forms.Form):
 
 class PlanEntryEditForm(forms.Form):
     text = forms.CharField(label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
-    status = forms.ChoiceField(label=_("Where does it stand?"), widget=forms.RadioSelect)
+    status = forms.ChoiceField(label=_("Where does it stand?"))
 
     def __init__(self, *args: Any, entry: PlanEntry, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"text": entry.text, "status": entry.status})

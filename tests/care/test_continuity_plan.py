@@ -124,3 +124,15 @@ def test_after_a_handover_the_new_worker_sees_the_plan_and_the_previous_one_does
     new = api.as_(world.other_worker).get(plan_url(world.client))
     assert new.status_code == 200
     assert new.json()["entries"][0]["created_by"]["id"] == world.worker.pk
+
+
+def test_the_demo_gives_jonas_a_short_plan_once(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    jonas = User.objects.get(username="user2")
+    entries = PlanEntry.objects.filter(client=jonas)
+    assert sorted(entries.values_list("kind", flat=True)) == ["agreement", "goal", "goal"]
+    assert {e.created_by.username for e in entries} == {"user2", "worker1"}
