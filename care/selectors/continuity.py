@@ -133,9 +133,9 @@ def workers_for_handover(*, viewer: User) -> QuerySet[User]:
     """Active social workers of the coordinator's unit."""
     if not viewer.is_coordinator or viewer.unit_id is None:
         return User.objects.none()
-    return User.objects.filter(
-        role=User.Role.SOCIAL_WORKER, unit_id=viewer.unit_id, is_active=True
-    ).order_by("first_name", "last_name", "id")
+    return User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id=viewer.unit_id, is_active=True).order_by(
+        "first_name", "last_name", "id"
+    )
 
 
 def reoffers_open_for(*, client: User, now: datetime | None = None) -> QuerySet[HandoverAppointment]:
