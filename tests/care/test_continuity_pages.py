@@ -165,3 +165,21 @@ def test_the_handover_page_refuses_a_peer_as_new_worker_and_is_only_for_coordina
 def test_a_peer_with_plan_consent_has_no_staff_overview(world):
     sharing_set(user=world.client, peer=world.peer, appointments=True, plan=True)
     assert signed_in(world.peer).get(f"/people/{world.client.pk}/").status_code == 404
+
+
+def test_the_admin_shows_plans_and_handovers_read_only(world):
+    services.plan_entry_add(actor=world.client, client_id=world.client.pk, kind="goal", text="Mine")
+    handover = services.handover_run(
+        actor=world.coordinator, from_worker_id=world.worker.pk, to_worker_id=world.other_worker.pk
+    )
+    admin = User.objects.create_superuser("root", password=f.PASSWORD, role=User.Role.COORDINATOR)
+    page = signed_in(admin)
+    entry = PlanEntry.objects.get()
+    for url in (
+        "/admin/care/planentry/",
+        f"/admin/care/planentry/{entry.pk}/change/",
+        "/admin/care/handover/",
+        f"/admin/care/handover/{handover.pk}/change/",
+    ):
+        assert page.get(url).status_code == 200, url
+    assert page.get("/admin/care/planentry/add/").status_code == 403
