@@ -267,3 +267,27 @@ def test_the_coordinator_sees_the_handover_record(world, api):
     assert detail.status_code == 200
     assert detail.json()["users"][0]["id"] == world.client.pk
     assert api.as_(world.worker).get(f"{URL}{handover_id}/").status_code == 404
+
+
+def test_the_introduction_is_sent_once_as_a_discreet_sms_in_the_users_language(world, settings, tmp_path):
+    from care.services import continuity
+    from tests.reminders.support import dispatch, sent_sms
+
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    world.other_worker.first_name, world.other_worker.last_name = "Ola", "Hansen"
+    world.other_worker.save()
+    midday = local(timezone.now().astimezone(f.OSLO).date(), 12)
+
+    continuity.handover_run(
+        actor=world.coordinator, from_worker_id=world.worker.pk, to_worker_id=world.other_worker.pk, now=midday
+    )
+    dispatch(now=midday)
+    dispatch(now=midday + timedelta(minutes=5))
+
+    [sms] = sent_sms(tmp_path / "sms.jsonl")
+    assert sms["to"] == "+4740000001"
+    assert "Ola" in sms["text"]
+    assert "Hansen" not in sms["text"]
+    assert "kontaktperson" in sms["text"]  # Norwegian, the user's language
+    assert Delivery.objects.get(kind=Delivery.Kind.HANDOVER).status == Delivery.Status.SENT
