@@ -487,8 +487,9 @@ def staff_alert(*, staff: User, task: str, client: User, ref: str, at: datetime,
                 due_at=now,
                 expires_at=now + USEFUL_FOR[Delivery.Kind.STAFF_ALERT],
                 dedupe_key=f"staff:{task}:{ref}:{channel}",
-                # Initials only: a staff phone can be seen by others.
-                context={"task": task, "client": client.initials},
+                # Initials only: a staff phone can be seen by others. The id (never shown) lets a
+                # handover find the alerts about this person.
+                context={"task": task, "client": client.initials, "client_id": client.pk},
             )
             for channel in _channels_for(staff, prefs.appointment_channels)
         ],
@@ -945,3 +946,61 @@ def medication_followups(*, now: datetime | None = None) -> int:
             log.save(update_fields=["supporter_alerted_at", "recorded_at"])
             alerted += 1
     return alerted
+
+
+# --- Continuity (handover to a new worker) -----------------------------------------------------
+
+
+def appointment_reminders_reassigned(*, appointment: Appointment, now: datetime | None = None) -> int:
+    """The meeting keeps its time but is now with another worker: its pending reminders are
+    replaced by fresh ones naming the new worker. No notice per meeting: the person gets one
+    introduction to the new worker instead (``handover_introduce``)."""
+    now = now or timezone.now()
+    _cancel_pending(Delivery.objects.filter(appointment=appointment), "appointment handed over")
+    return appointment_reminders_schedule(appointment=appointment, now=now)
+
+
+def handover_introduce(
+    *, client: User, worker: User, ref: str, moved: int, reoffered: int, now: datetime | None = None
+) -> int:
+    """One message introducing the new worker (first name only), over the person's channels,
+    outside their quiet hours. ``ref`` makes it once per handover and person."""
+    now = now or timezone.now()
+    prefs = preferences_read(client)
+    expires = now + timedelta(days=3)
+    due = apply_quiet_hours(
+        due=now, expires=expires, now=now, tz=_tz(client), quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end
+    )
+    return _create(
+        [
+            Planned(
+                recipient=client,
+                kind=Delivery.Kind.HANDOVER,
+                channel=channel,
+                occurrence_at=now,
+                due_at=due or now,
+                expires_at=expires,
+                dedupe_key=f"handover:{ref}:{client.pk}:{channel}",
+                context={"worker": worker.first_name or worker.username, "moved": moved, "reoffered": reoffered},
+            )
+            for channel in _channels_for(client, prefs.appointment_channels)
+        ],
+        now,
+    )
+
+
+def staff_alerts_move(*, client: User, from_staff: User, to_staff: User, ref: str, now: datetime | None = None) -> int:
+    """Pending alerts about ``client`` to ``from_staff`` go to ``to_staff`` instead. Returns how
+    many alerts (not rows per channel) moved."""
+    now = now or timezone.now()
+    pending = Delivery.objects.select_for_update().filter(
+        recipient=from_staff,
+        kind=Delivery.Kind.STAFF_ALERT,
+        status=Delivery.Status.SCHEDULED,
+        context__client_id=client.pk,
+    )
+    alerts = {(row.context.get("task", ""), row.occurrence_at) for row in pending}
+    _cancel_pending(pending, "handed over to another worker")
+    for task, at in alerts:
+        staff_alert(staff=to_staff, task=task, client=client, ref=f"{ref}:{int(at.timestamp())}", at=at, now=now)
+    return len(alerts)

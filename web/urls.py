@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views
+from web import views, views_continuity
 
 app_name = "web"
 
@@ -46,4 +46,12 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/<str:outcome>/", views.appointment_close, name="appointment_close"),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/<int:user_id>/phone/", views.caseload_phone, name="caseload_phone"),
+    # continuity
+    path("my-plan/", views_continuity.my_plan, name="my_plan"),
+    path("my-plan/<int:entry_id>/", views_continuity.my_plan_entry, name="my_plan_entry"),
+    path("meetings/new-time/<int:reoffer_id>/done/", views_continuity.reoffer_dismiss, name="reoffer_dismiss"),
+    path("people/<int:user_id>/", views_continuity.person_overview, name="person_overview"),
+    path("people/<int:user_id>/plan/<int:entry_id>/", views_continuity.person_plan_entry, name="person_plan_entry"),
+    path("handover/", views_continuity.handover, name="handover"),
+    path("handover/<int:handover_id>/", views_continuity.handover_detail, name="handover_detail"),
 ]

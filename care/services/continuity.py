@@ -1,1 +1,465 @@
-"""Services (writes) for this part of the co-production triangle."""
+"""Writes for continuity: the plan a service user keeps with their worker, and handovers.
+
+A plan entry is never overwritten in silence: every change adds a version row. A handover
+moves people, meetings, tasks and alerts from one worker to another in one transaction, and
+records what happened to each.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking.availability import CalendarState, Interval, SlotRules, free_slots
+from booking.models import Appointment, AppointmentEvent, Calendar, MeetingType
+from booking.selectors import calendar_state
+from care.models import Handover, HandoverAppointment, HandoverClient, PlanEntry, PlanEntryVersion
+from care.selectors.continuity import plan_client_get, plan_may_write, reoffers_open_for
+from config.errors import ApplicationError, NotFound, Unprocessable
+from people.models import User
+from people.selectors import clients_of
+from people.services import caseload_assign
+from reminders import services as reminders
+from reminders.models import FollowUpTask, ReminderPreferences
+
+TEXT_MAX = 2000
+
+
+# --- My plan ----------------------------------------------------------------------------------
+
+
+def _writable_client(*, actor: User, client_id: int) -> User:
+    """The client whose plan ``actor`` writes in. 404 if the plan is not visible to them, 422 if
+    they may read it but not write in it."""
+    client = plan_client_get(viewer=actor, client_id=client_id)
+    if client is None:
+        raise NotFound(_("Plan not found."))
+    if not plan_may_write(viewer=actor, client=client):
+        raise Unprocessable(
+            _("You can read this plan. Only the person and the social worker who follows them write in it."),
+            code="read_only",
+        )
+    return client
+
+
+def _clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError(
+            _("Write a few words."), code="invalid", fields={"text": [_("This field cannot be empty.")]}
+        )
+    if len(text) > TEXT_MAX:
+        raise ApplicationError(
+            _("Keep it shorter (at most %(max)s characters).") % {"max": TEXT_MAX},
+            fields={"text": [_("Too long.")]},
+        )
+    return text
+
+
+def _check_status(kind: str, status: str) -> None:
+    if status not in PlanEntry.Status.values:
+        raise ApplicationError(_("Unknown status."), fields={"status": [_("Choose one of the listed choices.")]})
+    if kind == PlanEntry.Kind.AGREEMENT and status == PlanEntry.Status.REACHED:
+        raise ApplicationError(
+            _("An agreement is either in use or no longer relevant; only a goal is reached."),
+            fields={"status": [_("Not possible for an agreement.")]},
+        )
+
+
+@transaction.atomic
+def plan_entry_add(*, actor: User, client_id: int, kind: str, text: str, now: datetime | None = None) -> PlanEntry:
+    """Add a goal or an agreement to a plan, with its first version."""
+    now = now or timezone.now()
+    client = _writable_client(actor=actor, client_id=client_id)
+    if kind not in PlanEntry.Kind.values:
+        raise ApplicationError(_("Choose goal or agreement."), fields={"kind": [_("Choose goal or agreement.")]})
+    text = _clean_text(text)
+    entry = PlanEntry.objects.create(
+        client=client, kind=kind, text=text, created_by=actor, created_at=now, updated_by=actor, updated_at=now
+    )
+    PlanEntryVersion.objects.create(
+        entry=entry, number=1, text=text, status=entry.status, written_by=actor, written_at=now
+    )
+    return entry
+
+
+def plan_entry_change(
+    *,
+    actor: User,
+    client_id: int,
+    entry_id: int,
+    text: str | None = None,
+    status: str | None = None,
+    now: datetime | None = None,
+) -> PlanEntry:
+    """Change the wording and/or the status of an entry. The old version stays in the history;
+    an unchanged entry writes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        client = _writable_client(actor=actor, client_id=client_id)
+        # The race: two people editing at once would both write version n+1; the row lock
+        # makes the second wait and number its version after the first.
+        entry = PlanEntry.objects.select_for_update().filter(pk=entry_id, client=client).first()
+        if entry is None:
+            raise NotFound(_("Plan entry not found."))
+        new_text = entry.text if text is None else _clean_text(text)
+        new_status = entry.status if status is None else status
+        _check_status(entry.kind, new_status)
+        if new_text == entry.text and new_status == entry.status:
+            return entry
+        entry.text, entry.status = new_text, new_status
+        entry.version += 1
+        entry.updated_by, entry.updated_at = actor, max(now, entry.created_at)
+        entry.save(update_fields=["text", "status", "version", "updated_by", "updated_at"])
+        PlanEntryVersion.objects.create(
+            entry=entry, number=entry.version, text=new_text, status=new_status, written_by=actor, written_at=now
+        )
+    return entry
+
+
+# --- Handover ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedMove:
+    """What a handover does (or would do) with one future meeting."""
+
+    appointment: Appointment
+    outcome: str  # HandoverAppointment.Outcome
+    to_meeting_type: MeetingType | None = None
+
+
+@dataclass
+class HandoverPlan:
+    from_worker: User
+    to_worker: User
+    clients: list[User]
+    whole_caseload: bool
+    moves: list[PlannedMove] = field(default_factory=list)
+    tasks: int = 0
+    alerts: int = 0
+
+    @property
+    def moved(self) -> list[PlannedMove]:
+        return [m for m in self.moves if m.outcome == HandoverAppointment.Outcome.MOVED]
+
+    @property
+    def reoffered(self) -> list[PlannedMove]:
+        return [m for m in self.moves if m.outcome == HandoverAppointment.Outcome.REOFFERED]
+
+
+def _resolve(
+    *, actor: User, from_worker_id: int, to_worker_id: int, client_id: int | None, meeting_type_id: int | None
+) -> tuple[User, User, list[User], MeetingType | None]:
+    """Check who may hand over what to whom. Raises NotFound for anything outside the
+    coordinator's unit (and for anyone who is not a coordinator), Unprocessable for a bad choice."""
+    if not actor.is_coordinator or actor.unit_id is None:
+        raise NotFound(_("Not found."))
+    from_worker = User.objects.filter(pk=from_worker_id, role=User.Role.SOCIAL_WORKER, unit_id=actor.unit_id).first()
+    if from_worker is None:
+        raise NotFound(_("That social worker is not in your unit."))
+    to_worker = User.objects.filter(pk=to_worker_id).first()
+    invalid_to = _("Choose an active social worker in your unit.")
+    if (
+        to_worker is None
+        or to_worker.unit_id != actor.unit_id
+        or not to_worker.is_social_worker
+        or not to_worker.is_active
+    ):
+        raise Unprocessable(invalid_to, code="invalid_worker", fields={"to_worker": [invalid_to]})
+    if to_worker.pk == from_worker.pk:
+        same = _("Choose another worker than the one handing over.")
+        raise Unprocessable(same, code="same_worker", fields={"to_worker": [same]})
+    clients = clients_of(worker=from_worker).order_by("first_name", "last_name", "id")
+    if client_id is not None:
+        clients = clients.filter(pk=client_id)
+        if not clients.exists():
+            missing = _("This person is not in the caseload of the worker handing over.")
+            raise Unprocessable(missing, code="invalid_user", fields={"user": [missing]})
+    clients = list(clients)
+    if not clients:
+        nobody = _("There is nobody in this caseload to hand over.")
+        raise Unprocessable(nobody, code="empty_caseload", fields={"from_worker": [nobody]})
+    chosen = None
+    if meeting_type_id is not None:
+        chosen = MeetingType.objects.filter(pk=meeting_type_id, calendar__owner=to_worker, is_active=True).first()
+        if chosen is None:
+            bad = _("Choose one of the new worker's meeting types.")
+            raise Unprocessable(bad, code="invalid_meeting_type", fields={"meeting_type": [bad]})
+    return from_worker, to_worker, clients, chosen
+
+
+def _equivalent(types: list[MeetingType], original: MeetingType, chosen: MeetingType | None) -> MeetingType | None:
+    """The new worker's meeting type for a meeting: same mode and length (same name preferred),
+    else the one the coordinator chose, else none."""
+    same = [t for t in types if t.mode == original.mode and t.duration_minutes == original.duration_minutes]
+    same.sort(key=lambda t: (t.name != original.name, t.pk))
+    if same:
+        return same[0]
+    return chosen
+
+
+def _is_free(
+    *,
+    calendar: Calendar,
+    meeting_type: MeetingType,
+    start: datetime,
+    tz: ZoneInfo,
+    pending: list[Interval],
+    now: datetime,
+) -> bool:
+    """Whether the new worker's calendar can hold this meeting at exactly this time: inside their
+    working hours, not in time off, and clear of their meetings (buffers included), counting the
+    meetings this handover has already placed there."""
+    day = start.astimezone(tz).date()
+    state = calendar_state(calendar=calendar, tz=tz, first_day=day, last_day=day)
+    state = CalendarState(
+        tz=tz, weekly=state.weekly, extra=state.extra, time_off=state.time_off, busy=[*state.busy, *pending]
+    )
+    today = now.astimezone(tz).date()
+    # Staff rules (no notice, no horizon) on a one-minute grid: the question is whether the
+    # existing time fits, not whether it is a time the new worker would have offered.
+    rules = SlotRules(
+        duration=meeting_type.duration,
+        buffer_before=meeting_type.buffer_before,
+        buffer_after=meeting_type.buffer_after,
+        step=timedelta(minutes=1),
+        min_notice=timedelta(0),
+        horizon_days=max(1, (day - today).days + 1),
+    )
+    wanted = start.astimezone(UTC)
+    return any(
+        s.start.astimezone(UTC) == wanted
+        for s in free_slots(state=state, rules=rules, first_day=day, last_day=day, now=now)
+    )
+
+
+def _plan(
+    *,
+    from_worker: User,
+    to_worker: User,
+    clients: list[User],
+    whole_caseload: bool,
+    chosen: MeetingType | None,
+    now: datetime,
+    for_update: bool = False,
+) -> HandoverPlan:
+    plan = HandoverPlan(from_worker=from_worker, to_worker=to_worker, clients=clients, whole_caseload=whole_caseload)
+    client_ids = [c.pk for c in clients]
+    appointments = Appointment.objects.filter(
+        calendar__owner=from_worker, client_id__in=client_ids, status=Appointment.Status.BOOKED, start__gt=now
+    ).order_by("start", "id")
+    if for_update:
+        appointments = appointments.select_for_update(of=("self",))
+    appointments = list(appointments.select_related("meeting_type", "client", "calendar__owner"))
+    to_calendar = Calendar.objects.filter(owner=to_worker).first()
+    types = list(to_calendar.meeting_types.filter(is_active=True)) if to_calendar else []
+    tz = ZoneInfo(to_worker.timezone)
+    pending: list[Interval] = []
+    for appointment in appointments:
+        target = _equivalent(types, appointment.meeting_type, chosen) if to_calendar else None
+        if target is not None and _is_free(
+            calendar=to_calendar, meeting_type=target, start=appointment.start, tz=tz, pending=pending, now=now
+        ):
+            end = appointment.start + target.duration
+            pending.append(Interval(appointment.start - target.buffer_before, end + target.buffer_after))
+            plan.moves.append(PlannedMove(appointment, HandoverAppointment.Outcome.MOVED, target))
+        else:
+            plan.moves.append(PlannedMove(appointment, HandoverAppointment.Outcome.REOFFERED, None))
+    plan.tasks = FollowUpTask.objects.filter(worker=from_worker, client_id__in=client_ids, done_at__isnull=True).count()
+    return plan
+
+
+def handover_preview(
+    *,
+    actor: User,
+    from_worker_id: int,
+    to_worker_id: int,
+    client_id: int | None = None,
+    meeting_type_id: int | None = None,
+    now: datetime | None = None,
+) -> HandoverPlan:
+    """What a handover would do now, without doing it. Raises like ``handover_run``."""
+    now = now or timezone.now()
+    from_worker, to_worker, clients, chosen = _resolve(
+        actor=actor,
+        from_worker_id=from_worker_id,
+        to_worker_id=to_worker_id,
+        client_id=client_id,
+        meeting_type_id=meeting_type_id,
+    )
+    return _plan(
+        from_worker=from_worker,
+        to_worker=to_worker,
+        clients=clients,
+        whole_caseload=client_id is None,
+        chosen=chosen,
+        now=now,
+    )
+
+
+def handover_run(
+    *,
+    actor: User,
+    from_worker_id: int,
+    to_worker_id: int,
+    client_id: int | None = None,
+    meeting_type_id: int | None = None,
+    now: datetime | None = None,
+) -> Handover:
+    """Hand one service user, or the whole caseload of a worker, to another worker in one step.
+
+    In one transaction: the caseload moves (history kept); each future meeting on the old
+    worker's calendar moves to the new worker's calendar at the same time if it is free there
+    with an equivalent meeting type, else it is cancelled and re-offered (the person is told
+    and asked to pick a new time); reminders follow; open follow-up tasks, pending alerts and
+    medication follow-up go to the new worker; each person gets one introduction message.
+    Raises NotFound unless ``actor`` coordinates the unit of the worker handing over, and
+    Unprocessable for a new worker who is not an active social worker of that unit.
+    """
+    now = now or timezone.now()
+    from_worker, to_worker, clients, chosen = _resolve(
+        actor=actor,
+        from_worker_id=from_worker_id,
+        to_worker_id=to_worker_id,
+        client_id=client_id,
+        meeting_type_id=meeting_type_id,
+    )
+    with transaction.atomic():
+        # The race: someone books on either calendar between our availability check and the
+        # move, or a second handover moves the same meetings. Both calendars are locked, in id
+        # order so two handovers in opposite directions cannot deadlock; booking takes the same
+        # calendar lock, so the check below and the writes are one step.
+        owners = [from_worker.pk, to_worker.pk]
+        list(Calendar.objects.select_for_update().filter(owner_id__in=owners).order_by("pk"))
+        # Re-read the caseload under the lock: only people the old worker still follows move.
+        still = set(clients_of(worker=from_worker).filter(pk__in=[c.pk for c in clients]).values_list("pk", flat=True))
+        clients = [c for c in clients if c.pk in still]
+        if not clients:
+            raise Unprocessable(_("There is nobody in this caseload to hand over."), code="empty_caseload")
+        plan = _plan(
+            from_worker=from_worker,
+            to_worker=to_worker,
+            clients=clients,
+            whole_caseload=client_id is None,
+            chosen=chosen,
+            now=now,
+            for_update=True,
+        )
+        handover = Handover.objects.create(
+            unit_id=actor.unit_id,
+            by=actor,
+            from_worker=from_worker,
+            to_worker=to_worker,
+            whole_caseload=client_id is None,
+            at=now,
+        )
+        to_calendar = Calendar.objects.filter(owner=to_worker).first()
+        for move in plan.moves:
+            _apply_move(handover=handover, move=move, actor=actor, to_calendar=to_calendar, now=now)
+        for client in clients:
+            _move_client(handover=handover, client=client, plan=plan, now=now)
+    return handover
+
+
+def _apply_move(
+    *, handover: Handover, move: PlannedMove, actor: User, to_calendar: Calendar | None, now: datetime
+) -> None:
+    appointment = move.appointment
+    original_type = appointment.meeting_type
+    start, end = appointment.start, appointment.end
+    new_name = handover.to_worker.get_full_name() or handover.to_worker.username
+    if move.outcome == HandoverAppointment.Outcome.MOVED:
+        target = move.to_meeting_type
+        appointment.calendar = to_calendar
+        appointment.meeting_type = target
+        appointment.end = start + target.duration
+        appointment.blocked_start = start - target.buffer_before
+        appointment.blocked_end = appointment.end + target.buffer_after
+        appointment.sequence += 1
+        appointment.save(
+            update_fields=[
+                "calendar",
+                "meeting_type",
+                "end",
+                "blocked_start",
+                "blocked_end",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            action=AppointmentEvent.Action.RESCHEDULED,
+            actor=actor,
+            previous_start=start,
+            previous_end=end,
+            note=_("Handed over to %(name)s, same time.") % {"name": new_name},
+        )
+        reminders.appointment_reminders_reassigned(appointment=appointment, now=now)
+    else:
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancel_reason = _("New worker: pick a new time with %(name)s.") % {"name": new_name}
+        appointment.sequence += 1
+        appointment.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+        AppointmentEvent.objects.create(
+            appointment=appointment,
+            action=AppointmentEvent.Action.CANCELLED,
+            actor=actor,
+            note=_("Re-offered after handover to %(name)s.") % {"name": new_name},
+        )
+        # Tells the person the meeting is off and asks them to book a new time.
+        reminders.appointment_reminders_cancelled(appointment=appointment, actor=actor, now=now)
+    HandoverAppointment.objects.create(
+        handover=handover,
+        appointment=appointment,
+        client_id=appointment.client_id,
+        outcome=move.outcome,
+        start=start,
+        from_meeting_type=original_type,
+        to_meeting_type=move.to_meeting_type,
+    )
+
+
+def _move_client(*, handover: Handover, client: User, plan: HandoverPlan, now: datetime) -> None:
+    from_worker, to_worker = handover.from_worker, handover.to_worker
+    caseload_assign(worker=to_worker, client=client, at=now)
+    tasks = FollowUpTask.objects.filter(worker=from_worker, client=client, done_at__isnull=True).update(
+        worker=to_worker
+    )
+    alerts = reminders.staff_alerts_move(
+        client=client, from_staff=from_worker, to_staff=to_worker, ref=f"handover:{handover.pk}", now=now
+    )
+    # Medication follow-up that alerted the old worker alerts the new one from now on; a
+    # supporter the person chose themselves (a peer, family) stays.
+    medication = ReminderPreferences.objects.filter(user=client, followup_supporter=from_worker).update(
+        followup_supporter=to_worker
+    )
+    HandoverClient.objects.create(
+        handover=handover,
+        client=client,
+        tasks_moved=tasks,
+        alerts_moved=alerts,
+        medication_followup_moved=bool(medication),
+    )
+    mine = [m for m in plan.moves if m.appointment.client_id == client.pk]
+    reminders.handover_introduce(
+        client=client,
+        worker=to_worker,
+        ref=str(handover.pk),
+        moved=sum(1 for m in mine if m.outcome == HandoverAppointment.Outcome.MOVED),
+        reoffered=sum(1 for m in mine if m.outcome == HandoverAppointment.Outcome.REOFFERED),
+        now=now,
+    )
+
+
+def reoffer_dismiss(*, client: User, reoffer_id: int, now: datetime | None = None) -> None:
+    """The person has sorted out a new time another way: stop showing the re-offered meeting."""
+    now = now or timezone.now()
+    reoffer = reoffers_open_for(client=client, now=now).filter(pk=reoffer_id).first()
+    if reoffer is None:
+        raise NotFound(_("Not found."))
+    HandoverAppointment.objects.filter(pk=reoffer.pk).update(resolved_at=now)

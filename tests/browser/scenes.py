@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from booking import services as booking
 from booking.models import Appointment, CalendarOverride, MeetingType
+from care.models import PlanEntry
+from care.services import continuity
 from people.models import User
 from reminders.models import FollowUpTask, ReminderPlan
 from reminders.schedule import rrule_from_simple
@@ -24,6 +26,7 @@ class Scene:
     samtale: MeetingType
     meeting: Appointment  # Anna's next meeting with Kari
     plans: dict[str, ReminderPlan]  # by kind
+    plan_entry: PlanEntry  # a goal in Anna's plan, changed once so it has a history
 
     # The pages checked in English too; Norwegian, the default, is checked on every page.
     MAIN = frozenset(
@@ -65,6 +68,8 @@ class Scene:
             ("reminder edit money", f"/reminders/{self.plans['money'].pk}/"),
             ("reminder edit routine", f"/reminders/{self.plans['routine'].pk}/"),
             ("details", "/details/"),
+            ("my plan", "/my-plan/"),
+            ("my plan entry", f"/my-plan/{self.plan_entry.pk}/"),
         ]
 
     def worker_pages(self) -> list[tuple[str, str]]:
@@ -78,6 +83,8 @@ class Scene:
             ("book for user", "/calendar/book/"),
             ("caseload", "/caseload/"),
             ("caseload phone", f"/caseload/{self.anna.pk}/phone/"),
+            ("person", f"/people/{self.anna.pk}/"),
+            ("person plan entry", f"/people/{self.anna.pk}/plan/{self.plan_entry.pk}/"),
         ]
 
     def free_start_param(self) -> str:
@@ -125,4 +132,8 @@ def arrange() -> Scene:
     for kind, fields in every_day.items():
         plan = ReminderPlan(owner=anna, created_by=anna, kind=kind, starts_on=timezone.localdate(), **fields)
         plans[kind] = plan_save(plan=plan)
-    return Scene(anna=anna, kari=kari, samtale=samtale, meeting=meeting, plans=plans)
+    goal = continuity.plan_entry_add(actor=anna, client_id=anna.pk, kind="goal", text="Få meg en jobb")
+    goal = continuity.plan_entry_change(
+        actor=kari, client_id=anna.pk, entry_id=goal.pk, text="Få meg en jobb eller praksisplass"
+    )
+    return Scene(anna=anna, kari=kari, samtale=samtale, meeting=meeting, plans=plans, plan_entry=goal)

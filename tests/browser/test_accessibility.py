@@ -140,3 +140,27 @@ def test_worker_pages_have_no_serious_accessibility_violations(
     for name, url in _in(language, scene.worker_pages()):
         findings.visit(page, name, url)
     findings.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_coordinator_handover_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    from care.services import continuity
+
+    scene = scenes.arrange()
+    coordinator = User.objects.get(username="coordinator")
+    ola = User.objects.get(username="worker2")
+    maria = User.objects.get(username="user3")
+    signed_in(coordinator, language)
+    findings = Findings(language)
+    findings.visit(page, "handover", "/handover/")
+    findings.visit(page, "handover preview", f"/handover/?from_worker={scene.kari.pk}&to_worker={ola.pk}")
+    # A choice the service refuses: the error reaches the field.
+    findings.visit(page, "handover with error", f"/handover/?from_worker={scene.kari.pk}&to_worker={scene.kari.pk}")
+    done = continuity.handover_run(
+        actor=coordinator, from_worker_id=scene.kari.pk, to_worker_id=ola.pk, client_id=maria.pk
+    )
+    findings.visit(page, "handover result", f"/handover/{done.pk}/")
+    findings.visit(page, "person (coordinator)", f"/people/{maria.pk}/")
+    findings.assert_none()

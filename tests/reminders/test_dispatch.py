@@ -321,7 +321,7 @@ def test_a_dead_number_is_retired_the_worker_is_asked_and_email_takes_over(world
     assert (task.kind, task.worker, task.client) == (FollowUpTask.Kind.PHONE_FAILED, world.worker, world.client)
     alert = Delivery.objects.get(kind=Delivery.Kind.STAFF_ALERT)
     assert alert.recipient == world.worker
-    assert alert.context == {"task": "phone_failed", "client": world.client.initials}
+    assert alert.context == {"task": "phone_failed", "client": world.client.initials, "client_id": world.client.pk}
 
     fallback = Delivery.objects.get(recipient=world.client, channel="email")
     assert fallback.status == Delivery.Status.SCHEDULED

@@ -146,7 +146,11 @@ def test_no_cancels_the_next_appointment_frees_the_slot_and_tells_the_worker(wor
 
     alert = Delivery.objects.get(kind=Delivery.Kind.STAFF_ALERT)
     assert alert.recipient == world.worker
-    assert alert.context == {"task": "appointment_cancelled", "client": world.client.initials}
+    assert alert.context == {
+        "task": "appointment_cancelled",
+        "client": world.client.initials,
+        "client_id": world.client.pk,
+    }
     assert alert.occurrence_at == start
     # The user cancelled it themselves: a reply, not a cancellation notice.
     assert not Delivery.objects.filter(kind=Delivery.Kind.APPOINTMENT_CANCELLED).exists()

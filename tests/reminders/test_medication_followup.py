@@ -56,7 +56,11 @@ def test_an_unconfirmed_dose_is_logged_missed_and_the_supporter_alerted_once(wor
     assert (log.plan, log.occurrence_at, log.status) == (plan, DOSE, MedicationLog.Status.MISSED)
     assert log.supporter_alerted_at == later
     [alert] = alerts_to(supporter)
-    assert alert.context == {"task": "medication_unconfirmed", "client": world.client.initials}
+    assert alert.context == {
+        "task": "medication_unconfirmed",
+        "client": world.client.initials,
+        "client_id": world.client.pk,
+    }
     assert alert.occurrence_at == DOSE
     assert alert.status == Delivery.Status.SCHEDULED
 
