@@ -945,3 +945,43 @@ def medication_followups(*, now: datetime | None = None) -> int:
             log.save(update_fields=["supporter_alerted_at", "recorded_at"])
             alerted += 1
     return alerted
+
+
+# --- Peers ------------------------------------------------------------------------------------
+
+# A peer's notices wait for the morning like other reminders; nobody is woken by a pool alert.
+QUIET_KINDS.update({Delivery.Kind.PEER_POOL, Delivery.Kind.PEER_ASSIGNED})
+
+
+def peer_notice(
+    *,
+    recipient: User,
+    kind: str,
+    ref: str,
+    context: dict[str, Any],
+    now: datetime,
+    at: datetime | None = None,
+    useful_for: timedelta | None = None,
+) -> int:
+    """Send one person a one-off peer notice (``peer_pool`` or ``peer_assigned``) on their channels.
+
+    ``ref`` makes it idempotent: the same ref never sends twice. ``context`` goes to the message
+    template as it is, so it must hold only what the recipient may read (no names beyond what
+    the person chose to share). ``at`` is the moment the message speaks of (a meeting's start)."""
+    prefs = preferences_read(recipient)
+    return _create(
+        [
+            Planned(
+                recipient=recipient,
+                kind=kind,
+                channel=channel,
+                occurrence_at=at or now,
+                due_at=now,
+                expires_at=now + (useful_for or timedelta(hours=24)),
+                dedupe_key=f"peer:{kind}:{ref}:{recipient.pk}:{channel}",
+                context=context,
+            )
+            for channel in _channels_for(recipient, prefs.appointment_channels)
+        ],
+        now,
+    )

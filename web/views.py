@@ -770,15 +770,10 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
     if outcome not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
         raise Http404
     try:
-        appointment = booking.appointment_close(actor=request.user, appointment_id=appointment_id, outcome=outcome)
+        booking.appointment_close(actor=request.user, appointment_id=appointment_id, outcome=outcome)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:today")
-    if outcome == Appointment.Status.NO_SHOW:
-        # A missed meeting is a reason to reach out, not a mark against the person.
-        FollowUpTask.objects.get_or_create(
-            worker=request.user, client=appointment.client, kind=FollowUpTask.Kind.NO_SHOW, appointment=appointment
-        )
     messages.success(request, _("Saved."))
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
