@@ -327,6 +327,8 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
 @service_user_required
 def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    from web import views_peers  # imports this module's decorators
+
     appointment = _my_appointment(request, appointment_id)
     return render(
         request,
@@ -335,7 +337,7 @@ def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "a": appointment,
             "unit": request.user.unit,
             "cancel_form": forms.CancelForm(),
-            "peer_form": forms.PeerNoteForm(),
+            **views_peers.meeting_peer_context(user=request.user, appointment=appointment),
         },
     )
 
@@ -376,23 +378,6 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     meeting_type.calendar = appointment.calendar
     days = _slots_by_day(meeting_type, request.user)
     return render(request, "web/meeting_move.html", {"a": appointment, "days": days})
-
-
-@service_user_required
-@require_POST
-def meeting_peer(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = _my_appointment(request, appointment_id)
-    form = forms.PeerNoteForm(request.POST)
-    if form.is_valid():
-        FollowUpTask.objects.create(
-            worker=appointment.calendar.owner,
-            client=request.user,
-            kind=FollowUpTask.Kind.PEER_REQUEST,
-            appointment=appointment,
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Your social worker will find a peer to come along."))
-    return redirect("web:meeting_detail", appointment_id=appointment.pk)
 
 
 @login_required
@@ -564,14 +549,19 @@ def feed_rotate(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def today(request: HttpRequest) -> HttpResponse:
+    from web import views_peers  # imports this module's decorators
+
     day = selectors.local_today(request.user)
+    appointments = selectors.worker_day(worker=request.user, day=day)
+    tasks = list(reminder_selectors.open_tasks_for(worker=request.user)[:50])
+    views_peers.decorate_today(appointments=appointments, tasks=tasks)
     return render(
         request,
         "web/today.html",
         {
             "day": day,
-            "appointments": selectors.worker_day(worker=request.user, day=day),
-            "tasks": list(reminder_selectors.open_tasks_for(worker=request.user)[:50]),
+            "appointments": appointments,
+            "tasks": tasks,
             "failing": list(selectors.failing_reminders(worker=request.user)),
             "now": timezone.now(),
         },
