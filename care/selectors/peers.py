@@ -44,15 +44,21 @@ def peers_of_unit(*, unit_id: int | None) -> QuerySet[User]:
     return User.objects.filter(role=User.Role.PEER, unit_id=unit_id, is_active=True).order_by("first_name", "id")
 
 
-def peers_shared_with(*, user: User, scope: Scope = "appointments") -> QuerySet[User]:
-    """The peers ``user`` currently shares ``scope`` with."""
-    return User.objects.filter(
-        role=User.Role.PEER,
-        is_active=True,
-        shared_with_me__user=user,
-        shared_with_me__revoked_at__isnull=True,
-        **{f"shared_with_me__{scope}": True},
-    ).distinct()
+def peers_shared_with(*, user: User, scope: Scope | None = None) -> QuerySet[User]:
+    """The peers ``user`` currently shares ``scope`` with (anything at all when None): the
+    peers the person has chosen, who may be invited to a meeting or asked to check in."""
+    scoped = {f"shared_with_me__{scope}": True} if scope else {}
+    return (
+        User.objects.filter(
+            role=User.Role.PEER,
+            is_active=True,
+            shared_with_me__user=user,
+            shared_with_me__revoked_at__isnull=True,
+            **scoped,
+        )
+        .distinct()
+        .order_by("first_name", "id")
+    )
 
 
 def appointments_peer_filter(*, peer: User) -> Q:
@@ -127,10 +133,10 @@ def check_ins_by_task(*, task_ids: list[int]) -> dict[int, PeerCheckIn]:
 
 
 def sharing_peers_by_client(*, client_ids: list[int]) -> dict[int, list[User]]:
-    """For each client, the peers they share their meetings with now (one query)."""
+    """For each client, the peers they share anything with now (one query)."""
     result: dict[int, list[User]] = {}
     for sharing in (
-        Sharing.objects.filter(user_id__in=client_ids, revoked_at__isnull=True, appointments=True, peer__is_active=True)
+        Sharing.objects.filter(user_id__in=client_ids, revoked_at__isnull=True, peer__is_active=True)
         .select_related("peer")
         .order_by("peer__first_name")
     ):

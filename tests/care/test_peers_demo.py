@@ -13,4 +13,6 @@ def test_the_demo_has_user2_sharing_meetings_and_plan_with_peer1_only() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     (sharing,) = Sharing.objects.all()
     assert (sharing.user.username, sharing.peer.username) == ("user2", "peer1")
-    assert sharing.appointments and sharing.plan and sharing.revoked_at is None
+    assert sharing.appointments
+    assert sharing.plan
+    assert sharing.revoked_at is None

@@ -52,7 +52,8 @@ def test_exactly_one_of_many_peers_accepting_at_once_wins(world, api) -> None:
     assert all(r[1]["error"]["code"] == "peer_request_taken" for r in results if r[0] == 409)
     winner = next(peers[i] for i, r in enumerate(results) if r[0] == 200)
     request.refresh_from_db()
-    assert request.status == PeerRequest.Status.TAKEN and request.peer == winner
+    assert request.status == PeerRequest.Status.TAKEN
+    assert request.peer == winner
     # The person is told once, about the winner.
     told = Delivery.objects.filter(kind=Delivery.Kind.PEER_ASSIGNED, recipient=world.client)
     assert [d.context["peer"] for d in told] == [winner.first_name]

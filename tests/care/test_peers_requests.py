@@ -79,13 +79,15 @@ def test_the_first_peer_to_accept_gets_it_and_the_user_is_told_the_first_name(wo
     assert "already" in late.json()["error"]["message"]
 
     request = PeerRequest.objects.get(pk=request_id)
-    assert request.status == PeerRequest.Status.TAKEN and request.peer == world.peer
+    assert request.status == PeerRequest.Status.TAKEN
+    assert request.peer == world.peer
     told = Delivery.objects.get(kind=Delivery.Kind.PEER_ASSIGNED)
     assert told.recipient == world.client
     assert told.context == {"what": "request", "peer": world.peer.first_name}
 
     mine = api.as_(world.client).get("/api/peer-requests/").json()
-    assert mine[0]["status"] == "taken" and mine[0]["peer"]["first_name"] == world.peer.first_name
+    assert mine[0]["status"] == "taken"
+    assert mine[0]["peer"]["first_name"] == world.peer.first_name
 
 
 def test_a_peer_sees_the_units_open_requests_and_the_ones_they_took(world, api) -> None:
@@ -114,7 +116,8 @@ def test_a_user_sees_only_their_own_requests(world, api) -> None:
 def test_a_user_withdraws_an_open_request_and_peers_can_no_longer_take_it(world, api) -> None:
     request_id = _ask(api, world.client).json()["id"]
     withdrawn = api.as_(world.client).post(f"/api/peer-requests/{request_id}/withdraw/")
-    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.status_code == 200
+    assert withdrawn.json()["status"] == "withdrawn"
     late = api.as_(world.peer).post(f"/api/peer-requests/{request_id}/accept/")
     assert late.status_code in (404, 409)
     # A new request is possible again.
