@@ -140,3 +140,15 @@ def test_worker_pages_have_no_serious_accessibility_violations(
     for name, url in _in(language, scene.worker_pages()):
         findings.visit(page, name, url)
     findings.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_peer_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    scene = scenes.arrange()
+    signed_in(User.objects.get(username="peer1"), language)
+    findings = Findings(language)
+    for name, url in scene.peer_pages():
+        findings.visit(page, name, url)
+    findings.assert_none()
