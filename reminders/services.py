@@ -985,3 +985,10 @@ def peer_notice(
         ],
         now,
     )
+
+
+def peer_notices_cancel(*, kind: str, ref: str) -> int:
+    """Cancel notices of ``ref`` not sent yet (a pool alert waiting for the morning once
+    another peer has said yes, or the person has withdrawn)."""
+    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"peer:{kind}:{ref}:")
+    return _cancel_pending(pending, "no longer needed")

@@ -21,7 +21,7 @@ from care.models import PeerInvitation, PeerRequest
 from care.selectors import peers as selectors
 from care.services import peers as services
 from config.errors import ApplicationError
-from people.models import User
+from people.models import PhoneNumber, User
 from reminders.models import FollowUpTask
 from web.forms_peers import InviteForm, PeerRequestForm, SharingForm
 from web.views import service_user_required, staff_required
@@ -199,16 +199,14 @@ def peer_page(request: HttpRequest) -> HttpResponse:
         .filter(client__in=sharing_clients, status=Appointment.Status.BOOKED, start__gte=timezone.now())
         .order_by("start")[:50]
     )
-    phones = {
-        u.pk: u.phone_numbers.filter(is_active=True).first()
-        for u in (r.user for r in requests_ if r.peer_id == peer.pk)
-    }
+    taken = [r for r in reversed(requests_) if r.peer_id == peer.pk][:20]
+    phones = {p.user_id: p for p in PhoneNumber.objects.filter(user_id__in=[r.user_id for r in taken], is_active=True)}
     return render(
         request,
         "web/peers/peer.html",
         {
             "open_requests": [r for r in requests_ if r.status == PeerRequest.Status.OPEN],
-            "taken": [(r, phones.get(r.user_id)) for r in reversed(requests_) if r.peer_id == peer.pk][:20],
+            "taken": [(r, phones.get(r.user_id)) for r in taken],
             "invitations": invitations,
             "sharing_clients": sharing_clients,
             "shared_meetings": shared_meetings,

@@ -95,7 +95,8 @@ class InvitationSerializer(serializers.ModelSerializer):
             "end": local_iso(a.end, tz),
             "place": a.meeting_type.place,
             "worker": _first_name(a.calendar.owner),
-            "user": _first_name(a.client),
+            # An "any peer" invitation is seen by the whole pool: no name until someone says yes.
+            "user": _first_name(a.client) if obj.peer_id else None,
         }
 
 

@@ -94,6 +94,8 @@ def peer_request_withdraw(*, user: User, request_id: int, now: datetime | None =
         updated = PeerRequest.objects.filter(pk=request_id, user=user, status=PeerRequest.Status.OPEN).update(
             status=PeerRequest.Status.WITHDRAWN, withdrawn_at=now
         )
+        if updated:
+            reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"request:{request_id}")
         request = PeerRequest.objects.filter(pk=request_id, user=user).first()
     if request is None:
         raise NotFound(_("Request not found."))
@@ -133,6 +135,7 @@ def peer_request_accept(*, peer: User, request_id: int, now: datetime | None = N
                 code="peer_request_taken",
             )
         request = PeerRequest.objects.select_related("user", "peer").get(pk=request_id)
+        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"request:{request.pk}")
         reminders.peer_notice(
             recipient=request.user,
             kind=Delivery.Kind.PEER_ASSIGNED,
@@ -214,6 +217,7 @@ def invitation_answer(*, peer: User, invitation_id: int, accept: bool, now: date
         if won != 1:
             raise Conflict(_("This invitation has already been answered or withdrawn."), code="invitation_answered")
         invitation = invitations_visible_to(user=peer).get(pk=invitation_id)
+        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation.pk}")
         if accept:
             reminders.peer_notice(
                 recipient=invitation.appointment.client,
@@ -234,6 +238,8 @@ def invitation_withdraw(*, user: User, invitation_id: int, now: datetime | None 
         appointment__client=user,
         status__in=[PeerInvitation.Status.INVITED, PeerInvitation.Status.ACCEPTED],
     ).update(status=PeerInvitation.Status.WITHDRAWN, answered_at=now)
+    if updated:
+        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation_id}")
     invitation = PeerInvitation.objects.filter(pk=invitation_id, appointment__client=user).first()
     if invitation is None:
         raise NotFound(_("Invitation not found."))

@@ -127,3 +127,12 @@ def test_a_user_withdraws_an_open_request_and_peers_can_no_longer_take_it(world,
 def test_someone_elses_request_cannot_be_withdrawn(world, api) -> None:
     request_id = _ask(api, world.client).json()["id"]
     assert api.as_(world.other_client).post(f"/api/peer-requests/{request_id}/withdraw/").status_code == 404
+
+
+def test_pool_alerts_not_sent_yet_are_cancelled_once_a_peer_says_yes(world, api) -> None:
+    request_id = _ask(api, world.client).json()["id"]
+    # As if the alert were waiting for the morning.
+    Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).update(status=Delivery.Status.SCHEDULED)
+    api.as_(world.peer).post(f"/api/peer-requests/{request_id}/accept/")
+    statuses = set(Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).values_list("status", flat=True))
+    assert statuses == {Delivery.Status.CANCELLED}
