@@ -191,6 +191,7 @@ def peer_page(request: HttpRequest) -> HttpResponse:
     invitations = list(
         selectors.invitations_visible_to(user=peer)
         .filter(status__in=selectors.LIVE_INVITATION, appointment__end__gte=timezone.now())
+        .exclude(appointment__status=Appointment.Status.CANCELLED)
         .order_by("appointment__start")[:100]
     )
     sharing_clients = list(selectors.clients_sharing_with(peer=peer, scope="appointments").order_by("first_name"))

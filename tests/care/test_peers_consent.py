@@ -125,3 +125,17 @@ def test_past_meetings_also_follow_consent(world, api) -> None:
     assert past.pk not in _ids(peer.get("/api/appointments/"))
     sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
     assert past.pk in _ids(peer.get("/api/appointments/"))
+
+
+def test_a_peer_reads_time_and_place_but_not_what_the_user_wrote_to_the_worker(world, api, meeting) -> None:
+    from booking.services import appointment_cancel
+
+    appointment_cancel(actor=world.client, appointment_id=meeting.pk, reason="Ikke i form")
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
+    body = api.as_(world.peer).get(f"/api/appointments/{meeting.pk}/").json()
+    assert body["status"] == "cancelled"
+    assert body["cancel_reason"] == ""
+    assert body["history"] == []
+    assert body["meeting_type"]["place"] == world.meeting_type.place
+    # The worker still reads it all.
+    assert api.as_(world.worker).get(f"/api/appointments/{meeting.pk}/").json()["cancel_reason"] == "Ikke i form"
