@@ -593,6 +593,9 @@ def _monday(value: str | None, user: User) -> date:
 def calendar_week(request: HttpRequest) -> HttpResponse:
     monday = _monday(request.GET.get("week"), request.user)
     appointments, overrides = selectors.week_of(worker=request.user, monday=monday)
+    from web import views_peers  # imports this module's decorators
+
+    views_peers.decorate_today(appointments=appointments, tasks=[])
     tz = _tz(request.user)
     days = []
     for i in range(7):

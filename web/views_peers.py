@@ -264,8 +264,9 @@ def peer_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 def decorate_today(*, appointments: list[Appointment], tasks: list[FollowUpTask]) -> None:
-    """Give the worker's Today page what it shows about peers, in a fixed number of queries:
-    the peer coming to each meeting, and for each no-show task the peers who could check in."""
+    """Give the worker's Today and week pages what they show about peers, in a fixed number of
+    queries: the peer coming to each meeting, and for each no-show task the peers who could
+    check in."""
     invitations = selectors.live_invitations_by_appointment(appointment_ids=[a.pk for a in appointments])
     for appointment in appointments:
         appointment.peer_invitation = invitations.get(appointment.pk)

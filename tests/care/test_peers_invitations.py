@@ -136,3 +136,13 @@ def test_the_meeting_page_lets_the_user_invite_a_peer(world, meeting) -> None:
     assert peer_web.post(f"/peer/invitations/{invitation.pk}/accept/").status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == PeerInvitation.Status.ACCEPTED
+
+
+def test_the_worker_sees_in_the_week_view_that_a_peer_is_coming(world, api, meeting) -> None:
+    invitation_id = _invite(api, world, meeting, None).json()["id"]
+    api.as_(world.peer).post(f"/api/peer-invitations/{invitation_id}/accept/")
+    web = Client()
+    web.force_login(world.worker)
+    week = meeting.start.astimezone(f.OSLO).date().isoformat()
+    page = web.get(f"/calendar/?week={week}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Peer coming: {world.peer.first_name}" in page
