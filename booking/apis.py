@@ -104,7 +104,9 @@ class AppointmentListCreateApi(APIView):
             if state not in Appointment.Status.values:
                 raise ApplicationError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
             qs = qs.filter(status=state)
-        return Response(AppointmentSerializer(qs.order_by("start")[:500], many=True).data)
+        return Response(
+            AppointmentSerializer(qs.order_by("start")[:500], many=True, context={"viewer": request.user}).data
+        )
 
     @extend_schema(
         request=AppointmentCreateSerializer,
@@ -153,7 +155,7 @@ class AppointmentDetailApi(APIView):
         appointment = selectors.appointment_get(user=request.user, appointment_id=appointment_id)
         if appointment is None:
             raise NotFound(_("Appointment not found."))
-        return Response(AppointmentDetailSerializer(appointment).data)
+        return Response(AppointmentDetailSerializer(appointment, context={"viewer": request.user}).data)
 
 
 class AppointmentCancelApi(APIView):

@@ -7,6 +7,7 @@ from django.db.models import OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
 from booking.models import MAX_BLOCKED, OCCUPYING_STATUSES, Appointment, Calendar, FeedToken, MeetingType
+from care.selectors.peers import appointments_peer_filter
 from people.models import User
 from people.selectors import active_caseload_exists
 
@@ -87,9 +88,13 @@ def calendar_state(
     return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
 
 
-def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
+def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[Appointment]:
     """The appointments a person may see: their own as a service user, their calendar's as
-    staff, and the unit's as a coordinator. Anything else does not exist for them (404)."""
+    staff, and the unit's as a coordinator. Anything else does not exist for them (404).
+
+    A peer also reads the meetings of people who share their meetings with them now, and a
+    single meeting they are invited to; read only: with ``for_write`` a peer has their own
+    calendar's meetings and nothing else."""
     qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client")
     if user.is_superuser:
         return qs
@@ -99,13 +104,16 @@ def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
         if not user.unit_id:
             return qs.none()
         return qs.filter(calendar__owner__unit_id=user.unit_id)
+    if user.is_peer and not for_write:
+        return qs.filter(Q(calendar__owner=user) | appointments_peer_filter(peer=user))
     if user.has_calendar_role:
         return qs.filter(calendar__owner=user)
     return qs.none()
 
 
 def appointment_get(*, user: User, appointment_id: int, for_update: bool = False) -> Appointment | None:
-    qs = appointments_visible_to(user=user)
+    """One appointment the person may see; with ``for_update`` (every write) one they may change."""
+    qs = appointments_visible_to(user=user, for_write=for_update)
     if for_update:
         qs = qs.select_for_update(of=("self",))
     return qs.filter(pk=appointment_id).first()
@@ -125,8 +133,11 @@ def feed_owner_by_secret(*, secret: str) -> User | None:
 
 
 def feed_appointments(*, user: User, since: datetime) -> QuerySet[Appointment]:
-    """Appointments for a person's calendar feed: their calendar's as staff, their own as a user."""
+    """Appointments for a person's calendar feed: their calendar's as staff, their own as a user,
+    and for a peer also what people share with them or invite them to (as on the pages)."""
     qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client").filter(end__gte=since)
+    if user.is_peer:
+        return qs.filter(Q(calendar__owner=user) | appointments_peer_filter(peer=user))
     if user.has_calendar_role:
         return qs.filter(calendar__owner=user)
     return qs.filter(client=user)

@@ -142,6 +142,17 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def get_user(self, obj: Appointment) -> dict:
         return {"id": obj.client_id, "name": obj.client.get_full_name() or obj.client.username}
 
+    def to_representation(self, instance: Appointment) -> dict:
+        data = super().to_representation(instance)
+        viewer = self.context.get("viewer")
+        if viewer is not None and viewer.is_peer and instance.calendar.owner_id != viewer.pk:
+            # A peer reads someone's meeting by their consent to time and place: what they
+            # wrote to their worker (a reason, the history) stays between them.
+            data["cancel_reason"] = ""
+            if "history" in data:
+                data["history"] = []
+        return data
+
 
 class AppointmentDetailSerializer(AppointmentSerializer):
     history = AppointmentEventSerializer(source="events", many=True, read_only=True)

@@ -27,6 +27,7 @@ from booking.models import (
     WorkingHours,
 )
 from booking.selectors import appointment_get, calendar_state, feed_token_active, meeting_type_for_booking
+from care.services import peers as care_peers
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import is_in_caseload
@@ -493,6 +494,8 @@ def appointment_close(*, actor: User, appointment_id: int, outcome: str, now: da
         _bump(appointment)
         appointment.save(update_fields=["status", "sequence", "updated_at"])
         AppointmentEvent.objects.create(appointment=appointment, action=outcome, actor=actor)
+        if outcome == Appointment.Status.NO_SHOW:
+            care_peers.no_show_outreach_open(appointment=appointment)
     return appointment
 
 

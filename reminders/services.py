@@ -989,6 +989,46 @@ def handover_introduce(
     )
 
 
+# --- Peers ------------------------------------------------------------------------------------
+
+# A peer's notices wait for the morning like other reminders; nobody is woken by a pool alert.
+QUIET_KINDS.update({Delivery.Kind.PEER_POOL, Delivery.Kind.PEER_ASSIGNED})
+
+
+def peer_notice(
+    *,
+    recipient: User,
+    kind: str,
+    ref: str,
+    context: dict[str, Any],
+    now: datetime,
+    at: datetime | None = None,
+    useful_for: timedelta | None = None,
+) -> int:
+    """Send one person a one-off peer notice (``peer_pool`` or ``peer_assigned``) on their channels.
+
+    ``ref`` makes it idempotent: the same ref never sends twice. ``context`` goes to the message
+    template as it is, so it must hold only what the recipient may read (no names beyond what
+    the person chose to share). ``at`` is the moment the message speaks of (a meeting's start)."""
+    prefs = preferences_read(recipient)
+    return _create(
+        [
+            Planned(
+                recipient=recipient,
+                kind=kind,
+                channel=channel,
+                occurrence_at=at or now,
+                due_at=now,
+                expires_at=now + (useful_for or timedelta(hours=24)),
+                dedupe_key=f"peer:{kind}:{ref}:{recipient.pk}:{channel}",
+                context=context,
+            )
+            for channel in _channels_for(recipient, prefs.appointment_channels)
+        ],
+        now,
+    )
+
+
 def staff_alerts_move(*, client: User, from_staff: User, to_staff: User, ref: str, now: datetime | None = None) -> int:
     """Pending alerts about ``client`` to ``from_staff`` go to ``to_staff`` instead. Returns how
     many alerts (not rows per channel) moved."""
@@ -1004,3 +1044,10 @@ def staff_alerts_move(*, client: User, from_staff: User, to_staff: User, ref: st
     for task, at in alerts:
         staff_alert(staff=to_staff, task=task, client=client, ref=f"{ref}:{int(at.timestamp())}", at=at, now=now)
     return len(alerts)
+
+
+def peer_notices_cancel(*, kind: str, ref: str) -> int:
+    """Cancel notices of ``ref`` not sent yet (a pool alert waiting for the morning once
+    another peer has said yes, or the person has withdrawn)."""
+    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"peer:{kind}:{ref}:")
+    return _cancel_pending(pending, "no longer needed")

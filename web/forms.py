@@ -47,15 +47,6 @@ class CancelForm(forms.Form):
     )
 
 
-class PeerNoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Anything your social worker should know?"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class PlanForm(forms.Form):
     """A reminder as a person thinks of it: what, when (times and days), how."""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views, views_continuity
+from web import views, views_continuity, views_peers
 
 app_name = "web"
 
@@ -24,7 +24,6 @@ urlpatterns = [
     path("meetings/<int:appointment_id>/booked/", views.meeting_booked, name="meeting_booked"),
     path("meetings/<int:appointment_id>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("meetings/<int:appointment_id>/move/", views.meeting_move, name="meeting_move"),
-    path("meetings/<int:appointment_id>/peer/", views.meeting_peer, name="meeting_peer"),
     path("meetings/<int:appointment_id>/meeting.ics", views.meeting_ics, name="meeting_ics"),
     path("reminders/", views.reminders_page, name="reminders"),
     path("reminders/new/<str:kind>/", views.reminder_edit, name="reminder_new"),
@@ -54,4 +53,21 @@ urlpatterns = [
     path("people/<int:user_id>/plan/<int:entry_id>/", views_continuity.person_plan_entry, name="person_plan_entry"),
     path("handover/", views_continuity.handover, name="handover"),
     path("handover/<int:handover_id>/", views_continuity.handover_detail, name="handover_detail"),
+    # peers
+    path("peers/", views_peers.peers_home, name="peers"),
+    path("peers/ask/", views_peers.peer_request_new, name="peer_request_new"),
+    path("peers/ask/<int:request_id>/withdraw/", views_peers.peer_request_withdraw, name="peer_request_withdraw"),
+    path("peers/sharing/", views_peers.sharing, name="sharing"),
+    path("meetings/<int:appointment_id>/invite-peer/", views_peers.meeting_invite, name="meeting_invite"),
+    path(
+        "meetings/invitations/<int:invitation_id>/withdraw/",
+        views_peers.meeting_invite_withdraw,
+        name="meeting_invite_withdraw",
+    ),
+    path("peer/", views_peers.peer_page, name="peer_page"),
+    path("peer/requests/<int:request_id>/accept/", views_peers.peer_request_accept, name="peer_request_accept"),
+    path("peer/invitations/<int:invitation_id>/<str:answer>/", views_peers.invitation_answer, name="invitation_answer"),
+    path("peer/meetings/<int:appointment_id>/", views_peers.peer_meeting, name="peer_meeting"),
+    path("tasks/<int:task_id>/called/", views_peers.outreach_called, name="outreach_called"),
+    path("tasks/<int:task_id>/ask-peer/", views_peers.outreach_ask_peer, name="outreach_ask_peer"),
 ]

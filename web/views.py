@@ -327,6 +327,8 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
 @service_user_required
 def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    from web import views_peers  # imports this module's decorators
+
     appointment = _my_appointment(request, appointment_id)
     return render(
         request,
@@ -335,7 +337,7 @@ def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "a": appointment,
             "unit": request.user.unit,
             "cancel_form": forms.CancelForm(),
-            "peer_form": forms.PeerNoteForm(),
+            **views_peers.meeting_peer_context(user=request.user, appointment=appointment),
         },
     )
 
@@ -376,23 +378,6 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     meeting_type.calendar = appointment.calendar
     days = _slots_by_day(meeting_type, request.user)
     return render(request, "web/meeting_move.html", {"a": appointment, "days": days})
-
-
-@service_user_required
-@require_POST
-def meeting_peer(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment = _my_appointment(request, appointment_id)
-    form = forms.PeerNoteForm(request.POST)
-    if form.is_valid():
-        FollowUpTask.objects.create(
-            worker=appointment.calendar.owner,
-            client=request.user,
-            kind=FollowUpTask.Kind.PEER_REQUEST,
-            appointment=appointment,
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Your social worker will find a peer to come along."))
-    return redirect("web:meeting_detail", appointment_id=appointment.pk)
 
 
 @login_required
@@ -564,14 +549,19 @@ def feed_rotate(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def today(request: HttpRequest) -> HttpResponse:
+    from web import views_peers  # imports this module's decorators
+
     day = selectors.local_today(request.user)
+    appointments = selectors.worker_day(worker=request.user, day=day)
+    tasks = list(reminder_selectors.open_tasks_for(worker=request.user)[:50])
+    views_peers.decorate_today(appointments=appointments, tasks=tasks)
     return render(
         request,
         "web/today.html",
         {
             "day": day,
-            "appointments": selectors.worker_day(worker=request.user, day=day),
-            "tasks": list(reminder_selectors.open_tasks_for(worker=request.user)[:50]),
+            "appointments": appointments,
+            "tasks": tasks,
             "failing": list(selectors.failing_reminders(worker=request.user)),
             "now": timezone.now(),
         },
@@ -603,6 +593,9 @@ def _monday(value: str | None, user: User) -> date:
 def calendar_week(request: HttpRequest) -> HttpResponse:
     monday = _monday(request.GET.get("week"), request.user)
     appointments, overrides = selectors.week_of(worker=request.user, monday=monday)
+    from web import views_peers  # imports this module's decorators
+
+    views_peers.decorate_today(appointments=appointments, tasks=[])
     tz = _tz(request.user)
     days = []
     for i in range(7):
@@ -770,15 +763,10 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
     if outcome not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
         raise Http404
     try:
-        appointment = booking.appointment_close(actor=request.user, appointment_id=appointment_id, outcome=outcome)
+        booking.appointment_close(actor=request.user, appointment_id=appointment_id, outcome=outcome)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:today")
-    if outcome == Appointment.Status.NO_SHOW:
-        # A missed meeting is a reason to reach out, not a mark against the person.
-        FollowUpTask.objects.get_or_create(
-            worker=request.user, client=appointment.client, kind=FollowUpTask.Kind.NO_SHOW, appointment=appointment
-        )
     messages.success(request, _("Saved."))
     target = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -12,6 +12,7 @@ from booking import services as booking
 from booking.models import Appointment, CalendarOverride, MeetingType
 from care.models import PlanEntry
 from care.services import continuity
+from care.services.peers import invitation_create, peer_request_create
 from people.models import User
 from reminders.models import FollowUpTask, ReminderPlan
 from reminders.schedule import rrule_from_simple
@@ -70,6 +71,8 @@ class Scene:
             ("details", "/details/"),
             ("my plan", "/my-plan/"),
             ("my plan entry", f"/my-plan/{self.plan_entry.pk}/"),
+            ("peers", "/peers/"),
+            ("peers sharing", "/peers/sharing/"),
         ]
 
     def worker_pages(self) -> list[tuple[str, str]]:
@@ -85,6 +88,15 @@ class Scene:
             ("caseload phone", f"/caseload/{self.anna.pk}/phone/"),
             ("person", f"/people/{self.anna.pk}/"),
             ("person plan entry", f"/people/{self.anna.pk}/plan/{self.plan_entry.pk}/"),
+        ]
+
+    def peer_pages(self) -> list[tuple[str, str]]:
+        # Jonas shares his meetings with Tore in the demo, so Tore may read this one.
+        shared = Appointment.objects.filter(client__username="user2").first()
+        return [
+            ("peer today", "/today/"),
+            ("peer requests", "/peer/"),
+            ("peer meeting", f"/peer/meetings/{shared.pk}/"),
         ]
 
     def free_start_param(self) -> str:
@@ -115,6 +127,9 @@ def arrange() -> Scene:
     f.make_appointment(phone_call, jonas, now - timedelta(hours=1))
 
     FollowUpTask.objects.create(worker=kari, client=maria, kind=FollowUpTask.Kind.CALL_BACK, note="Ring meg")
+    # Peers: Maria waits for a peer, and any peer is asked along to Anna's meeting.
+    peer_request_create(user=maria, note="Kaffe?")
+    invitation_create(user=anna, appointment_id=meeting.pk, peer_id=None)
     start, end = booking.whole_days(owner=kari, first=f.next_weekday(4, 7), last=f.next_weekday(4, 7))
     booking.override_create(owner=kari, kind=CalendarOverride.Kind.TIME_OFF, start=start, end=end, note="Kurs")
 

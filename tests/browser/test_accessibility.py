@@ -163,4 +163,14 @@ def test_coordinator_handover_pages_have_no_serious_accessibility_violations(
     )
     findings.visit(page, "handover result", f"/handover/{done.pk}/")
     findings.visit(page, "person (coordinator)", f"/people/{maria.pk}/")
+
+
+def test_peer_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    scene = scenes.arrange()
+    signed_in(User.objects.get(username="peer1"), language)
+    findings = Findings(language)
+    for name, url in scene.peer_pages():
+        findings.visit(page, name, url)
     findings.assert_none()

@@ -338,20 +338,6 @@ def test_moving_to_a_time_that_is_not_offered_changes_nothing(world, me):
     assert appointment.start == old_start
 
 
-def test_asking_for_a_peer_gives_the_worker_a_task(world, me):
-    appointment = book(world)
-
-    response = me.post(f"/meetings/{appointment.pk}/peer/", {"note": "Helst noen jeg kjenner"})
-
-    assert response.status_code == 302
-    task = FollowUpTask.objects.get()
-    assert task.kind == FollowUpTask.Kind.PEER_REQUEST
-    assert task.worker == world.worker
-    assert task.client == world.client
-    assert task.appointment == appointment
-    assert task.note == "Helst noen jeg kjenner"
-
-
 def test_another_persons_meeting_is_404_on_every_meeting_url(world, me):
     theirs = make_appointment(world.other_meeting_type, world.other_client, timezone.now() + timedelta(days=3))
     base = f"/meetings/{theirs.pk}"
