@@ -945,3 +945,35 @@ def medication_followups(*, now: datetime | None = None) -> int:
             log.save(update_fields=["supporter_alerted_at", "recorded_at"])
             alerted += 1
     return alerted
+
+
+# --- Help (care) -------------------------------------------------------------------------------
+
+
+def notice_now(
+    *,
+    recipient: User,
+    kind: str,
+    ref: str,
+    context: dict[str, Any],
+    at: datetime,
+    now: datetime,
+    useful_for: timedelta = timedelta(hours=1),
+    force_sms: bool = False,
+) -> int:
+    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``."""
+    return _create(
+        [
+            Planned(
+                recipient=recipient,
+                kind=kind,
+                channel=Channel.SMS,
+                occurrence_at=at,
+                due_at=now,
+                expires_at=now + useful_for,
+                dedupe_key=f"{kind}:{ref}",
+                context={**context, "force_sms": force_sms},
+            )
+        ],
+        now,
+    )
