@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views
+from web import views, views_help
 
 app_name = "web"
 
@@ -46,4 +46,11 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/<str:outcome>/", views.appointment_close, name="appointment_close"),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/<int:user_id>/phone/", views.caseload_phone, name="caseload_phone"),
+    # help
+    path("help/", views_help.help_now, name="help_now"),
+    path("help/requests/", views_help.help_requests, name="help_requests"),
+    path("help/requests/<int:request_id>/acknowledge/", views_help.help_acknowledge, name="help_acknowledge"),
+    path("help/requests/<int:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),
+    path("help/rota/", views_help.help_rota, name="help_rota"),
+    path("help/rota/shifts/<int:shift_id>/delete/", views_help.help_shift_delete, name="help_shift_delete"),
 ]

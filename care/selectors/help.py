@@ -174,3 +174,34 @@ def staff_of_unit(*, unit_id: int | None) -> QuerySet[User]:
         is_active=True,
         role__in=[User.Role.SOCIAL_WORKER, User.Role.PEER, User.Role.COORDINATOR],
     ).order_by("first_name", "last_name")
+
+
+@dataclass(frozen=True)
+class HelpRow:
+    """One request as staff see it in a list: escalation level and time left."""
+
+    request: HelpRequest
+    level: int  # 1 = the first person alerted; 0 = not routed yet
+    levels: int
+    to_leader: bool
+    answer_by: datetime | None
+    minutes_left: int | None
+
+
+def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
+    rows = []
+    for item in requests:
+        settings = help_settings_for(item.unit)
+        by = answer_by(item, settings) if item.status == HelpRequest.Status.ALERTING else None
+        current = item.chain[min(item.level, len(item.chain) - 1)] if item.chain else None
+        rows.append(
+            HelpRow(
+                request=item,
+                level=item.level + 1 if item.routed_at else 0,
+                levels=len(item.chain),
+                to_leader=item.level > 0 and current is not None and current == settings.leader_id,
+                answer_by=by,
+                minutes_left=int((by - now).total_seconds() // 60) if by else None,
+            )
+        )
+    return rows
