@@ -1,5 +1,6 @@
 """Reads for "I need help now": opening hours, who is on duty, and which requests a person may see."""
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -188,6 +189,12 @@ class HelpRow:
     minutes_left: int | None
 
 
+def _minutes_left(by: datetime, now: datetime) -> int:
+    """Whole minutes left, rounded up; -1 once the time has passed."""
+    seconds = (by - now).total_seconds()
+    return math.ceil(seconds / 60) if seconds > 0 else -1
+
+
 def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
     rows = []
     for item in requests:
@@ -201,7 +208,7 @@ def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
                 levels=len(item.chain),
                 to_leader=item.level > 0 and current is not None and current == settings.leader_id,
                 answer_by=by,
-                minutes_left=int((by - now).total_seconds() // 60) if by else None,
+                minutes_left=_minutes_left(by, now) if by else None,
             )
         )
     return rows
