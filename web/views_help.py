@@ -198,6 +198,7 @@ def help_rota(request: HttpRequest) -> HttpResponse:
             "on_duty_now": selectors.on_duty(unit=unit, at=now),
             "is_open": selectors.unit_is_open(unit=unit, at=now),
             "days": days,
+            "has_shifts": bool(shifts),
             "is_coordinator": is_coordinator,
             "settings_form": settings_form,
             "shift_form": shift_form,
