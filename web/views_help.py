@@ -86,6 +86,7 @@ def help_requests(request: HttpRequest) -> HttpResponse:
     rows = list(
         selectors.help_requests_visible_to(actor=request.user)
         .filter(status__in=HelpRequest.OPEN)
+        .prefetch_related("alerts")
         .order_by("created_at")[:100]
     )
     return render(

@@ -116,6 +116,7 @@ def open_help_requests_for_staff(*, staff: User) -> list[HelpRequest]:
     return list(
         help_requests_visible_to(actor=staff)
         .filter(status__in=[HelpRequest.Status.ALERTING, HelpRequest.Status.ACKNOWLEDGED])
+        .prefetch_related("alerts")
         .order_by("created_at")[:50]
     )
 
@@ -146,7 +147,9 @@ def current_alerted(request: HelpRequest) -> User | None:
 
 
 def answer_by(request: HelpRequest, settings: HelpSettings) -> datetime | None:
-    alert = request.alerts.order_by("-level").first()
+    """When the person alerted last must have answered (uses prefetched alerts if there are)."""
+    alerts = list(request.alerts.all())
+    alert = max(alerts, key=lambda a: a.level) if alerts else None
     return alert.alerted_at + timedelta(minutes=settings.ack_minutes) if alert else None
 
 
@@ -197,8 +200,11 @@ def _minutes_left(by: datetime, now: datetime) -> int:
 
 def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
     rows = []
+    by_unit: dict[int, HelpSettings] = {}
     for item in requests:
-        settings = help_settings_for(item.unit)
+        if item.unit_id not in by_unit:
+            by_unit[item.unit_id] = help_settings_for(item.unit)
+        settings = by_unit[item.unit_id]
         by = answer_by(item, settings) if item.status == HelpRequest.Status.ALERTING else None
         current = item.chain[min(item.level, len(item.chain) - 1)] if item.chain else None
         rows.append(

@@ -4,7 +4,9 @@ from datetime import time, timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from care.models import DutyShift, HelpRequest, HelpSettings
@@ -162,3 +164,19 @@ def test_a_service_user_cannot_open_the_staff_pages(world):
     client = as_(world.client)
     assert client.get("/help/rota/").status_code == 302
     assert client.get("/help/requests/").status_code == 302
+
+
+def test_today_reads_the_help_requests_in_a_fixed_number_of_queries(world, open_now):
+    client = as_(world.worker)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/today/").status_code == 200
+        return len(queries)
+
+    services.help_request_create(user=world.client)
+    one = count()
+    for n in range(3):
+        person = f.make_person(User.Role.SERVICE_USER, world.unit, f"asker{n}")
+        services.help_request_create(user=person)
+    assert count() == one
