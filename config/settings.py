@@ -228,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     "materialize-plans": {"task": "reminders.tasks.materialize_plans", "schedule": 600.0},
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
+    "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
 }
 
 # --- Reminders -----------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 JA/YES/1 confirms the next meeting, NEI/NO/AVLYS cancels it (the time is freed and the
 worker told), OK/TATT ticks off the last medication reminder, RING MEG/CALL ME asks the
-worker to call, STOPP/STOP turns SMS off (with one confirmation). Anything else gets a
-short help text. A sender we do not know gets nothing, so the webhook reveals nothing
-about who uses the service.
+worker to call, STOPP/STOP turns SMS off (with one confirmation), HJELP/HELP asks for help
+now (routed to whoever is on duty). Anything else gets a short help text. A sender we do
+not know gets nothing, so the webhook reveals nothing about who uses the service.
 """
 
 import re
@@ -27,6 +27,7 @@ KEYWORDS = {
     "taken": {"OK", "TATT"},
     "call_back": {"RING MEG", "CALL ME", "RING", "CALL"},
     "stop": {"STOPP", "STOP"},
+    "help_now": {"HJELP", "HELP"},
 }
 
 
@@ -83,6 +84,7 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
         "taken": _taken,
         "call_back": _call_back,
         "stop": _stop,
+        "help_now": _help_now,
     }.get(keyword, _help)
     handler(user, ref, now)
     return keyword
@@ -166,6 +168,13 @@ def _stop(user: User, ref: str, now: datetime) -> None:
         prefs.save(update_fields=["sms_enabled", "updated_at"])
         # The one SMS sent after STOP: the confirmation that no more will come.
         services.reply_to(user=user, ref=ref, reply="stopped", context={}, now=now, force_sms=True)
+
+
+def _help_now(user: User, ref: str, now: datetime) -> None:
+    # Imported here: the care app builds on reminders, not the other way round.
+    from care.services.help import help_request_sms
+
+    help_request_sms(user=user, ref=ref, now=now)
 
 
 def _help(user: User, ref: str, now: datetime) -> None:

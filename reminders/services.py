@@ -1051,3 +1051,35 @@ def peer_notices_cancel(*, kind: str, ref: str) -> int:
     another peer has said yes, or the person has withdrawn)."""
     pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"peer:{kind}:{ref}:")
     return _cancel_pending(pending, "no longer needed")
+
+
+# --- Help (care) -------------------------------------------------------------------------------
+
+
+def notice_now(
+    *,
+    recipient: User,
+    kind: str,
+    ref: str,
+    context: dict[str, Any],
+    at: datetime,
+    now: datetime,
+    useful_for: timedelta = timedelta(hours=1),
+    force_sms: bool = False,
+) -> int:
+    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``."""
+    return _create(
+        [
+            Planned(
+                recipient=recipient,
+                kind=kind,
+                channel=Channel.SMS,
+                occurrence_at=at,
+                due_at=now,
+                expires_at=now + useful_for,
+                dedupe_key=f"{kind}:{ref}",
+                context={**context, "force_sms": force_sms},
+            )
+        ],
+        now,
+    )

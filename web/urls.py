@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views, views_continuity, views_peers
+from web import views, views_continuity, views_help, views_peers
 
 app_name = "web"
 
@@ -70,4 +70,11 @@ urlpatterns = [
     path("peer/meetings/<int:appointment_id>/", views_peers.peer_meeting, name="peer_meeting"),
     path("tasks/<int:task_id>/called/", views_peers.outreach_called, name="outreach_called"),
     path("tasks/<int:task_id>/ask-peer/", views_peers.outreach_ask_peer, name="outreach_ask_peer"),
+    # help
+    path("help/", views_help.help_now, name="help_now"),
+    path("help/requests/", views_help.help_requests, name="help_requests"),
+    path("help/requests/<int:request_id>/acknowledge/", views_help.help_acknowledge, name="help_acknowledge"),
+    path("help/requests/<int:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),
+    path("help/rota/", views_help.help_rota, name="help_rota"),
+    path("help/rota/shifts/<int:shift_id>/delete/", views_help.help_shift_delete, name="help_shift_delete"),
 ]

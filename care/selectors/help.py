@@ -1,1 +1,220 @@
-"""Selectors (scoped reads) for this part of the co-production triangle."""
+"""Reads for "I need help now": opening hours, who is on duty, and which requests a person may see."""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from care.models import DutyShift, HelpRequest, HelpSettings
+from people.models import OpeningHours, Unit, User
+
+# Shown whenever the unit is closed, and as a calm reminder when it is open.
+EMERGENCY_NUMBER = "113"
+LEGEVAKT_NUMBER = "116 117"
+
+
+def _local(unit: Unit, at: datetime) -> datetime:
+    # Through zoneinfo, never a fixed offset: opening hours are wall-clock times and the
+    # offset changes twice a year.
+    return at.astimezone(ZoneInfo(unit.timezone))
+
+
+def help_settings_for(unit: Unit) -> HelpSettings:
+    """The unit's settings, or the defaults (unsaved) when the coordinator has set none."""
+    found = HelpSettings.objects.filter(unit=unit).select_related("leader").first()
+    return found or HelpSettings(unit=unit)
+
+
+def unit_is_open(*, unit: Unit, at: datetime) -> bool:
+    local = _local(unit, at)
+    return OpeningHours.objects.filter(
+        unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time()
+    ).exists()
+
+
+def next_opening(*, unit: Unit, after: datetime) -> datetime | None:
+    """The first moment after ``after`` the unit opens (UTC), or None if it has no opening hours.
+
+    Each candidate is built from the local date and wall-clock opening time, so an opening
+    on the morning after a clock change is still at its local time.
+    """
+    tz = ZoneInfo(unit.timezone)
+    hours = list(OpeningHours.objects.filter(unit=unit).order_by("start"))
+    if not hours:
+        return None
+    first_day = _local(unit, after).date()
+    for offset in range(8):
+        day = first_day + timedelta(days=offset)
+        for interval in hours:
+            if interval.weekday != day.weekday():
+                continue
+            candidate = datetime.combine(day, interval.start, tzinfo=tz).astimezone(UTC)
+            if candidate > after:
+                return candidate
+    return None
+
+
+def on_duty(*, unit: Unit, at: datetime) -> list[User]:
+    """Staff on the rota at ``at``, in order of escalation (each person once)."""
+    local = _local(unit, at)
+    shifts = (
+        DutyShift.objects.filter(
+            unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time(), staff__is_active=True
+        )
+        .select_related("staff")
+        .order_by("position", "start", "pk")
+    )
+    people: list[User] = []
+    for shift in shifts:
+        if shift.staff not in people:
+            people.append(shift.staff)
+    return people
+
+
+def escalation_chain(*, unit: Unit, at: datetime) -> list[User]:
+    """Who is alerted, in order: those on duty, then the unit leader. With nobody on duty
+    and no leader, the unit's coordinators, so a request never goes to no one."""
+    chain = on_duty(unit=unit, at=at)
+    leader = help_settings_for(unit).leader
+    if leader is not None and leader.is_active and leader not in chain:
+        chain.append(leader)
+    if not chain:
+        chain = list(User.objects.filter(unit=unit, role=User.Role.COORDINATOR, is_active=True).order_by("pk"))
+    return chain
+
+
+def rota_for(*, unit: Unit) -> QuerySet[DutyShift]:
+    return DutyShift.objects.filter(unit=unit).select_related("staff").order_by("weekday", "position", "start")
+
+
+def duty_today(*, unit: Unit, now: datetime) -> list[DutyShift]:
+    """Today's shifts at the unit (local day), in order of escalation."""
+    return list(rota_for(unit=unit).filter(weekday=_local(unit, now).weekday()).order_by("position", "start"))
+
+
+def help_requests_visible_to(*, actor: User) -> QuerySet[HelpRequest]:
+    """Scoped: a service user sees their own; staff see what they were alerted about; a
+    coordinator sees the unit's. Anything else does not exist for them."""
+    qs = HelpRequest.objects.select_related("user", "unit", "acknowledged_by", "resolved_by")
+    if actor.is_service_user:
+        return qs.filter(user=actor)
+    if actor.is_coordinator and actor.unit_id:
+        return qs.filter(unit_id=actor.unit_id)
+    if actor.has_calendar_role:
+        return qs.filter(alerts__staff=actor).distinct()
+    return qs.none()
+
+
+def open_help_request_of(*, user: User) -> HelpRequest | None:
+    return help_requests_visible_to(actor=user).filter(status__in=HelpRequest.OPEN).first()
+
+
+def open_help_requests_for_staff(*, staff: User) -> list[HelpRequest]:
+    """What a staff member's Today page lists: open requests, oldest first."""
+    return list(
+        help_requests_visible_to(actor=staff)
+        .filter(status__in=[HelpRequest.Status.ALERTING, HelpRequest.Status.ACKNOWLEDGED])
+        .prefetch_related("alerts")
+        .order_by("created_at")[:50]
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person who asked is told: who is on duty and by when, or the numbers to call."""
+
+    request: HelpRequest
+    unit_open: bool
+    on_duty: User | None
+    answer_by: datetime | None
+    next_opening: datetime | None
+    settings: HelpSettings
+
+    @property
+    def crisis_line(self) -> tuple[str, str] | None:
+        s = self.settings
+        return (s.crisis_line_name, s.crisis_line_number) if s.has_crisis_line else None
+
+
+def current_alerted(request: HelpRequest) -> User | None:
+    """The person alerted last (the one expected to answer now)."""
+    if not request.chain or request.routed_at is None:
+        return None
+    staff_id = request.chain[min(request.level, len(request.chain) - 1)]
+    return User.objects.filter(pk=staff_id).first()
+
+
+def answer_by(request: HelpRequest, settings: HelpSettings) -> datetime | None:
+    """When the person alerted last must have answered (uses prefetched alerts if there are)."""
+    alerts = list(request.alerts.all())
+    alert = max(alerts, key=lambda a: a.level) if alerts else None
+    return alert.alerted_at + timedelta(minutes=settings.ack_minutes) if alert else None
+
+
+def help_answer(*, request: HelpRequest, now: datetime) -> Answer:
+    settings = help_settings_for(request.unit)
+    unit_open = unit_is_open(unit=request.unit, at=now)
+    if request.status == HelpRequest.Status.ACKNOWLEDGED:
+        person, by = request.acknowledged_by, None
+    elif request.status == HelpRequest.Status.ALERTING:
+        person, by = current_alerted(request), answer_by(request, settings)
+    else:
+        person, by = None, None
+    return Answer(
+        request=request,
+        unit_open=unit_open,
+        on_duty=person,
+        answer_by=by,
+        next_opening=None if unit_open else next_opening(unit=request.unit, after=now),
+        settings=settings,
+    )
+
+
+def staff_of_unit(*, unit_id: int | None) -> QuerySet[User]:
+    return User.objects.filter(
+        unit_id=unit_id,
+        is_active=True,
+        role__in=[User.Role.SOCIAL_WORKER, User.Role.PEER, User.Role.COORDINATOR],
+    ).order_by("first_name", "last_name")
+
+
+@dataclass(frozen=True)
+class HelpRow:
+    """One request as staff see it in a list: escalation level and time left."""
+
+    request: HelpRequest
+    level: int  # 1 = the first person alerted; 0 = not routed yet
+    levels: int
+    to_leader: bool
+    answer_by: datetime | None
+    minutes_left: int | None
+
+
+def _minutes_left(by: datetime, now: datetime) -> int:
+    """Whole minutes left, rounded up; -1 once the time has passed."""
+    seconds = (by - now).total_seconds()
+    return math.ceil(seconds / 60) if seconds > 0 else -1
+
+
+def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
+    rows = []
+    by_unit: dict[int, HelpSettings] = {}
+    for item in requests:
+        if item.unit_id not in by_unit:
+            by_unit[item.unit_id] = help_settings_for(item.unit)
+        settings = by_unit[item.unit_id]
+        by = answer_by(item, settings) if item.status == HelpRequest.Status.ALERTING else None
+        current = item.chain[min(item.level, len(item.chain) - 1)] if item.chain else None
+        rows.append(
+            HelpRow(
+                request=item,
+                level=item.level + 1 if item.routed_at else 0,
+                levels=len(item.chain),
+                to_leader=item.level > 0 and current is not None and current == settings.leader_id,
+                answer_by=by,
+                minutes_left=_minutes_left(by, now) if by else None,
+            )
+        )
+    return rows

@@ -1,1 +1,323 @@
-"""Services (writes) for this part of the co-production triangle."""
+"""Writes for "I need help now": asking, routing to whoever is on duty, escalating,
+acknowledging, resolving — and the rota a coordinator keeps.
+
+Everything takes ``now`` so the escalation can be tested with a frozen clock.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care.models import DutyShift, HelpAlert, HelpRequest, HelpSettings
+from care.selectors import help as selectors
+from config.errors import Conflict, NotFound, Unprocessable
+from people.models import Unit, User
+from reminders import services as reminders
+from reminders.models import Delivery
+
+# An alert nobody acts on for this long is stale; the escalation has moved on long before.
+ALERT_USEFUL_FOR = timedelta(hours=2)
+
+
+# --- Asking ------------------------------------------------------------------------------------
+
+
+def help_request_create(
+    *, user: User, via: str = HelpRequest.Via.WEB, message: str = "", now: datetime | None = None
+) -> tuple[HelpRequest, bool]:
+    """Ask for help now. Returns (request, created).
+
+    With a request already open the existing one is returned (created False): pressing
+    again must not alert anyone twice. Inside opening hours the first person on duty is
+    alerted at once; outside, the request waits for the next opening.
+    """
+    now = now or timezone.now()
+    if not user.is_service_user or user.unit_id is None:
+        raise Unprocessable(_("Only a service user in a unit can ask for help here."))
+    existing = selectors.open_help_request_of(user=user)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            request = HelpRequest.objects.create(
+                user=user, unit_id=user.unit_id, via=via, message=message.strip()[:300], created_at=now
+            )
+            if selectors.unit_is_open(unit=request.unit, at=now):
+                _route(request, now)
+            else:
+                request.due_at = selectors.next_opening(unit=request.unit, after=now)
+                request.save(update_fields=["due_at"])
+    except IntegrityError:
+        # Two presses at the same moment: the database's one-open-per-user constraint let
+        # one through; show that one.
+        existing = selectors.open_help_request_of(user=user)
+        if existing is None:
+            raise
+        return existing, False
+    return request, True
+
+
+def help_request_sms(*, user: User, ref: str, now: datetime) -> HelpRequest:
+    """The HJELP / HELP keyword: ask (or find the open request) and answer by SMS."""
+    request, _created = help_request_create(user=user, via=HelpRequest.Via.SMS, now=now)
+    _answer_by_sms(request, ref=ref, now=now)
+    return request
+
+
+def _answer_by_sms(request: HelpRequest, *, ref: str, now: datetime) -> None:
+    answer = selectors.help_answer(request=request, now=now)
+    if request.status == HelpRequest.Status.ACKNOWLEDGED and answer.on_duty is not None:
+        context, at = {"answer": "acknowledged", "staff": _first_name(answer.on_duty)}, now
+    elif request.status == HelpRequest.Status.ALERTING and answer.on_duty is not None:
+        context, at = {"answer": "on_duty", "staff": _first_name(answer.on_duty)}, answer.answer_by or now
+    else:
+        crisis = answer.crisis_line
+        opens = answer.next_opening if request.status == HelpRequest.Status.WAITING else None
+        context = {
+            "answer": "closed",
+            "crisis_name": crisis[0] if crisis else "",
+            "crisis_number": crisis[1] if crisis else "",
+            "opens": opens is not None,
+        }
+        at = opens or now
+    reminders.notice_now(
+        recipient=request.user,
+        kind=Delivery.Kind.HELP_ANSWER,
+        ref=f"{request.pk}:{ref}",
+        context=context,
+        at=at,
+        now=now,
+        # An answer to the person's own SMS, even if they turned reminders off.
+        force_sms=True,
+    )
+
+
+def _first_name(person: User) -> str:
+    return person.first_name or person.username
+
+
+# --- Routing and escalation --------------------------------------------------------------------
+
+
+def _alert(request: HelpRequest, staff: User, level: int, ack_minutes: int, now: datetime) -> None:
+    _alert_row, created = HelpAlert.objects.get_or_create(
+        request=request, staff=staff, defaults={"level": level, "alerted_at": now}
+    )
+    if not created:
+        return
+    reminders.notice_now(
+        recipient=staff,
+        kind=Delivery.Kind.HELP_ALERT,
+        ref=f"{request.pk}:{staff.pk}",
+        # Initials only and no reason text: a staff phone's lock screen can be seen by others.
+        context={"client": request.user.initials, "escalated": level > 0},
+        at=now + timedelta(minutes=ack_minutes),
+        now=now,
+        useful_for=ALERT_USEFUL_FOR,
+    )
+
+
+def _route(request: HelpRequest, now: datetime) -> None:
+    """Fix the order of escalation for this request and alert the first person in it."""
+    settings = selectors.help_settings_for(request.unit)
+    chain = selectors.escalation_chain(unit=request.unit, at=now)
+    request.chain = [person.pk for person in chain]
+    request.level = 0
+    request.routed_at = now
+    request.status = HelpRequest.Status.ALERTING
+    request.due_at = now + timedelta(minutes=settings.ack_minutes) if len(chain) > 1 else None
+    request.save(update_fields=["chain", "level", "routed_at", "status", "due_at"])
+    if chain:
+        _alert(request, chain[0], 0, settings.ack_minutes, now)
+
+
+def _escalate(request: HelpRequest, now: datetime) -> None:
+    settings = selectors.help_settings_for(request.unit)
+    request.level += 1
+    if request.level >= len(request.chain):
+        request.level = max(len(request.chain) - 1, 0)
+        request.due_at = None
+        request.save(update_fields=["level", "due_at"])
+        return
+    more = request.level + 1 < len(request.chain)
+    request.due_at = now + timedelta(minutes=settings.ack_minutes) if more else None
+    request.save(update_fields=["level", "due_at"])
+    staff = User.objects.filter(pk=request.chain[request.level]).first()
+    if staff is not None:
+        _alert(request, staff, request.level, settings.ack_minutes, now)
+
+
+def help_requests_advance(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Route waiting requests whose unit has opened and escalate unanswered ones.
+
+    Called every half minute; safe to run twice at once (rows are locked, and a locked row
+    is left to the copy that holds it). Returns how many requests moved on.
+    """
+    now = now or timezone.now()
+    moved = 0
+    with transaction.atomic():
+        due = list(
+            HelpRequest.objects.select_for_update(skip_locked=True)
+            .filter(status__in=[HelpRequest.Status.WAITING, HelpRequest.Status.ALERTING], due_at__lte=now)
+            .select_related("unit", "user")
+            .order_by("due_at")[:limit]
+        )
+        for request in due:
+            if request.status == HelpRequest.Status.WAITING:
+                if not selectors.unit_is_open(unit=request.unit, at=now):
+                    request.due_at = selectors.next_opening(unit=request.unit, after=now)
+                    request.save(update_fields=["due_at"])
+                    continue
+                _route(request, now)
+                if request.via == HelpRequest.Via.SMS:
+                    _answer_by_sms(request, ref="routed", now=now)
+            else:
+                _escalate(request, now)
+            moved += 1
+    return moved
+
+
+# --- Answering ---------------------------------------------------------------------------------
+
+
+def _visible(actor: User, request_id: int) -> HelpRequest:
+    request = selectors.help_requests_visible_to(actor=actor).filter(pk=request_id).first()
+    if request is None or actor.is_service_user:
+        raise NotFound(_("Help request not found."))
+    return request
+
+
+def help_request_acknowledge(*, actor: User, request_id: int, now: datetime | None = None) -> HelpRequest:
+    """Take the request. The first staff member wins; anyone later gets a Conflict naming
+    who took it. Acknowledging stops the escalation."""
+    now = now or timezone.now()
+    request = _visible(actor, request_id)
+    with transaction.atomic():
+        # One conditional update decides the race between two people pressing at once.
+        taken = HelpRequest.objects.filter(
+            pk=request.pk, status__in=[HelpRequest.Status.WAITING, HelpRequest.Status.ALERTING]
+        ).update(status=HelpRequest.Status.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=now, due_at=None)
+        request.refresh_from_db()
+        if not taken:
+            if request.acknowledged_by_id == actor.pk:
+                return request
+            who = request.acknowledged_by
+            if request.status == HelpRequest.Status.RESOLVED:
+                raise Conflict(_("This request is already resolved."), code="help_resolved")
+            raise Conflict(
+                _("%(name)s has already taken this request.") % {"name": who.get_full_name() if who else "?"},
+                code="help_taken",
+                taken_by=who.get_full_name() if who else None,
+            )
+        if request.via == HelpRequest.Via.SMS:
+            _answer_by_sms(request, ref="acknowledged", now=now)
+    return request
+
+
+def help_request_resolve(*, actor: User, request_id: int, note: str, now: datetime | None = None) -> HelpRequest:
+    """Close the request with a short note of what was done. Resolving an unanswered
+    request also records the actor as the one who answered it."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise Unprocessable(
+            _("Write a short note of what was done."), fields={"note": [_("A short note is required.")]}
+        )
+    if len(note) > 500:
+        raise Unprocessable(_("Keep the note under 500 characters."), fields={"note": [_("Too long.")]})
+    request = _visible(actor, request_id)
+    with transaction.atomic():
+        request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == HelpRequest.Status.RESOLVED:
+            raise Conflict(_("This request is already resolved."), code="help_resolved")
+        if request.acknowledged_by_id is None:
+            request.acknowledged_by, request.acknowledged_at = actor, now
+        request.status = HelpRequest.Status.RESOLVED
+        request.resolved_by, request.resolved_at, request.resolution_note = actor, now, note
+        request.due_at = None
+        request.save(
+            update_fields=[
+                "status",
+                "acknowledged_by",
+                "acknowledged_at",
+                "resolved_by",
+                "resolved_at",
+                "resolution_note",
+                "due_at",
+            ]
+        )
+    return request
+
+
+# --- The rota ----------------------------------------------------------------------------------
+
+
+def _coordinator_unit(actor: User) -> Unit:
+    if not actor.is_coordinator or actor.unit is None:
+        raise NotFound(_("Only a coordinator can change the duty rota."))
+    return actor.unit
+
+
+def _unit_staff(unit: Unit, person_id: int | None, field: str) -> User:
+    person = selectors.staff_of_unit(unit_id=unit.pk).filter(pk=person_id).first()
+    if person is None:
+        raise Unprocessable(_("Choose someone on the staff of your unit."), fields={field: [_("Not in your unit.")]})
+    return person
+
+
+@transaction.atomic
+def help_settings_save(
+    *,
+    actor: User,
+    leader_id: int | None,
+    ack_minutes: int,
+    crisis_line_name: str = "",
+    crisis_line_number: str = "",
+) -> HelpSettings:
+    unit = _coordinator_unit(actor)
+    if not 1 <= ack_minutes <= 120:
+        raise Unprocessable(_("Give between 1 and 120 minutes."), fields={"ack_minutes": [_("Between 1 and 120.")]})
+    name, number = crisis_line_name.strip(), crisis_line_number.strip()
+    if bool(name) != bool(number):
+        raise Unprocessable(
+            _("Give both the name and the number of the crisis line, or neither."),
+            fields={"crisis_line_number" if name else "crisis_line_name": [_("Needed with the other.")]},
+        )
+    leader = _unit_staff(unit, leader_id, "leader") if leader_id else None
+    settings, _created = HelpSettings.objects.update_or_create(
+        unit=unit,
+        defaults={
+            "leader": leader,
+            "ack_minutes": ack_minutes,
+            "crisis_line_name": name,
+            "crisis_line_number": number,
+        },
+    )
+    return settings
+
+
+def duty_shift_add(*, actor: User, weekday: int, start: time, end: time, staff_id: int, position: int = 1) -> DutyShift:
+    unit = _coordinator_unit(actor)
+    if not 0 <= weekday <= 6:
+        raise Unprocessable(_("Choose a weekday."), fields={"weekday": [_("Choose a weekday.")]})
+    if end <= start:
+        raise Unprocessable(_("The shift must end after it starts."), fields={"end": [_("Must be after the start.")]})
+    if position < 1:
+        raise Unprocessable(_("The order starts at 1."), fields={"position": [_("1 or more.")]})
+    staff = _unit_staff(unit, staff_id, "staff")
+    try:
+        with transaction.atomic():
+            return DutyShift.objects.create(
+                unit=unit, weekday=weekday, start=start, end=end, staff=staff, position=position
+            )
+    except IntegrityError as exc:
+        raise Conflict(_("This person already has a shift starting then.")) from exc
+
+
+def duty_shift_delete(*, actor: User, shift_id: int) -> None:
+    unit = _coordinator_unit(actor)
+    deleted, _rows = DutyShift.objects.filter(pk=shift_id, unit=unit).delete()
+    if not deleted:
+        raise NotFound(_("Shift not found."))

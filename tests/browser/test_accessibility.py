@@ -174,3 +174,33 @@ def test_peer_pages_have_no_serious_accessibility_violations(
     for name, url in scene.peer_pages():
         findings.visit(page, name, url)
     findings.assert_none()
+
+
+def test_help_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    from care.services.help import help_request_create
+    from tests.browser.help_scene import open_all_day_with_kari_first
+
+    open_all_day_with_kari_first()
+    findings = Findings(language)
+    anna = User.objects.get(username="user1")
+    signed_in(anna, language)
+    findings.visit(page, "help now", "/help/")
+    request, _created = help_request_create(user=anna, message="Kan noen ringe meg?")
+    findings.visit(page, "help now asked", "/help/")
+    findings.visit(page, "my day with a help request", "/my-day/")
+
+    signed_in(User.objects.get(username="worker1"), language)
+    for name, url in [
+        ("today with a help request", "/today/"),
+        ("help requests", "/help/requests/"),
+        ("help resolve", f"/help/requests/{request.pk}/resolve/"),
+        ("duty rota", "/help/rota/"),
+    ]:
+        findings.visit(page, name, url)
+
+    signed_in(User.objects.get(username="coordinator"), language)
+    for name, url in [("help requests coordinator", "/help/requests/"), ("duty rota coordinator", "/help/rota/")]:
+        findings.visit(page, name, url)
+    findings.assert_none()

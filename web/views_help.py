@@ -1,0 +1,218 @@
+"""Pages for "I need help now": the service user's button and answer, the staff's
+acknowledge and resolve, and the duty rota a coordinator keeps."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care.models import HelpRequest
+from care.selectors import help as selectors
+from care.services import help as services
+from config.errors import ApplicationError, NotFound
+from web.forms import WEEKDAYS
+from web.forms_help import DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
+from web.views import service_user_required
+
+
+def help_staff_required(view: Callable) -> Callable:
+    """Social workers, peers and coordinators: everyone who may be on the rota."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (request.user.has_calendar_role or request.user.is_coordinator) or request.user.unit_id is None:
+            return redirect("web:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+# --- Service user ------------------------------------------------------------------------------
+
+
+@service_user_required
+def help_now(request: HttpRequest) -> HttpResponse:
+    """GET: the open request and what happens next, or the button. POST: ask (once)."""
+    if request.method == "POST":
+        form = HelpAskForm(request.POST)
+        if form.is_valid():
+            try:
+                services.help_request_create(user=request.user, message=form.cleaned_data["message"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            return redirect("web:help_now")
+    else:
+        form = HelpAskForm()
+    now = timezone.now()
+    request_open = selectors.open_help_request_of(user=request.user)
+    answer = selectors.help_answer(request=request_open, now=now) if request_open else None
+    unit_settings = selectors.help_settings_for(request.user.unit) if request.user.unit_id else None
+    return render(
+        request,
+        "web/help/help_now.html",
+        {
+            "form": form,
+            "help_request": request_open,
+            "answer": answer,
+            "settings": answer.settings if answer else unit_settings,
+            "emergency": selectors.EMERGENCY_NUMBER,
+            "legevakt": selectors.LEGEVAKT_NUMBER,
+        },
+    )
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
+@help_staff_required
+def help_requests(request: HttpRequest) -> HttpResponse:
+    """Open requests the person may see (for a coordinator, the unit's, waiting ones too)."""
+    rows = list(
+        selectors.help_requests_visible_to(actor=request.user)
+        .filter(status__in=HelpRequest.OPEN)
+        .prefetch_related("alerts")
+        .order_by("created_at")[:100]
+    )
+    return render(
+        request, "web/help/requests.html", {"help_rows": selectors.help_rows(requests=rows, now=timezone.now())}
+    )
+
+
+@help_staff_required
+@require_POST
+def help_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.help_request_acknowledge(actor=request.user, request_id=request_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(request, "web:help_requests")
+    messages.success(request, _("You have taken it. The person can see that you will get in touch."))
+    return _back(request, "web:help_requests")
+
+
+@help_staff_required
+def help_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
+    item = selectors.help_requests_visible_to(actor=request.user).filter(pk=request_id).first()
+    if item is None:
+        raise Http404
+    form = HelpResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.help_request_resolve(actor=request.user, request_id=item.pk, note=form.cleaned_data["note"])
+        except NotFound as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:help_requests")
+        messages.success(request, _("The help request is resolved."))
+        return redirect("web:today" if request.user.has_calendar_role else "web:help_requests")
+    return render(request, "web/help/resolve.html", {"item": item, "form": form})
+
+
+# --- The rota ----------------------------------------------------------------------------------
+
+
+@help_staff_required
+def help_rota(request: HttpRequest) -> HttpResponse:
+    """Who is on duty today and the weekly rota; a coordinator also edits them here."""
+    unit = request.user.unit
+    staff = list(selectors.staff_of_unit(unit_id=unit.pk))
+    settings = selectors.help_settings_for(unit)
+    is_coordinator = request.user.is_coordinator
+    settings_form = HelpSettingsForm(
+        initial={
+            "leader": settings.leader_id,
+            "ack_minutes": settings.ack_minutes,
+            "crisis_line_name": settings.crisis_line_name,
+            "crisis_line_number": settings.crisis_line_number,
+        },
+        staff=staff,
+        prefix="settings",
+    )
+    shift_form = DutyShiftForm(staff=staff, prefix="shift")
+    if request.method == "POST":
+        if not is_coordinator:
+            raise Http404
+        if "settings-ack_minutes" in request.POST:
+            settings_form = HelpSettingsForm(request.POST, staff=staff, prefix="settings")
+            if settings_form.is_valid():
+                data = settings_form.cleaned_data
+                try:
+                    services.help_settings_save(
+                        actor=request.user,
+                        leader_id=data["leader"],
+                        ack_minutes=data["ack_minutes"],
+                        crisis_line_name=data["crisis_line_name"],
+                        crisis_line_number=data["crisis_line_number"],
+                    )
+                except ApplicationError as exc:
+                    settings_form.add_error(None, exc.message)
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect("web:help_rota")
+        else:
+            shift_form = DutyShiftForm(request.POST, staff=staff, prefix="shift")
+            if shift_form.is_valid():
+                data = shift_form.cleaned_data
+                try:
+                    services.duty_shift_add(
+                        actor=request.user,
+                        weekday=data["weekday"],
+                        start=data["start"],
+                        end=data["end"],
+                        staff_id=data["staff"],
+                        position=data["position"],
+                    )
+                except ApplicationError as exc:
+                    shift_form.add_error(None, exc.message)
+                else:
+                    messages.success(request, _("The shift is added."))
+                    return redirect("web:help_rota")
+    now = timezone.now()
+    shifts = list(selectors.rota_for(unit=unit))
+    days = [(label, [s for s in shifts if s.weekday == number]) for number, label in WEEKDAYS]
+    return render(
+        request,
+        "web/help/rota.html",
+        {
+            "unit": unit,
+            "settings": settings,
+            "today_shifts": selectors.duty_today(unit=unit, now=now),
+            "on_duty_now": selectors.on_duty(unit=unit, at=now),
+            "is_open": selectors.unit_is_open(unit=unit, at=now),
+            "days": days,
+            "has_shifts": bool(shifts),
+            "is_coordinator": is_coordinator,
+            "settings_form": settings_form,
+            "shift_form": shift_form,
+        },
+    )
+
+
+@help_staff_required
+@require_POST
+def help_shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
+    try:
+        services.duty_shift_delete(actor=request.user, shift_id=shift_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    messages.success(request, _("The shift is removed."))
+    return redirect("web:help_rota")
