@@ -53,7 +53,8 @@ def test_a_worker_sets_up_a_group_with_members_and_externals(world, api) -> None
         {"phone": "+4722000000"},
         format="json",
     )
-    assert changed.json()["phone"] == "+4722000000" and changed.json()["email"] == "nina@nav.example"
+    assert changed.json()["phone"] == "+4722000000"
+    assert changed.json()["email"] == "nina@nav.example"
     assert worker.delete(f"/api/group-meetings/groups/{group_id}/members/{world.peer.pk}/").status_code == 204
 
     body = worker.get(f"/api/group-meetings/groups/{group_id}/").json()
@@ -84,7 +85,8 @@ def test_booking_answers_201_and_a_lost_time_409_with_fresh_proposals(world, api
     assert again.status_code == 409
     error = again.json()["error"]
     assert error["code"] == "group_slot_taken"
-    assert error["proposals"] and all({"start", "end"} == set(p) for p in error["proposals"])
+    assert error["proposals"]
+    assert all({"start", "end"} == set(p) for p in error["proposals"])
     assert GroupMeeting.objects.count() == 1
 
 
@@ -195,7 +197,8 @@ def test_pages_are_scoped_like_the_api(world, group, tuesday: date, client) -> N
     client.force_login(world.client)
     assert client.get("/my-group/").status_code == 200
     page = client.get(f"/groups/meetings/{meeting.pk}/")
-    assert page.status_code == 200 and "Housing" in page.content.decode()
+    assert page.status_code == 200
+    assert "Housing" in page.content.decode()
     assert "<textarea" not in page.content.decode()
     assert client.get(f"/groups/{group.pk}/").status_code == 302  # not a staff page
 
@@ -221,7 +224,8 @@ def test_a_worker_books_from_the_group_page_with_one_press(world, group, tuesday
 
     booked = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})
     meeting = GroupMeeting.objects.get()
-    assert booked.status_code == 302 and booked["Location"] == f"/groups/meetings/{meeting.pk}/"
+    assert booked.status_code == 302
+    assert booked["Location"] == f"/groups/meetings/{meeting.pk}/"
     assert Appointment.objects.filter(group_link__meeting=meeting).count() == 3
 
     lost = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})

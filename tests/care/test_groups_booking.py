@@ -9,7 +9,7 @@ from booking.models import Appointment
 from booking.selectors import meeting_types_bookable_by
 from care.models import GroupMeeting, GroupMeetingAppointment
 from care.services import groups as services
-from config.errors import Conflict, NotFound
+from config.errors import ApplicationError, Conflict, NotFound
 from reminders.models import Delivery
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
@@ -96,7 +96,8 @@ def test_cancelling_cancels_every_appointment_and_tells_the_service_user_once(wo
     services.group_meeting_cancel(actor=world.worker, meeting_id=meeting.pk, reason="Moved to next month")
 
     meeting.refresh_from_db()
-    assert meeting.status == GroupMeeting.Status.CANCELLED and meeting.sequence == 1
+    assert meeting.status == GroupMeeting.Status.CANCELLED
+    assert meeting.sequence == 1
     appointments = Appointment.objects.filter(group_link__meeting=meeting)
     assert {a.status for a in appointments} == {Appointment.Status.CANCELLED}
     assert Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.APPOINTMENT_CANCELLED).count() == 1
@@ -122,7 +123,7 @@ def test_the_agenda_is_editable_until_the_meeting_and_actions_name_who_and_when(
     meeting = book(world, group, f.local(tuesday, 10))
     services.agenda_update(actor=world.worker, meeting_id=meeting.pk, agenda="1. Housing\n2. Work")
 
-    with pytest.raises(Exception) as closed:
+    with pytest.raises(ApplicationError) as closed:
         services.agenda_update(actor=world.worker, meeting_id=meeting.pk, agenda="late", now=f.local(tuesday, 10, 5))
     assert closed.value.code == "agenda_closed"
 
@@ -139,7 +140,7 @@ def test_the_agenda_is_editable_until_the_meeting_and_actions_name_who_and_when(
     )
     assert action.responsible_name == str(world.client)
     assert meeting.actions.count() == 2
-    with pytest.raises(Exception):
+    with pytest.raises(ApplicationError):
         services.action_add(
             actor=world.worker, meeting_id=meeting.pk, what="x", responsible_user_id=world.other_client.pk
         )

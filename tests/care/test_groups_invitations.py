@@ -31,7 +31,8 @@ def group(world):
 
 def ics_of(message) -> icalendar.Calendar:
     ((name, content, mimetype),) = message.attachments
-    assert name.endswith(".ics") and mimetype.startswith("text/calendar")
+    assert name.endswith(".ics")
+    assert mimetype.startswith("text/calendar")
     return icalendar.Calendar.from_ical(content)
 
 
@@ -84,7 +85,8 @@ def test_the_invitation_is_sent_once_when_the_task_runs_twice(
 
     assert len(mail.outbox) == 1
     row.refresh_from_db()
-    assert row.sent_at is not None and row.attempts == 1
+    assert row.sent_at is not None
+    assert row.attempts == 1
 
 
 def test_a_failed_send_releases_the_claim_for_a_retry(world, group, tuesday: date, monkeypatch) -> None:
@@ -136,7 +138,8 @@ def test_an_external_answers_by_token_and_the_organiser_sees_it(world, group, tu
     assert invitee.response == MeetingInvitee.Response.DECLINED
     client.post(url, {"response": "accepted"})
     invitee.refresh_from_db()
-    assert invitee.response == MeetingInvitee.Response.ACCEPTED and invitee.responded_at is not None
+    assert invitee.response == MeetingInvitee.Response.ACCEPTED
+    assert invitee.responded_at is not None
 
     body = api.as_(world.worker).get(f"/api/group-meetings/{meeting.pk}/").json()
     assert {"id": invitee.external_id, "name": "Nina NAV", "response": "accepted"} in body["externals"]
