@@ -71,5 +71,14 @@ class ActionForm(forms.Form):
         self.fields["who"].choices = people
 
 
+class PlaceForm(forms.Form):
+    place = forms.CharField(
+        label=_("Where"),
+        max_length=300,
+        required=False,
+        help_text=_("Changing the place sends the people from outside the service an updated invitation."),
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (shown to the participants)"), max_length=500, required=False)

@@ -69,6 +69,7 @@ urlpatterns = [
         name="group_external_remove",
     ),
     path("groups/meetings/<int:meeting_id>/", views_groups.group_meeting, name="group_meeting"),
+    path("groups/meetings/<int:meeting_id>/place/", views_groups.group_meeting_place, name="group_meeting_place"),
     path("groups/meetings/<int:meeting_id>/agenda/", views_groups.group_meeting_agenda, name="group_meeting_agenda"),
     path(
         "groups/meetings/<int:meeting_id>/actions/",

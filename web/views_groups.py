@@ -278,6 +278,7 @@ def _meeting_page(request: HttpRequest, meeting: GroupMeeting, *, status: int = 
             agenda_form=extra.pop("agenda_form", None) or forms.AgendaForm(initial={"agenda": meeting.agenda}),
             action_form=extra.pop("action_form", None) or forms.ActionForm(people=_people_choices(meeting)),
             cancel_form=forms.CancelForm(),
+            place_form=extra.pop("place_form", None) or forms.PlaceForm(initial={"place": meeting.place}),
         )
     context.update(extra)
     return render(request, "web/groups/meeting.html", context, status=status)
@@ -302,6 +303,24 @@ def group_meeting_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
             messages.success(request, _("Agenda saved."))
             return redirect("web:group_meeting", meeting.pk)
     return _meeting_page(request, meeting, status=400, agenda_form=form)
+
+
+@group_staff_required
+@require_POST
+def group_meeting_place(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting(request, meeting_id)
+    form = forms.PlaceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.group_meeting_update(actor=request.user, meeting_id=meeting.pk, place=form.cleaned_data["place"])
+        except ApplicationError as exc:
+            if exc.status_code == 404:
+                raise Http404 from exc
+            form.add_error("place", exc.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("web:group_meeting", meeting.pk)
+    return _meeting_page(request, meeting, status=400, place_form=form)
 
 
 @group_staff_required

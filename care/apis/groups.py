@@ -274,9 +274,20 @@ class MeetingListApi(APIView):
         return Response(meeting_data(_meeting(request, meeting.pk)), status=status.HTTP_201_CREATED)
 
 
+class MeetingPatchSerializer(serializers.Serializer):
+    place = serializers.CharField(max_length=300, allow_blank=True)
+
+
 class MeetingDetailApi(APIView):
     @extend_schema(summary="One group meeting, with its agenda and agreed actions")
     def get(self, request: Request, meeting_id: int) -> Response:
+        return Response(meeting_data(_meeting(request, meeting_id)))
+
+    @extend_schema(request=MeetingPatchSerializer, summary="Change where the meeting is (externals get an update)")
+    def patch(self, request: Request, meeting_id: int) -> Response:
+        body = MeetingPatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.group_meeting_update(actor=request.user, meeting_id=meeting_id, place=body.validated_data["place"])
         return Response(meeting_data(_meeting(request, meeting_id)))
 
 

@@ -8,7 +8,7 @@ exclusion constraint on appointments is the last guard on PostgreSQL.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -138,9 +138,16 @@ def _external_values(*, name: str, role: str, organisation: str, email: str, pho
 def external_add(
     *, actor: User, group_id: int, name: str, role: str = "", organisation: str = "", email: str = "", phone: str = ""
 ) -> ExternalParticipant:
+    """Add someone from outside the service; they are invited to the group's upcoming meetings."""
     group = _managed_group(actor, group_id)
     values = _external_values(name=name, role=role, organisation=organisation, email=email, phone=phone)
-    return ExternalParticipant.objects.create(group=group, **values)
+    with transaction.atomic():
+        external = ExternalParticipant.objects.create(group=group, **values)
+        upcoming = GroupMeeting.objects.filter(group=group, status=GroupMeeting.Status.BOOKED, start__gt=timezone.now())
+        for meeting in upcoming.select_for_update():
+            invitee = MeetingInvitee.objects.create(meeting=meeting, external=external)
+            _queue_mails(meeting, [invitee], InvitationMail.Method.REQUEST)
+    return external
 
 
 def external_update(*, actor: User, group_id: int, external_id: int, **fields: str) -> ExternalParticipant:
@@ -303,7 +310,31 @@ def _fresh_proposals(group: ResponsibilityGroup, duration_minutes: int, around: 
     return proposals_as_json(proposals[:PROPOSALS_ON_CONFLICT])
 
 
-def _taken_conflict(group: ResponsibilityGroup, duration_minutes: int, start: datetime, now: datetime) -> Conflict:
+def _never_offered(group: ResponsibilityGroup, duration: timedelta, start: datetime, now: datetime) -> bool:
+    """True when ``start`` would not be proposed even with every calendar empty: outside
+    someone's hours, too soon, too far ahead or off the quarter-hour grid."""
+    for member in members_active(group=group):
+        tz = ZoneInfo(member.user.timezone)
+        day = start.astimezone(tz).date()
+        state = calendar_state(calendar=member.user.calendar, tz=tz, first_day=day, last_day=day)
+        empty = replace(state, busy=())
+        rules = _rules(member.user.calendar, duration)
+        if start not in {s.start for s in free_slots(state=empty, rules=rules, first_day=day, last_day=day, now=now)}:
+            return True
+    return False
+
+
+def _taken_conflict(
+    group: ResponsibilityGroup, duration_minutes: int, start: datetime, now: datetime
+) -> ApplicationError:
+    """409 for a time someone took meanwhile, 400 for a time that was never on offer."""
+    if _never_offered(group, timedelta(minutes=duration_minutes), start, now):
+        return ApplicationError(
+            _("That time is not one of the proposed times. Pick one of the free times."),
+            code="time_not_offered",
+            fields={"start": [_("Not a proposed time.")]},
+            proposals=_fresh_proposals(group, duration_minutes, start, now),
+        )
     return Conflict(
         _("Someone in the group is no longer free at that time. Nothing was booked; here are free times."),
         code="group_slot_taken",
@@ -456,6 +487,24 @@ def group_meeting_cancel(
             if link.holds_reminders:
                 reminders.appointment_reminders_cancelled(appointment=link.appointment, actor=actor, now=now)
         _queue_mails(meeting, list(meeting.invitees.all()), InvitationMail.Method.CANCEL)
+    return meeting
+
+
+def group_meeting_update(*, actor: User, meeting_id: int, place: str, now: datetime | None = None) -> GroupMeeting:
+    """Change where the meeting is. The externals get the updated invitation (same UID,
+    SEQUENCE bumped), so their calendars replace the old one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _managed_meeting(actor, meeting_id, for_update=True)
+        if meeting.status != GroupMeeting.Status.BOOKED or meeting.start <= now:
+            raise ApplicationError(_("Only a meeting that has not started can be changed."), code="not_changeable")
+        place = place.strip()
+        if place == meeting.place:
+            return meeting
+        meeting.place = place
+        meeting.sequence += 1
+        meeting.save(update_fields=["place", "sequence", "updated_at"])
+        _queue_mails(meeting, list(meeting.invitees.select_related("external")), InvitationMail.Method.REQUEST)
     return meeting
 
 

@@ -115,7 +115,8 @@ def test_bad_input_is_a_400_not_a_500(world, api, group, tuesday: date) -> None:
         {"group": group.pk, "start": f.local(tuesday, 3).isoformat(), "duration": 60},
         format="json",
     )
-    assert never_offered.status_code == 409
+    assert never_offered.status_code == 400
+    assert never_offered.json()["error"]["code"] == "time_not_offered"
 
 
 def test_the_user_sees_agenda_and_actions_but_cannot_change_them(world, api, group, tuesday: date) -> None:
@@ -230,3 +231,46 @@ def test_a_worker_books_from_the_group_page_with_one_press(world, group, tuesday
 
     lost = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})
     assert lost.status_code == 409
+
+
+def test_a_worker_writes_the_agenda_changes_the_place_and_records_actions_on_the_meeting_page(
+    world, group, tuesday: date, client
+) -> None:
+    from care.services import groups as services
+
+    meeting = services.group_meeting_book(
+        actor=world.worker, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
+    )
+    client.force_login(world.worker)
+    page = client.get(f"/groups/meetings/{meeting.pk}/")
+    assert page.status_code == 200
+    for label in ('for="id_agenda"', 'for="id_place"', 'for="id_what"', 'for="id_who"', 'for="id_reason"'):
+        assert label in page.content.decode()
+
+    assert client.post(f"/groups/meetings/{meeting.pk}/agenda/", {"agenda": "1. Housing"}).status_code == 302
+    assert client.post(f"/groups/meetings/{meeting.pk}/place/", {"place": "NAV, room 3"}).status_code == 302
+    nav = group.externals.get(name="Nina NAV")
+    done = client.post(
+        f"/groups/meetings/{meeting.pk}/actions/",
+        {"what": "Check benefits", "who": f"external:{nav.pk}", "due_on": (tuesday + timedelta(days=7)).isoformat()},
+    )
+    assert done.status_code == 302
+    missing_who = client.post(f"/groups/meetings/{meeting.pk}/actions/", {"what": "Something"})
+    assert missing_who.status_code == 400
+
+    meeting.refresh_from_db()
+    assert meeting.agenda == "1. Housing"
+    assert meeting.place == "NAV, room 3"
+    assert meeting.sequence == 1
+    assert meeting.actions.get().responsible_external == nav
+
+    client.force_login(world.client)
+    mine = client.get(f"/groups/meetings/{meeting.pk}/").content.decode()
+    assert "Check benefits" in mine
+    assert "Nina NAV" in mine
+    assert 'name="agenda"' not in mine
+
+    client.force_login(world.worker)
+    assert client.post(f"/groups/meetings/{meeting.pk}/cancel/", {"reason": ""}).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == GroupMeeting.Status.CANCELLED

@@ -145,3 +145,40 @@ def test_an_external_answers_by_token_and_the_organiser_sees_it(world, group, tu
     assert {"id": invitee.external_id, "name": "Nina NAV", "response": "accepted"} in body["externals"]
     assert client.get("/invitation/not-a-real-token/").status_code == 404
     assert client.post("/invitation/not-a-real-token/", {"response": "accepted"}).status_code == 404
+
+
+def test_changing_the_place_sends_an_update_with_the_same_uid_and_a_higher_sequence(
+    world, group, tuesday: date, django_capture_on_commit_callbacks, api
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = services.group_meeting_book(
+            actor=world.worker, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.as_(world.worker).patch(
+            f"/api/group-meetings/{meeting.pk}/", {"place": "NAV, room 3"}, format="json"
+        )
+
+    assert answer.status_code == 200
+    (first,) = ics_of(mail.outbox[0]).walk("VEVENT")
+    (update,) = ics_of(mail.outbox[1]).walk("VEVENT")
+    assert ics_of(mail.outbox[1])["method"] == "REQUEST"
+    assert update["uid"] == first["uid"]
+    assert update["sequence"] == 1
+    assert str(update["location"]) == "NAV, room 3"
+    assert mail.outbox[0].extra_headers["Message-ID"] != mail.outbox[1].extra_headers["Message-ID"]
+
+
+def test_someone_added_later_is_invited_to_upcoming_meetings(
+    world, group, tuesday: date, django_capture_on_commit_callbacks
+) -> None:
+    meeting = services.group_meeting_book(
+        actor=world.worker, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.external_add(actor=world.worker, group_id=group.pk, name="Siv Hus", email="siv@bolig.example")
+
+    assert meeting.invitees.filter(external__name="Siv Hus").exists()
+    (message,) = mail.outbox
+    assert message.to == ["siv@bolig.example"]
