@@ -101,10 +101,9 @@ def _group_page(request: HttpRequest, group: ResponsibilityGroup, *, status: int
         if find.is_valid():
             duration = find.cleaned_data["duration"]
             first_day = find.cleaned_data["start"] or first_day
-        elif find.is_bound:
-            find = forms.FindTimeForm(initial={"duration": 60, "start": first_day})
-        else:
+        elif not find.is_bound:
             find = forms.FindTimeForm(initial={"duration": duration, "start": first_day})
+        # A bound form with errors is shown with them, and the proposals use the defaults.
         proposals = extra.pop("proposals", None)
         if proposals is None:
             proposals = [

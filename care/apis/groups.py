@@ -94,6 +94,50 @@ def meeting_data(meeting: GroupMeeting) -> dict:
     }
 
 
+class GroupOutSerializer(serializers.Serializer):
+    """The shape of a group in answers (documentation; built by ``group_data``)."""
+
+    id = serializers.IntegerField()
+    user = PersonSerializer()
+    members = PersonSerializer(many=True)
+    externals = ExternalSerializer(many=True)
+    may_manage = serializers.BooleanField()
+
+
+class WhoOutSerializer(serializers.Serializer):
+    user = serializers.IntegerField(allow_null=True)
+    external = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+class ActionOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    what = serializers.CharField()
+    who = WhoOutSerializer()
+    due_on = serializers.DateField(allow_null=True)
+
+
+class InviteeOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    response = serializers.ChoiceField(choices=["needs_action", "accepted", "declined"])
+
+
+class MeetingOutSerializer(serializers.Serializer):
+    """The shape of a group meeting in answers (documentation; built by ``meeting_data``)."""
+
+    id = serializers.IntegerField()
+    group = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    place = serializers.CharField()
+    status = serializers.ChoiceField(choices=["booked", "cancelled"])
+    agenda = serializers.CharField()
+    participants = PersonSerializer(many=True)
+    externals = InviteeOutSerializer(many=True)
+    actions = ActionOutSerializer(many=True)
+
+
 class GroupCreateSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1)
 
@@ -131,7 +175,7 @@ class MeetingCreateSerializer(serializers.Serializer):
     place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class CancelSerializer(serializers.Serializer):
+class GroupMeetingCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -168,12 +212,16 @@ def _meeting(request: Request, meeting_id: int) -> GroupMeeting:
 
 
 class GroupListApi(APIView):
-    @extend_schema(summary="Responsibility groups the caller can see")
+    @extend_schema(responses=GroupOutSerializer(many=True), summary="Responsibility groups the caller can see")
     def get(self, request: Request) -> Response:
         groups = selectors.groups_visible_to(user=request.user).order_by("id")
         return Response([group_data(g, request.user) for g in groups])
 
-    @extend_schema(request=GroupCreateSerializer, summary="Set up a service user's responsibility group")
+    @extend_schema(
+        request=GroupCreateSerializer,
+        responses=GroupOutSerializer,
+        summary="Set up a service user's responsibility group",
+    )
     def post(self, request: Request) -> Response:
         body = GroupCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -182,13 +230,15 @@ class GroupListApi(APIView):
 
 
 class GroupDetailApi(APIView):
-    @extend_schema(summary="One responsibility group")
+    @extend_schema(responses=GroupOutSerializer, summary="One responsibility group")
     def get(self, request: Request, group_id: int) -> Response:
         return Response(group_data(_group(request, group_id), request.user))
 
 
 class MemberAddApi(APIView):
-    @extend_schema(request=MemberInputSerializer, summary="Add a worker or peer to the group")
+    @extend_schema(
+        request=MemberInputSerializer, responses=GroupOutSerializer, summary="Add a worker or peer to the group"
+    )
     def post(self, request: Request, group_id: int) -> Response:
         body = MemberInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -197,7 +247,7 @@ class MemberAddApi(APIView):
 
 
 class MemberRemoveApi(APIView):
-    @extend_schema(summary="Take a worker or peer out of the group (past meetings are kept)")
+    @extend_schema(responses={204: None}, summary="Take a worker or peer out of the group (past meetings are kept)")
     def delete(self, request: Request, group_id: int, user_id: int) -> Response:
         services.member_remove(actor=request.user, group_id=group_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -222,7 +272,9 @@ class ExternalDetailApi(APIView):
         )
         return Response(ExternalSerializer(external).data)
 
-    @extend_schema(summary="Take an external participant out of the group (past meetings are kept)")
+    @extend_schema(
+        responses={204: None}, summary="Take an external participant out of the group (past meetings are kept)"
+    )
     def delete(self, request: Request, group_id: int, external_id: int) -> Response:
         services.external_remove(actor=request.user, group_id=group_id, external_id=external_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -250,7 +302,7 @@ class ProposalsApi(APIView):
 
 
 class MeetingListApi(APIView):
-    @extend_schema(summary="Group meetings the caller can see")
+    @extend_schema(responses=MeetingOutSerializer(many=True), summary="Group meetings the caller can see")
     def get(self, request: Request) -> Response:
         meetings = selectors.meetings_visible_to(user=request.user).order_by("start")
         group_id = request.query_params.get("group")
@@ -258,7 +310,11 @@ class MeetingListApi(APIView):
             meetings = meetings.filter(group_id=int(group_id))
         return Response([meeting_data(m) for m in meetings])
 
-    @extend_schema(request=MeetingCreateSerializer, summary="Book a group meeting in every participant's calendar")
+    @extend_schema(
+        request=MeetingCreateSerializer,
+        responses=MeetingOutSerializer,
+        summary="Book a group meeting in every participant's calendar",
+    )
     def post(self, request: Request) -> Response:
         body = MeetingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -279,11 +335,15 @@ class MeetingPatchSerializer(serializers.Serializer):
 
 
 class MeetingDetailApi(APIView):
-    @extend_schema(summary="One group meeting, with its agenda and agreed actions")
+    @extend_schema(responses=MeetingOutSerializer, summary="One group meeting, with its agenda and agreed actions")
     def get(self, request: Request, meeting_id: int) -> Response:
         return Response(meeting_data(_meeting(request, meeting_id)))
 
-    @extend_schema(request=MeetingPatchSerializer, summary="Change where the meeting is (externals get an update)")
+    @extend_schema(
+        request=MeetingPatchSerializer,
+        responses=MeetingOutSerializer,
+        summary="Change where the meeting is (externals get an update)",
+    )
     def patch(self, request: Request, meeting_id: int) -> Response:
         body = MeetingPatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -292,16 +352,22 @@ class MeetingDetailApi(APIView):
 
 
 class MeetingCancelApi(APIView):
-    @extend_schema(request=CancelSerializer, summary="Cancel the meeting and all its appointments")
+    @extend_schema(
+        request=GroupMeetingCancelSerializer,
+        responses=MeetingOutSerializer,
+        summary="Cancel the meeting and all its appointments",
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
-        body = CancelSerializer(data=request.data)
+        body = GroupMeetingCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.group_meeting_cancel(actor=request.user, meeting_id=meeting_id, reason=body.validated_data["reason"])
         return Response(meeting_data(_meeting(request, meeting_id)))
 
 
 class AgendaApi(APIView):
-    @extend_schema(request=AgendaSerializer, summary="Change the agenda (until the meeting starts)")
+    @extend_schema(
+        request=AgendaSerializer, responses=MeetingOutSerializer, summary="Change the agenda (until the meeting starts)"
+    )
     def put(self, request: Request, meeting_id: int) -> Response:
         body = AgendaSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -310,7 +376,7 @@ class AgendaApi(APIView):
 
 
 class ActionAddApi(APIView):
-    @extend_schema(request=ActionInputSerializer, summary="Record an agreed action")
+    @extend_schema(request=ActionInputSerializer, responses=ActionOutSerializer, summary="Record an agreed action")
     def post(self, request: Request, meeting_id: int) -> Response:
         body = ActionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -327,7 +393,7 @@ class ActionAddApi(APIView):
 
 
 class ActionDeleteApi(APIView):
-    @extend_schema(summary="Remove an agreed action")
+    @extend_schema(responses={204: None}, summary="Remove an agreed action")
     def delete(self, request: Request, meeting_id: int, action_id: int) -> Response:
         services.action_delete(actor=request.user, meeting_id=meeting_id, action_id=action_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -46,7 +46,12 @@ def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
 
 
 def members_active(*, group: ResponsibilityGroup) -> QuerySet[GroupMember]:
-    return group.members.filter(removed_at__isnull=True).select_related("user", "user__calendar").order_by("user_id")
+    # Someone who has left the service neither blocks nor receives new meetings.
+    return (
+        group.members.filter(removed_at__isnull=True, user__is_active=True)
+        .select_related("user", "user__calendar")
+        .order_by("user_id")
+    )
 
 
 def externals_active(*, group: ResponsibilityGroup) -> QuerySet[ExternalParticipant]:

@@ -26,7 +26,7 @@ def test_worker_books_a_group_meeting_from_a_proposed_time_and_sees_it_in_the_ca
     page.get_by_role("navigation").get_by_role("link", name="Groups").click()
     page.get_by_role("link", name="Group of Jonas Lie").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Group of Jonas Lie")
-    expect(page.get_by_text("Nina Solberg")).to_be_visible()
+    expect(page.get_by_role("button", name="Take out Nina Solberg")).to_be_visible()
 
     find = page.get_by_role("region", name="Find a time")
     first = find.get_by_role("button", name=re.compile(r"^Book \d\d:\d\d")).first
