@@ -427,6 +427,7 @@ def group_meeting_book(
                 ]
             )
             reminders.appointments_booked(appointments=[primary], now=now)
+            _tell_participants(actor, group.client, meeting, [owners[c.pk] for c in calendars], "booked", now)
             invitees = MeetingInvitee.objects.bulk_create(
                 [MeetingInvitee(meeting=meeting, external=e) for e in externals_active(group=group)]
             )
@@ -439,6 +440,22 @@ def group_meeting_book(
             raise _taken_conflict(group, duration_minutes, start, now) from exc
         raise
     return meeting
+
+
+def _tell_participants(
+    actor: User, client: User, meeting: GroupMeeting, people: list[User], event: str, now: datetime
+) -> None:
+    """Everyone whose calendar changed, except the person who changed it, gets a short notice."""
+    for person in people:
+        if person.pk != actor.pk:
+            reminders.group_meeting_notice(
+                staff=person,
+                client=client,
+                ref=f"{meeting.pk}:{meeting.sequence}",
+                event=event,
+                at=meeting.start,
+                now=now,
+            )
 
 
 def _managed_meeting(actor: User, meeting_id: int, *, for_update: bool = False) -> GroupMeeting:
@@ -487,6 +504,9 @@ def group_meeting_cancel(
             if link.holds_reminders:
                 reminders.appointment_reminders_cancelled(appointment=link.appointment, actor=actor, now=now)
         _queue_mails(meeting, list(meeting.invitees.all()), InvitationMail.Method.CANCEL)
+        if meeting.start > now:
+            owners = [link.appointment.calendar.owner for link in links]
+            _tell_participants(actor, meeting.group.client, meeting, owners, "cancelled", now)
     return meeting
 
 

@@ -161,3 +161,19 @@ def test_only_the_coordinator_or_current_worker_can_set_up_and_book(world, group
         actor=world.coordinator, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
     )
     assert meeting.organiser == world.coordinator
+
+
+def test_the_other_participants_are_told_once_when_the_meeting_is_booked_and_cancelled(
+    world, group, tuesday: date
+) -> None:
+    meeting = book(world, group, f.local(tuesday, 10))
+    services.group_meeting_cancel(actor=world.worker, meeting_id=meeting.pk)
+
+    notices = Delivery.objects.filter(kind=Delivery.Kind.GROUP_MEETING)
+    assert sorted(notices.values_list("recipient__username", "context__event")) == [
+        ("otherworker", "booked"),
+        ("otherworker", "cancelled"),
+        ("peer", "booked"),
+        ("peer", "cancelled"),
+    ]
+    assert all(n.context["client"] == world.client.initials for n in notices)
