@@ -48,7 +48,7 @@ def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
 def members_active(*, group: ResponsibilityGroup) -> QuerySet[GroupMember]:
     # Someone who has left the service neither blocks nor receives new meetings.
     return (
-        group.members.filter(removed_at__isnull=True, user__is_active=True)
+        group.members.filter(removed_at__isnull=True, user__is_active=True, user__calendar__isnull=False)
         .select_related("user", "user__calendar")
         .order_by("user_id")
     )
