@@ -1083,3 +1083,28 @@ def notice_now(
         ],
         now,
     )
+
+
+# --- Responsibility groups (care.groups) -------------------------------------------------------
+
+
+def group_meeting_notice(*, staff: User, client: User, ref: str, event: str, at: datetime, now: datetime) -> int:
+    """Tell a member of staff that a group meeting was put in (``booked``) or taken out of
+    (``cancelled``) their calendar by someone else. The client is named by initials only."""
+    prefs = preferences_read(staff)
+    return _create(
+        [
+            Planned(
+                recipient=staff,
+                kind=Delivery.Kind.GROUP_MEETING,
+                channel=channel,
+                occurrence_at=at,
+                due_at=now,
+                expires_at=max(at, now + timedelta(hours=1)),
+                dedupe_key=f"group:{ref}:{staff.pk}:{event}:{channel}",
+                context={"client": client.initials, "event": event},
+            )
+            for channel in _channels_for(staff, prefs.appointment_channels)
+        ],
+        now,
+    )

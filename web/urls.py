@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views, views_continuity, views_help, views_peers
+from web import views, views_continuity, views_groups, views_help, views_peers
 
 app_name = "web"
 
@@ -77,4 +77,42 @@ urlpatterns = [
     path("help/requests/<int:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),
     path("help/rota/", views_help.help_rota, name="help_rota"),
     path("help/rota/shifts/<int:shift_id>/delete/", views_help.help_shift_delete, name="help_shift_delete"),
+    # groups
+    path("groups/", views_groups.groups_list, name="groups"),
+    path("groups/new/", views_groups.group_create, name="group_create"),
+    path("groups/<int:group_id>/", views_groups.group_detail, name="group_detail"),
+    path("groups/<int:group_id>/book/", views_groups.group_book, name="group_book"),
+    path("groups/<int:group_id>/members/", views_groups.group_member_add, name="group_member_add"),
+    path(
+        "groups/<int:group_id>/members/<int:user_id>/remove/",
+        views_groups.group_member_remove,
+        name="group_member_remove",
+    ),
+    path("groups/<int:group_id>/externals/", views_groups.group_external_add, name="group_external_add"),
+    path(
+        "groups/<int:group_id>/externals/<int:external_id>/",
+        views_groups.group_external_edit,
+        name="group_external_edit",
+    ),
+    path(
+        "groups/<int:group_id>/externals/<int:external_id>/remove/",
+        views_groups.group_external_remove,
+        name="group_external_remove",
+    ),
+    path("groups/meetings/<int:meeting_id>/", views_groups.group_meeting, name="group_meeting"),
+    path("groups/meetings/<int:meeting_id>/place/", views_groups.group_meeting_place, name="group_meeting_place"),
+    path("groups/meetings/<int:meeting_id>/agenda/", views_groups.group_meeting_agenda, name="group_meeting_agenda"),
+    path(
+        "groups/meetings/<int:meeting_id>/actions/",
+        views_groups.group_meeting_action_add,
+        name="group_meeting_action_add",
+    ),
+    path(
+        "groups/meetings/<int:meeting_id>/actions/<int:action_id>/delete/",
+        views_groups.group_meeting_action_delete,
+        name="group_meeting_action_delete",
+    ),
+    path("groups/meetings/<int:meeting_id>/cancel/", views_groups.group_meeting_cancel, name="group_meeting_cancel"),
+    path("my-group/", views_groups.my_group, name="my_group"),
+    path("invitation/<str:token>/", views_groups.group_invitation, name="group_invitation"),
 ]

@@ -1,1 +1,50 @@
-"""Admin for this part of the co-production triangle."""
+"""Admin for responsibility groups: read mostly; meetings are booked through the service."""
+
+from django.contrib import admin
+
+from care.models import (
+    AgreedAction,
+    ExternalParticipant,
+    GroupMeeting,
+    GroupMember,
+    InvitationMail,
+    ResponsibilityGroup,
+)
+
+
+class MemberInline(admin.TabularInline):
+    model = GroupMember
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+class ExternalInline(admin.TabularInline):
+    model = ExternalParticipant
+    extra = 0
+
+
+@admin.register(ResponsibilityGroup)
+class ResponsibilityGroupAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "created_at"]
+    raw_id_fields = ["client", "created_by"]
+    inlines = [MemberInline, ExternalInline]
+
+
+class ActionInline(admin.TabularInline):
+    model = AgreedAction
+    extra = 0
+    raw_id_fields = ["responsible_user", "responsible_external", "created_by"]
+
+
+@admin.register(GroupMeeting)
+class GroupMeetingAdmin(admin.ModelAdmin):
+    list_display = ["id", "group", "start", "status", "sequence"]
+    list_filter = ["status"]
+    readonly_fields = ["uid", "group", "organiser", "start", "end", "status", "sequence"]
+    inlines = [ActionInline]
+
+
+@admin.register(InvitationMail)
+class InvitationMailAdmin(admin.ModelAdmin):
+    list_display = ["message_id", "method", "sequence", "sent_at", "attempts"]
+    readonly_fields = [f.name for f in InvitationMail._meta.fields]

@@ -1,1 +1,101 @@
-"""Selectors (scoped reads) for this part of the co-production triangle."""
+"""Selectors (scoped reads) for responsibility groups and their meetings.
+
+Who sees a group: the service user (read-only), the coordinator of the user's unit, the
+user's current social worker, and the group's active internal members. Who manages it
+(members, meetings, agenda, actions): the coordinator and the current worker. Anyone else
+gets a 404, decided in the query.
+"""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from care.models import (
+    AgreedAction,
+    ExternalParticipant,
+    GroupMeeting,
+    GroupMember,
+    MeetingInvitee,
+    ResponsibilityGroup,
+)
+from people.models import User
+from people.selectors import clients_manageable_by
+
+
+def groups_manageable_by(*, actor: User) -> QuerySet[ResponsibilityGroup]:
+    return ResponsibilityGroup.objects.filter(client__in=clients_manageable_by(actor=actor))
+
+
+def groups_visible_to(*, user: User) -> QuerySet[ResponsibilityGroup]:
+    qs = ResponsibilityGroup.objects.select_related("client")
+    if user.is_service_user:
+        return qs.filter(client=user)
+    active_member = Exists(GroupMember.objects.filter(group=OuterRef("pk"), user=user, removed_at__isnull=True))
+    return qs.filter(Q(client__in=clients_manageable_by(actor=user)) | Q(active_member))
+
+
+def group_get(*, user: User, group_id: int, manage: bool = False) -> ResponsibilityGroup | None:
+    qs = groups_manageable_by(actor=user) if manage else groups_visible_to(user=user)
+    return qs.select_related("client").filter(pk=group_id).first()
+
+
+def group_for_client(*, user: User, client_id: int) -> ResponsibilityGroup | None:
+    return groups_visible_to(user=user).filter(client_id=client_id).first()
+
+
+def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
+    return groups_manageable_by(actor=user).filter(pk=group.pk).exists()
+
+
+def members_active(*, group: ResponsibilityGroup) -> QuerySet[GroupMember]:
+    # Someone who has left the service neither blocks nor receives new meetings.
+    return (
+        group.members.filter(removed_at__isnull=True, user__is_active=True, user__calendar__isnull=False)
+        .select_related("user", "user__calendar")
+        .order_by("user_id")
+    )
+
+
+def externals_active(*, group: ResponsibilityGroup) -> QuerySet[ExternalParticipant]:
+    return group.externals.filter(removed_at__isnull=True)
+
+
+def candidates_for(*, group: ResponsibilityGroup) -> QuerySet[User]:
+    """Staff and peers of the user's unit who have a calendar and are not yet members."""
+    return (
+        User.objects.filter(
+            unit_id=group.client.unit_id,
+            is_active=True,
+            role__in=[User.Role.SOCIAL_WORKER, User.Role.PEER, User.Role.COORDINATOR],
+            calendar__isnull=False,
+        )
+        .exclude(group_memberships__group=group, group_memberships__removed_at__isnull=True)
+        .order_by("first_name", "last_name", "id")
+    )
+
+
+def meetings_visible_to(*, user: User) -> QuerySet[GroupMeeting]:
+    return (
+        GroupMeeting.objects.filter(group__in=groups_visible_to(user=user))
+        .select_related("group__client", "organiser")
+        .prefetch_related(
+            Prefetch("invitees", queryset=MeetingInvitee.objects.select_related("external")),
+            Prefetch(
+                "actions",
+                queryset=AgreedAction.objects.select_related("responsible_user", "responsible_external"),
+            ),
+            "links__appointment__calendar__owner",
+        )
+    )
+
+
+def meeting_get(*, user: User, meeting_id: int) -> GroupMeeting | None:
+    return meetings_visible_to(user=user).filter(pk=meeting_id).first()
+
+
+def invitee_by_token(*, token: str) -> MeetingInvitee | None:
+    if not token:
+        return None
+    return (
+        MeetingInvitee.objects.select_related("meeting__group__client", "meeting__organiser", "external")
+        .filter(token=token)
+        .first()
+    )

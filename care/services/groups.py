@@ -1,1 +1,764 @@
-"""Services (writes) for this part of the co-production triangle."""
+"""Services (writes) for responsibility groups and their meetings.
+
+A group meeting is booked into every internal participant's calendar in one transaction:
+the calendar rows are locked in id order, each calendar is checked again with the same
+availability engine that proposed the time, and one appointment per calendar is written.
+If any calendar was taken meanwhile nothing is booked (409 with fresh proposals); the
+exclusion constraint on appointments is the last guard on PostgreSQL.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from booking.availability import Interval, SlotRules, free_slots
+from booking.models import OCCUPYING_STATUSES, Appointment, AppointmentEvent, Calendar, MeetingType
+from booking.selectors import calendar_state
+from care.models import (
+    AgreedAction,
+    ExternalParticipant,
+    GroupMeeting,
+    GroupMeetingAppointment,
+    GroupMeetingType,
+    GroupMember,
+    InvitationMail,
+    MeetingInvitee,
+    ResponsibilityGroup,
+)
+from care.selectors.groups import (
+    externals_active,
+    group_get,
+    groups_manageable_by,
+    invitee_by_token,
+    members_active,
+)
+from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
+from people.models import User
+from people.selectors import clients_manageable_by, current_worker_of
+from reminders import services as reminders
+
+logger = logging.getLogger(__name__)
+
+# Group meetings start on a quarter-hour grid in every calendar, so calendars whose working
+# hours begin at different quarter hours still share start times.
+GROUP_STEP = timedelta(minutes=15)
+GROUP_MIN_DURATION, GROUP_MAX_DURATION = 15, 240
+# The hidden group-meeting type of a calendar gets these until its owner changes them:
+# externals need a day's notice, and responsibility groups are planned months ahead.
+GROUP_MIN_NOTICE_MINUTES = 24 * 60
+GROUP_HORIZON_DAYS = 120
+PROPOSALS_ON_CONFLICT = 5
+# A claim on an invitation e-mail older than this is taken to be from a crashed worker.
+MAIL_CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+# --- The group --------------------------------------------------------------------------------
+
+
+def group_create(*, actor: User, client_id: int) -> ResponsibilityGroup:
+    """Set up a service user's responsibility group (one per user). The coordinator of the
+    unit or the user's current worker only; the current worker joins it at once."""
+    client = clients_manageable_by(actor=actor).filter(pk=client_id).first()
+    if client is None:
+        raise NotFound(_("Service user not found."))
+    with transaction.atomic():
+        group, created = ResponsibilityGroup.objects.get_or_create(client=client, defaults={"created_by": actor})
+        if created:
+            worker = current_worker_of(client=client)
+            if worker is not None and Calendar.objects.filter(owner=worker).exists():
+                GroupMember.objects.create(group=group, user=worker)
+    return group
+
+
+def _managed_group(actor: User, group_id: int) -> ResponsibilityGroup:
+    group = group_get(user=actor, group_id=group_id, manage=True)
+    if group is None:
+        raise NotFound(_("Responsibility group not found."))
+    return group
+
+
+def member_add(*, actor: User, group_id: int, user_id: int) -> GroupMember:
+    """Add a member of staff or a peer of the user's unit who has a calendar."""
+    group = _managed_group(actor, group_id)
+    person = User.objects.filter(
+        pk=user_id,
+        is_active=True,
+        unit_id=group.client.unit_id,
+        role__in=[User.Role.SOCIAL_WORKER, User.Role.PEER, User.Role.COORDINATOR],
+    ).first()
+    if person is None or not Calendar.objects.filter(owner=person).exists():
+        raise Unprocessable(
+            _("Choose a social worker or peer of the unit who has a calendar."),
+            fields={"user": [_("Not a member of staff with a calendar in this unit.")]},
+        )
+    try:
+        with transaction.atomic():
+            return GroupMember.objects.create(group=group, user=person)
+    except IntegrityError:
+        return GroupMember.objects.get(group=group, user=person, removed_at__isnull=True)
+
+
+def member_remove(*, actor: User, group_id: int, user_id: int, now: datetime | None = None) -> None:
+    """Take someone out of the group; meetings already booked keep their appointments."""
+    group = _managed_group(actor, group_id)
+    ended = GroupMember.objects.filter(group=group, user_id=user_id, removed_at__isnull=True).update(
+        removed_at=now or timezone.now()
+    )
+    if not ended:
+        raise NotFound(_("That person is not in the group."))
+
+
+def _external_values(*, name: str, role: str, organisation: str, email: str, phone: str) -> dict[str, str]:
+    values = {
+        "name": name.strip(),
+        "role": role.strip(),
+        "organisation": organisation.strip(),
+        "email": email.strip(),
+        "phone": phone.strip(),
+    }
+    if not values["name"]:
+        raise ApplicationError(_("Write the person's name."), fields={"name": [_("This field is required.")]})
+    if not (values["email"] or values["phone"]):
+        message = _("Give an e-mail address or a phone number, so the person can be reached.")
+        raise ApplicationError(message, fields={"email": [message]})
+    return values
+
+
+def external_add(
+    *, actor: User, group_id: int, name: str, role: str = "", organisation: str = "", email: str = "", phone: str = ""
+) -> ExternalParticipant:
+    """Add someone from outside the service; they are invited to the group's upcoming meetings."""
+    group = _managed_group(actor, group_id)
+    values = _external_values(name=name, role=role, organisation=organisation, email=email, phone=phone)
+    with transaction.atomic():
+        external = ExternalParticipant.objects.create(group=group, **values)
+        upcoming = GroupMeeting.objects.filter(group=group, status=GroupMeeting.Status.BOOKED, start__gt=timezone.now())
+        for meeting in upcoming.select_for_update():
+            invitee = MeetingInvitee.objects.create(meeting=meeting, external=external)
+            _queue_mails(meeting, [invitee], InvitationMail.Method.REQUEST)
+    return external
+
+
+def external_update(*, actor: User, group_id: int, external_id: int, **fields: str) -> ExternalParticipant:
+    group = _managed_group(actor, group_id)
+    external = externals_active(group=group).filter(pk=external_id).first()
+    if external is None:
+        raise NotFound(_("External participant not found."))
+    current = {k: getattr(external, k) for k in ("name", "role", "organisation", "email", "phone")}
+    values = _external_values(**{**current, **{k: v for k, v in fields.items() if k in current and v is not None}})
+    for key, value in values.items():
+        setattr(external, key, value)
+    external.save(update_fields=list(values))
+    return external
+
+
+def external_remove(*, actor: User, group_id: int, external_id: int, now: datetime | None = None) -> None:
+    group = _managed_group(actor, group_id)
+    ended = externals_active(group=group).filter(pk=external_id).update(removed_at=now or timezone.now())
+    if not ended:
+        raise NotFound(_("External participant not found."))
+
+
+# --- Collective availability ------------------------------------------------------------------
+
+
+def _type_defaults(calendar: Calendar) -> dict[str, int | bool | str]:
+    """A new group-meeting type takes the calendar's largest buffers, so a worker who needs
+    a quarter of an hour between meetings gets it around group meetings too."""
+    buffers = calendar.meeting_types.filter(is_active=True).aggregate(
+        before=Max("buffer_before_minutes"), after=Max("buffer_after_minutes")
+    )
+    return {
+        "name": _("Responsibility group meeting"),
+        "duration_minutes": 60,
+        "buffer_before_minutes": buffers["before"] or 0,
+        "buffer_after_minutes": 15 if buffers["after"] is None else buffers["after"],
+        "slot_step_minutes": int(GROUP_STEP.total_seconds() // 60),
+        "min_notice_minutes": GROUP_MIN_NOTICE_MINUTES,
+        "horizon_days": GROUP_HORIZON_DAYS,
+        # Hidden from normal booking: meeting_types_bookable_by offers active types only.
+        "is_active": False,
+    }
+
+
+def _group_type_get_or_create(calendar: Calendar) -> MeetingType:
+    """Call with the calendar row locked: the lock makes get-or-create race-free."""
+    link = GroupMeetingType.objects.select_related("meeting_type").filter(calendar=calendar).first()
+    if link is not None:
+        return link.meeting_type
+    meeting_type = MeetingType.objects.create(calendar=calendar, **_type_defaults(calendar))
+    GroupMeetingType.objects.create(calendar=calendar, meeting_type=meeting_type)
+    return meeting_type
+
+
+def _rules(calendar: Calendar, duration: timedelta) -> SlotRules:
+    link = GroupMeetingType.objects.select_related("meeting_type").filter(calendar=calendar).first()
+    values = (
+        {
+            "buffer_before_minutes": link.meeting_type.buffer_before_minutes,
+            "buffer_after_minutes": link.meeting_type.buffer_after_minutes,
+            "min_notice_minutes": link.meeting_type.min_notice_minutes,
+            "horizon_days": link.meeting_type.horizon_days,
+        }
+        if link
+        else _type_defaults(calendar)
+    )
+    return SlotRules(
+        duration=duration,
+        buffer_before=timedelta(minutes=values["buffer_before_minutes"]),
+        buffer_after=timedelta(minutes=values["buffer_after_minutes"]),
+        step=GROUP_STEP,
+        min_notice=timedelta(minutes=values["min_notice_minutes"]),
+        horizon_days=values["horizon_days"],
+    )
+
+
+def _calendar_starts(
+    *, calendar: Calendar, owner: User, duration: timedelta, first_day: date, last_day: date, now: datetime
+) -> set[datetime]:
+    tz = ZoneInfo(owner.timezone)
+    state = calendar_state(calendar=calendar, tz=tz, first_day=first_day, last_day=last_day)
+    slots = free_slots(state=state, rules=_rules(calendar, duration), first_day=first_day, last_day=last_day, now=now)
+    return {slot.start.astimezone(UTC) for slot in slots}
+
+
+def _client_busy(client: User, first: datetime, last: datetime) -> list[Interval]:
+    rows = Appointment.objects.filter(
+        client=client, status__in=OCCUPYING_STATUSES, start__lt=last, end__gt=first
+    ).values_list("start", "end")
+    return [Interval(s, e) for s, e in rows]
+
+
+def group_proposals(
+    *, group: ResponsibilityGroup, duration_minutes: int, first_day: date, last_day: date, now: datetime | None = None
+) -> list[Interval]:
+    """Times on local days first_day..last_day when every internal participant is free.
+
+    Each calendar's free start times come from the booking engine with that calendar's
+    hours, breaks, overrides, existing appointments, buffers, notice and horizon; a
+    proposal is a start time free in all of them, and not while the service user is in
+    another meeting.
+    """
+    now = now or timezone.now()
+    duration = _duration(duration_minutes)
+    members = list(members_active(group=group))
+    if not members:
+        return []
+    common: set[datetime] | None = None
+    for member in members:
+        starts = _calendar_starts(
+            calendar=member.user.calendar,
+            owner=member.user,
+            duration=duration,
+            first_day=first_day,
+            last_day=last_day,
+            now=now,
+        )
+        common = starts if common is None else common & starts
+        if not common:
+            return []
+    ordered = sorted(common or ())
+    if not ordered:
+        return []
+    busy = _client_busy(group.client, ordered[0], ordered[-1] + duration)
+    tz = ZoneInfo(group.client.timezone)
+    return [
+        Interval(start.astimezone(tz), (start + duration).astimezone(tz))
+        for start in ordered
+        if not any(b.start < start + duration and start < b.end for b in busy)
+    ]
+
+
+def _duration(minutes: int) -> timedelta:
+    if not GROUP_MIN_DURATION <= minutes <= GROUP_MAX_DURATION:
+        message = _("A group meeting lasts between %(min)d and %(max)d minutes.") % {
+            "min": GROUP_MIN_DURATION,
+            "max": GROUP_MAX_DURATION,
+        }
+        raise ApplicationError(message, fields={"duration": [message]})
+    return timedelta(minutes=minutes)
+
+
+def proposals_as_json(proposals: list[Interval]) -> list[dict[str, str]]:
+    return [{"start": p.start.isoformat(), "end": p.end.isoformat()} for p in proposals]
+
+
+# --- Booking and cancelling -------------------------------------------------------------------
+
+
+class _Taken(Exception):
+    """A calendar is no longer free at the asked time; raised inside the transaction so
+    nothing written so far survives."""
+
+
+def _fresh_proposals(group: ResponsibilityGroup, duration_minutes: int, around: datetime, now: datetime) -> list:
+    day = around.astimezone(ZoneInfo(group.client.timezone)).date()
+    proposals = group_proposals(
+        group=group, duration_minutes=duration_minutes, first_day=day, last_day=day + timedelta(days=14), now=now
+    )
+    return proposals_as_json(proposals[:PROPOSALS_ON_CONFLICT])
+
+
+def _never_offered(group: ResponsibilityGroup, duration: timedelta, start: datetime, now: datetime) -> bool:
+    """True when ``start`` would not be proposed even with every calendar empty: outside
+    someone's hours, too soon, too far ahead or off the quarter-hour grid."""
+    for member in members_active(group=group):
+        tz = ZoneInfo(member.user.timezone)
+        day = start.astimezone(tz).date()
+        state = calendar_state(calendar=member.user.calendar, tz=tz, first_day=day, last_day=day)
+        empty = replace(state, busy=())
+        rules = _rules(member.user.calendar, duration)
+        if start not in {s.start for s in free_slots(state=empty, rules=rules, first_day=day, last_day=day, now=now)}:
+            return True
+    return False
+
+
+def _taken_conflict(
+    group: ResponsibilityGroup, duration_minutes: int, start: datetime, now: datetime
+) -> ApplicationError:
+    """409 for a time someone took meanwhile, 400 for a time that was never on offer."""
+    if _never_offered(group, timedelta(minutes=duration_minutes), start, now):
+        return ApplicationError(
+            _("That time is not one of the proposed times. Pick one of the free times."),
+            code="time_not_offered",
+            fields={"start": [_("Not a proposed time.")]},
+            proposals=_fresh_proposals(group, duration_minutes, start, now),
+        )
+    return Conflict(
+        _("Someone in the group is no longer free at that time. Nothing was booked; here are free times."),
+        code="group_slot_taken",
+        proposals=_fresh_proposals(group, duration_minutes, start, now),
+    )
+
+
+def group_meeting_book(
+    *,
+    actor: User,
+    group_id: int,
+    start: datetime,
+    duration_minutes: int,
+    agenda: str = "",
+    place: str = "",
+    now: datetime | None = None,
+) -> GroupMeeting:
+    """Book a meeting into every internal participant's calendar, all or nothing.
+
+    Raises NotFound for a group the actor does not manage, ApplicationError for bad input,
+    and Conflict (``group_slot_taken``, with ``proposals``) when any calendar is not free
+    at ``start`` — in which case no appointment at all is written.
+    """
+    now = now or timezone.now()
+    group = _managed_group(actor, group_id)
+    duration = _duration(duration_minutes)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
+    start = start.astimezone(UTC)
+    members = list(members_active(group=group))
+    if not members:
+        raise ApplicationError(_("Add at least one social worker or peer to the group first."), code="no_participants")
+    calendars = sorted((m.user.calendar for m in members), key=lambda c: c.pk)
+    owners = {m.user.calendar.pk: m.user for m in members}
+    worker = current_worker_of(client=group.client)
+    try:
+        with transaction.atomic():
+            # The race: a single booking (or another group meeting) takes one of these
+            # calendars between our check and our insert. Locking every calendar row first
+            # makes check-then-insert one step; locking in id order means two group bookings
+            # sharing calendars wait for each other instead of deadlocking.
+            for calendar in calendars:
+                Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
+            types = {calendar.pk: _group_type_get_or_create(calendar) for calendar in calendars}
+            for calendar in calendars:
+                owner = owners[calendar.pk]
+                day = start.astimezone(ZoneInfo(owner.timezone)).date()
+                starts = _calendar_starts(
+                    calendar=calendar, owner=owner, duration=duration, first_day=day, last_day=day, now=now
+                )
+                if start not in starts:
+                    raise _Taken
+            meeting = GroupMeeting.objects.create(
+                group=group,
+                organiser=actor,
+                start=start,
+                end=start + duration,
+                place=place.strip() or (group.client.unit.address if group.client.unit_id else ""),
+                agenda=agenda.strip(),
+            )
+            appointments = []
+            for calendar in calendars:
+                meeting_type = types[calendar.pk]
+                appointments.append(
+                    Appointment(
+                        calendar=calendar,
+                        meeting_type=meeting_type,
+                        client=group.client,
+                        booked_by=actor,
+                        start=start,
+                        end=start + duration,
+                        blocked_start=start - meeting_type.buffer_before,
+                        blocked_end=start + duration + meeting_type.buffer_after,
+                    )
+                )
+            Appointment.objects.bulk_create(appointments)
+            # The service user gets one set of reminders and one confirmation, hung on the
+            # appointment with their own worker when that worker takes part.
+            primary = next((a for a in appointments if owners[a.calendar_id] == worker), appointments[0])
+            GroupMeetingAppointment.objects.bulk_create(
+                [
+                    GroupMeetingAppointment(meeting=meeting, appointment=a, holds_reminders=a is primary)
+                    for a in appointments
+                ]
+            )
+            AppointmentEvent.objects.bulk_create(
+                [
+                    AppointmentEvent(appointment=a, action=AppointmentEvent.Action.BOOKED, actor=actor)
+                    for a in appointments
+                ]
+            )
+            reminders.appointments_booked(appointments=[primary], now=now)
+            _tell_participants(actor, group.client, meeting, [owners[c.pk] for c in calendars], "booked", now)
+            invitees = MeetingInvitee.objects.bulk_create(
+                [MeetingInvitee(meeting=meeting, external=e) for e in externals_active(group=group)]
+            )
+            _queue_mails(meeting, invitees, InvitationMail.Method.REQUEST)
+    except _Taken:
+        raise _taken_conflict(group, duration_minutes, start, now) from None
+    except IntegrityError as exc:
+        # The exclusion constraint caught what the locks should have: still a 409, never a 500.
+        if "appointment_no_overlap" in str(exc):
+            raise _taken_conflict(group, duration_minutes, start, now) from exc
+        raise
+    return meeting
+
+
+def _tell_participants(
+    actor: User, client: User, meeting: GroupMeeting, people: list[User], event: str, now: datetime
+) -> None:
+    """Everyone whose calendar changed, except the person who changed it, gets a short notice."""
+    for person in people:
+        if person.pk != actor.pk:
+            reminders.group_meeting_notice(
+                staff=person,
+                client=client,
+                ref=f"{meeting.pk}:{meeting.sequence}",
+                event=event,
+                at=meeting.start,
+                now=now,
+            )
+
+
+def _managed_meeting(actor: User, meeting_id: int, *, for_update: bool = False) -> GroupMeeting:
+    qs = GroupMeeting.objects.filter(group__in=groups_manageable_by(actor=actor))
+    if for_update:
+        qs = qs.select_for_update()
+    meeting = qs.select_related("group__client").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound(_("Meeting not found."))
+    return meeting
+
+
+def group_meeting_cancel(
+    *, actor: User, meeting_id: int, reason: str = "", now: datetime | None = None
+) -> GroupMeeting:
+    """Cancel the meeting and all its appointments in one transaction; externals get a
+    cancellation (METHOD:CANCEL, SEQUENCE bumped)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _managed_meeting(actor, meeting_id, for_update=True)
+        if meeting.status != GroupMeeting.Status.BOOKED:
+            raise ApplicationError(_("This meeting is already cancelled."), code="not_cancellable")
+        meeting.status = GroupMeeting.Status.CANCELLED
+        meeting.sequence += 1
+        meeting.save(update_fields=["status", "sequence", "updated_at"])
+        links = list(
+            GroupMeetingAppointment.objects.select_related("appointment__client", "appointment__calendar__owner")
+            .select_for_update(of=("appointment",))
+            .filter(meeting=meeting, appointment__status=Appointment.Status.BOOKED)
+        )
+        for link in links:
+            appointment = link.appointment
+            appointment.status = Appointment.Status.CANCELLED
+            appointment.cancel_reason = reason
+            appointment.sequence += 1
+            appointment.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+        AppointmentEvent.objects.bulk_create(
+            [
+                AppointmentEvent(
+                    appointment=link.appointment, action=AppointmentEvent.Action.CANCELLED, actor=actor, note=reason
+                )
+                for link in links
+            ]
+        )
+        for link in links:
+            if link.holds_reminders:
+                reminders.appointment_reminders_cancelled(appointment=link.appointment, actor=actor, now=now)
+        _queue_mails(meeting, list(meeting.invitees.all()), InvitationMail.Method.CANCEL)
+        if meeting.start > now:
+            owners = [link.appointment.calendar.owner for link in links]
+            _tell_participants(actor, meeting.group.client, meeting, owners, "cancelled", now)
+    return meeting
+
+
+def group_meeting_update(*, actor: User, meeting_id: int, place: str, now: datetime | None = None) -> GroupMeeting:
+    """Change where the meeting is. The externals get the updated invitation (same UID,
+    SEQUENCE bumped), so their calendars replace the old one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _managed_meeting(actor, meeting_id, for_update=True)
+        if meeting.status != GroupMeeting.Status.BOOKED or meeting.start <= now:
+            raise ApplicationError(_("Only a meeting that has not started can be changed."), code="not_changeable")
+        place = place.strip()
+        if place == meeting.place:
+            return meeting
+        meeting.place = place
+        meeting.sequence += 1
+        meeting.save(update_fields=["place", "sequence", "updated_at"])
+        _queue_mails(meeting, list(meeting.invitees.select_related("external")), InvitationMail.Method.REQUEST)
+    return meeting
+
+
+def agenda_update(*, actor: User, meeting_id: int, agenda: str, now: datetime | None = None) -> GroupMeeting:
+    """The agenda can be edited until the meeting starts."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meeting = _managed_meeting(actor, meeting_id, for_update=True)
+        if meeting.status != GroupMeeting.Status.BOOKED or meeting.start <= now:
+            raise ApplicationError(_("The agenda can be changed only before the meeting starts."), code="agenda_closed")
+        meeting.agenda = agenda.strip()
+        meeting.save(update_fields=["agenda", "updated_at"])
+    return meeting
+
+
+def action_add(
+    *,
+    actor: User,
+    meeting_id: int,
+    what: str,
+    responsible_user_id: int | None = None,
+    responsible_external_id: int | None = None,
+    due_on: date | None = None,
+) -> AgreedAction:
+    """Record an agreed action. Who: the service user, an internal participant of the
+    meeting or group, or an external participant of the group."""
+    meeting = _managed_meeting(actor, meeting_id)
+    what = what.strip()
+    if not what:
+        raise ApplicationError(_("Write what was agreed."), fields={"what": [_("This field is required.")]})
+    if (responsible_user_id is None) == (responsible_external_id is None):
+        message = _("Choose who is responsible.")
+        raise ApplicationError(message, fields={"who": [message]})
+    user = external = None
+    if responsible_user_id is not None:
+        allowed = {meeting.group.client_id}
+        allowed |= set(meeting.links.values_list("appointment__calendar__owner_id", flat=True))
+        allowed |= set(members_active(group=meeting.group).values_list("user_id", flat=True))
+        if responsible_user_id not in allowed:
+            raise ApplicationError(_("Choose someone in the meeting."), fields={"who": [_("Not in the meeting.")]})
+        user = User.objects.get(pk=responsible_user_id)
+    else:
+        external = meeting.group.externals.filter(pk=responsible_external_id).first()
+        if external is None:
+            raise ApplicationError(_("Choose someone in the meeting."), fields={"who": [_("Not in the meeting.")]})
+    return AgreedAction.objects.create(
+        meeting=meeting,
+        what=what,
+        responsible_user=user,
+        responsible_external=external,
+        due_on=due_on,
+        created_by=actor,
+    )
+
+
+def action_delete(*, actor: User, meeting_id: int, action_id: int) -> None:
+    meeting = _managed_meeting(actor, meeting_id)
+    deleted, _counts = AgreedAction.objects.filter(meeting=meeting, pk=action_id).delete()
+    if not deleted:
+        raise NotFound(_("Agreed action not found."))
+
+
+# --- Invitations to external participants -----------------------------------------------------
+
+
+def _queue_mails(meeting: GroupMeeting, invitees: list[MeetingInvitee], method: str) -> None:
+    rows = [
+        InvitationMail(
+            invitee=invitee,
+            method=method,
+            sequence=meeting.sequence,
+            message_id=(
+                f"<group-{meeting.uid}-{invitee.pk}-{method.lower()}-{meeting.sequence}"
+                f"@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+            ),
+        )
+        for invitee in invitees
+        if invitee.external.email
+    ]
+    if not rows:
+        return
+    InvitationMail.objects.bulk_create(rows, ignore_conflicts=True)
+    # Ids read back: an insert that skips conflicts does not report them on every database.
+    ids = list(InvitationMail.objects.filter(message_id__in=[r.message_id for r in rows]).values_list("pk", flat=True))
+
+    from care.tasks.groups import send_invitation_mail
+
+    transaction.on_commit(lambda: [send_invitation_mail.delay(mail_id) for mail_id in ids])
+
+
+def invitation_respond(*, token: str, response: str, now: datetime | None = None) -> MeetingInvitee:
+    """Record an external participant's answer, given the secret from their link."""
+    if response not in (MeetingInvitee.Response.ACCEPTED, MeetingInvitee.Response.DECLINED):
+        raise ApplicationError(_("Answer yes or no."), fields={"response": [_("Answer yes or no.")]})
+    invitee = invitee_by_token(token=token)
+    if invitee is None:
+        raise NotFound(_("This invitation link is not valid."))
+    if invitee.meeting.status != GroupMeeting.Status.BOOKED:
+        raise ApplicationError(_("This meeting has been cancelled."), code="meeting_cancelled")
+    invitee.response = response
+    invitee.responded_at = now or timezone.now()
+    invitee.save(update_fields=["response", "responded_at"])
+    return invitee
+
+
+_PARTSTAT = {
+    MeetingInvitee.Response.NEEDS_ACTION: "NEEDS-ACTION",
+    MeetingInvitee.Response.ACCEPTED: "ACCEPTED",
+    MeetingInvitee.Response.DECLINED: "DECLINED",
+}
+
+
+def _address(email: str, name: str, **params: str) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    address.params["cn"] = icalendar.vText(name)
+    for key, value in params.items():
+        address.params[key] = icalendar.vText(value)
+    return address
+
+
+def invitation_answer_url(invitee: MeetingInvitee) -> str:
+    return settings.SITE_URL + reverse("web:group_invitation", args=[invitee.token])
+
+
+def _summary(meeting: GroupMeeting) -> str:
+    # Initials only: an invitation is read in other organisations' mail systems.
+    return _("Responsibility group meeting – %(initials)s") % {"initials": meeting.group.client.initials}
+
+
+def invitation_ics(*, invitee: MeetingInvitee, method: str, sequence: int, now: datetime) -> bytes:
+    """The iCalendar object (RFC 5546) sent to one external participant."""
+    meeting = invitee.meeting
+    tz = ZoneInfo(meeting.group.client.timezone)
+    organiser = meeting.organiser
+    organiser_email = organiser.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Triangel//Group meetings//NB")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    event = icalendar.Event()
+    event.add("uid", f"{meeting.uid}@triangel")
+    event.add("dtstamp", now.astimezone(UTC))
+    event.add("sequence", sequence)
+    event.add("dtstart", meeting.start.astimezone(tz))
+    event.add("dtend", meeting.end.astimezone(tz))
+    event.add("summary", _summary(meeting))
+    event.add("status", "CANCELLED" if method == InvitationMail.Method.CANCEL else "CONFIRMED")
+    if meeting.place:
+        event.add("location", meeting.place)
+    event.add("organizer", _address(organiser_email, str(organiser)))
+    for link in meeting.links.select_related("appointment__calendar__owner"):
+        owner = link.appointment.calendar.owner
+        if owner.email:
+            event.add(
+                "attendee",
+                _address(owner.email, str(owner), role="REQ-PARTICIPANT", partstat="ACCEPTED", cutype="INDIVIDUAL"),
+            )
+    for other in meeting.invitees.select_related("external"):
+        if not other.external.email:
+            continue
+        params = {"role": "REQ-PARTICIPANT", "partstat": _PARTSTAT[other.response], "cutype": "INDIVIDUAL"}
+        if other.pk == invitee.pk and method == InvitationMail.Method.REQUEST:
+            params["rsvp"] = "TRUE"
+        event.add("attendee", _address(other.external.email, other.external.name, **params))
+    event.add("description", _("Answer here: %(url)s") % {"url": invitation_answer_url(invitee)})
+    event.add("url", invitation_answer_url(invitee))
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+@dataclass(frozen=True)
+class _Mail:
+    subject: str
+    body: str
+
+
+def _mail_text(invitee: MeetingInvitee, method: str) -> _Mail:
+    meeting = invitee.meeting
+    when = formats.date_format(timezone.localtime(meeting.start), "l j. F Y H:i")
+    values = {"when": when, "place": meeting.place or "–", "url": invitation_answer_url(invitee)}
+    if method == InvitationMail.Method.CANCEL:
+        return _Mail(
+            subject=_("Cancelled: responsibility group meeting %(when)s") % values,
+            body=_("The responsibility group meeting on %(when)s is cancelled.") % values,
+        )
+    return _Mail(
+        subject=_("Invitation: responsibility group meeting %(when)s") % values,
+        body=_(
+            "You are invited to a responsibility group meeting.\n\nWhen: %(when)s\nWhere: %(place)s\n\n"
+            "Please tell us whether you can come: %(url)s\n\nThe invitation is attached for your calendar."
+        )
+        % values,
+    )
+
+
+def invitation_mail_send(*, mail_id: int, now: datetime | None = None) -> bool:
+    """Send one invitation e-mail at most once. Returns whether this call sent it.
+
+    The row is claimed with a conditional update that must change exactly one row, so two
+    copies of the task (a retry, a redelivered message) cannot both send. A failed send
+    releases the claim and raises, for the task to retry.
+    """
+    now = now or timezone.now()
+    claimed = (
+        InvitationMail.objects.filter(pk=mail_id, sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - MAIL_CLAIM_TIMEOUT))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return False
+    mail = InvitationMail.objects.select_related(
+        "invitee__external", "invitee__meeting__group__client", "invitee__meeting__organiser"
+    ).get(pk=mail_id)
+    invitee = mail.invitee
+    meeting = invitee.meeting
+    if mail.method == InvitationMail.Method.REQUEST and meeting.status != GroupMeeting.Status.BOOKED:
+        # Cancelled before the invitation went out: the cancellation mail says all there is.
+        InvitationMail.objects.filter(pk=mail.pk).update(last_error="meeting cancelled before sending")
+        return False
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(ZoneInfo(meeting.group.client.timezone)):
+        text = _mail_text(invitee, mail.method)
+        ics = invitation_ics(invitee=invitee, method=mail.method, sequence=mail.sequence, now=now)
+    headers = {"Message-ID": mail.message_id}
+    if meeting.organiser.email:
+        headers["Reply-To"] = meeting.organiser.email
+    message = EmailMessage(subject=text.subject, body=text.body, to=[invitee.external.email], headers=headers)
+    message.attach("invite.ics", ics, f"text/calendar; charset=utf-8; method={mail.method}")
+    try:
+        message.send()
+    except Exception as exc:
+        InvitationMail.objects.filter(pk=mail.pk).update(claimed_at=None, last_error=type(exc).__name__)
+        logger.warning("invitation mail %s failed: %s", mail.pk, type(exc).__name__)
+        raise
+    InvitationMail.objects.filter(pk=mail.pk).update(sent_at=timezone.now(), last_error="")
+    return True

@@ -14,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from people.models import User
+from tests import factories as f
 from tests.browser import scenes
 from tests.browser.support import BLOCKING, LANGUAGES, axe_violations, describe, names
 
@@ -203,4 +204,44 @@ def test_help_pages_have_no_serious_accessibility_violations(
     signed_in(User.objects.get(username="coordinator"), language)
     for name, url in [("help requests coordinator", "/help/requests/"), ("duty rota coordinator", "/help/rota/")]:
         findings.visit(page, name, url)
+    findings.assert_none()
+
+
+def test_responsibility_group_pages_have_no_serious_accessibility_violations(
+    page: Page,
+    context: BrowserContext,
+    live_server: LiveServer,
+    demo: None,
+    signed_in: Callable[[User, str], None],
+    language: str,
+) -> None:
+    from care.models import ResponsibilityGroup
+    from care.services import groups as group_services
+
+    kari = User.objects.get(username="worker1")
+    jonas = User.objects.get(username="user2")
+    group = ResponsibilityGroup.objects.get(client=jonas)
+    external = group.externals.first()
+    day = f.next_weekday(1, min_days_ahead=3)
+    proposal = group_services.group_proposals(group=group, duration_minutes=60, first_day=day, last_day=day)[0]
+    meeting = group_services.group_meeting_book(
+        actor=kari, group_id=group.pk, start=proposal.start, duration_minutes=60, agenda="1. Bolig\n2. Arbeid"
+    )
+    group_services.action_add(actor=kari, meeting_id=meeting.pk, what="Søke bostøtte", responsible_user_id=jonas.pk)
+    findings = Findings(language)
+    signed_in(kari, language)
+    for name, url in [
+        ("groups", "/groups/"),
+        ("group", f"/groups/{group.pk}/"),
+        ("group external edit", f"/groups/{group.pk}/externals/{external.pk}/"),
+        ("group meeting (worker)", f"/groups/meetings/{meeting.pk}/"),
+    ]:
+        findings.visit(page, name, url)
+    context.clear_cookies()
+    signed_in(jonas, language)
+    for name, url in [("my group", "/my-group/"), ("group meeting (user)", f"/groups/meetings/{meeting.pk}/")]:
+        findings.visit(page, name, url)
+    context.clear_cookies()
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    findings.visit(page, "group invitation", f"/invitation/{meeting.invitees.first().token}/")
     findings.assert_none()
