@@ -945,3 +945,27 @@ def medication_followups(*, now: datetime | None = None) -> int:
             log.save(update_fields=["supporter_alerted_at", "recorded_at"])
             alerted += 1
     return alerted
+
+
+# --- Waiting list (care) -----------------------------------------------------------------------
+
+
+def notice_now(
+    *, recipient: User, kind: str, key: str, at: datetime, expires_at: datetime, context: dict[str, Any], now: datetime
+) -> int:
+    """A one-off SMS to one person, due now and useless after ``expires_at``. Idempotent by ``key``."""
+    return _create(
+        [
+            Planned(
+                recipient=recipient,
+                kind=kind,
+                channel=Channel.SMS,
+                occurrence_at=at,
+                due_at=now,
+                expires_at=expires_at,
+                dedupe_key=f"{key}:{Channel.SMS}",
+                context=context,
+            )
+        ],
+        now,
+    )
