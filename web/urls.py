@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views
+from web import views, views_feedback, views_waiting
 
 app_name = "web"
 
@@ -46,4 +46,19 @@ urlpatterns = [
     path("appointments/<int:appointment_id>/<str:outcome>/", views.appointment_close, name="appointment_close"),
     path("caseload/", views.caseload, name="caseload"),
     path("caseload/<int:user_id>/phone/", views.caseload_phone, name="caseload_phone"),
+    # waiting
+    path("waiting/", views_waiting.waiting, name="waiting"),
+    path("waiting/join/<int:type_id>/", views_waiting.waiting_join, name="waiting_join"),
+    path("waiting/<int:entry_id>/leave/", views_waiting.waiting_leave, name="waiting_leave"),
+    path(
+        "waiting/offers/<int:offer_id>/<str:answer>/",
+        views_waiting.waiting_offer_answer,
+        name="waiting_offer_answer",
+    ),
+    # feedback
+    path("meetings/<int:appointment_id>/feedback/", views_feedback.meeting_feedback, name="meeting_feedback"),
+    path("ideas/", views_feedback.ideas, name="ideas"),
+    path("ideas/<int:idea_id>/respond/", views_feedback.idea_respond, name="idea_respond"),
+    path("feedback/", views_feedback.feedback_received, name="feedback_received"),
+    path("feedback/summary/", views_feedback.feedback_summary, name="feedback_summary"),
 ]
