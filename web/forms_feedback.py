@@ -3,9 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 from care.models import Feedback, Idea
 
-# A face for each step; the words carry the meaning, the faces only decorate.
-FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
-
 
 class FeedbackForm(forms.Form):
     face = forms.TypedChoiceField(
@@ -26,8 +23,7 @@ class FeedbackForm(forms.Form):
     def faces(self) -> list[dict]:
         chosen = str(self["face"].value() or "")
         return [
-            {"value": value, "label": label, "face": FACES[value], "checked": chosen == str(value)}
-            for value, label in Feedback.Face.choices
+            {"value": value, "label": label, "checked": chosen == str(value)} for value, label in Feedback.Face.choices
         ]
 
 

@@ -103,7 +103,7 @@ def feedback_received(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/feedback/received.html",
-        {"month": month, "rows": rows, "previous": previous, "next": following, "faces": forms.FACES},
+        {"month": month, "rows": rows, "previous": previous, "next": following},
     )
 
 
@@ -115,5 +115,5 @@ def feedback_summary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/feedback/summary.html",
-        {"s": summary, "previous": previous, "next": following, "faces": forms.FACES},
+        {"s": summary, "previous": previous, "next": following},
     )

@@ -170,6 +170,10 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
     """Offer the freed time to the first waiting person it fits who has not been asked yet.
 
     Closes the freed time when nobody is left. Call inside a transaction."""
+    # The race this lock closes: a decline and the sweep both finding the freed time without
+    # an open offer and asking two people at once. Offering is one step per freed time.
+    FreedTime.objects.select_for_update().filter(pk=freed.pk).first()
+    freed.refresh_from_db(fields=["closed_at"])
     if freed.closed_at is not None:
         return None
     if freed.end <= now:
@@ -205,15 +209,21 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
         expires_at = min(now + timedelta(hours=settings.WAITING_OFFER_HOURS), slot.start - notice)
         if expires_at - now < SHORTEST_ANSWER:
             continue
-        offer = WaitingOffer.objects.create(
-            entry=entry,
-            user=entry.user,
-            freed=freed,
-            start=slot.start,
-            end=slot.end,
-            offered_at=now,
-            expires_at=expires_at,
-        )
+        try:
+            with transaction.atomic():
+                offer = WaitingOffer.objects.create(
+                    entry=entry,
+                    user=entry.user,
+                    freed=freed,
+                    start=slot.start,
+                    end=slot.end,
+                    offered_at=now,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            # Offered another freed time at this very moment: one open offer per person.
+            someone_busy = True
+            continue
         _send_offer(offer, now)
         return offer
     if not someone_busy:
@@ -347,7 +357,7 @@ def waiting_offers_sweep(*, now: datetime | None = None) -> int:
     for freed_id in list(waiting.values_list("pk", flat=True)):
         with transaction.atomic():
             freed = (
-                FreedTime.objects.select_for_update(skip_locked=True)
+                FreedTime.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("calendar__owner")
                 .filter(pk=freed_id, closed_at__isnull=True)
                 .first()

@@ -2,7 +2,8 @@
 survives every view, and the coordinator's monthly summary."""
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,13 +16,15 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 URL = "/api/feedback/"
 OSLO = ZoneInfo("Europe/Oslo")
+_hours = count()
 
 
 def held(world, client=None, start: datetime | None = None, meeting_type=None) -> Appointment:
     return f.make_appointment(
         meeting_type or world.meeting_type,
         client or world.client,
-        start or datetime(2026, 10, 6, 10, tzinfo=OSLO),
+        # A new hour each time: one calendar never holds two meetings at once.
+        start or datetime(2026, 10, 6, 8, tzinfo=OSLO) + timedelta(hours=next(_hours)),
         status=Appointment.Status.COMPLETED,
     )
 

@@ -2,7 +2,8 @@
 anonymity on the worker's and coordinator's pages, and the coordinator's monthly summary."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,8 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 OSLO = ZoneInfo("Europe/Oslo")
-OCTOBER = datetime(2026, 10, 6, 10, tzinfo=OSLO)
+OCTOBER = datetime(2026, 10, 6, 8, tzinfo=OSLO)
+_hours = count()
 
 
 def signed_in(user) -> Client:
@@ -25,7 +27,8 @@ def signed_in(user) -> Client:
 
 
 def held(world, client=None):
-    return f.make_appointment(world.meeting_type, client or world.client, OCTOBER, status=Appointment.Status.COMPLETED)
+    start = OCTOBER + timedelta(hours=next(_hours))  # one calendar never holds two meetings at once
+    return f.make_appointment(world.meeting_type, client or world.client, start, status=Appointment.Status.COMPLETED)
 
 
 def test_my_meetings_asks_how_a_held_meeting_was_until_it_is_rated(world):
