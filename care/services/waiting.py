@@ -182,6 +182,8 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
     if freed.offers.filter(status=WaitingOffer.Status.OPEN).exists() or not _in_offer_hours(freed, now):
         return None
     asked = set(freed.offers.values_list("entry_id", flat=True))
+    # Whoever gave the time up is not offered it back.
+    gave_up = Appointment.objects.filter(pk=freed.appointment_id).values_list("client_id", flat=True).first()
     busy = set(WaitingOffer.objects.filter(status=WaitingOffer.Status.OPEN).values_list("user_id", flat=True))
     entries = (
         WaitingEntry.objects.filter(
@@ -191,6 +193,7 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
             user__is_active=True,
         )
         .exclude(pk__in=asked)
+        .exclude(user_id=gave_up)
         .select_related("user", "meeting_type__calendar__owner")
         .order_by("joined_at", "id")
     )

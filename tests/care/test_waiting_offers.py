@@ -262,3 +262,15 @@ def test_nobody_fitting_closes_the_freed_time(line):
     world, _third, held = line
     cancel_held(world, held, NOW + timedelta(hours=1))
     assert FreedTime.objects.get().closed_at is not None
+
+
+def test_whoever_gave_the_time_up_is_not_offered_it_back(line):
+    world, third, held = line
+    Appointment.objects.filter(pk=held.pk).update(client=third)
+    both_waiting(world, third)
+    WaitingEntry.objects.filter(user=third).update(joined_at=NOW - timedelta(days=1))  # first in line
+
+    booking.appointment_cancel(actor=third, appointment_id=held.pk, reason="Passer ikke", now=NOW)
+    offer = waiting.waiting_slot_freed(appointment_id=held.pk, now=NOW)
+
+    assert offer.user == world.client
