@@ -86,9 +86,27 @@ def _month(value: str | None) -> date:
         raise ApplicationError(_("Give the month as YYYY-MM."), fields={"month": [_("Use YYYY-MM.")]}) from None
 
 
+class _FaceCountSerializer(serializers.Serializer):
+    face = serializers.IntegerField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class SummarySerializer(serializers.Serializer):
+    """The shape of the monthly summary (for the schema)."""
+
+    month = serializers.CharField()
+    ratings = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+    distribution = _FaceCountSerializer(many=True)
+    comments = FeedbackSerializer(many=True)
+    ideas_by_status = serializers.DictField(child=serializers.IntegerField())
+
+
 class FeedbackSummaryApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; this month if left out")],
+        responses=SummarySerializer,
         summary="The unit's feedback and ideas for one month (coordinators)",
     )
     def get(self, request: Request) -> Response:

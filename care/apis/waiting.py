@@ -1,5 +1,6 @@
 """Waiting list API: join, leave, and answer an offered time."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.urls import URLPattern, path
@@ -16,7 +17,7 @@ from care.selectors import waiting as selectors
 from care.services import waiting as services
 
 
-def _local(value, tz: ZoneInfo) -> str:  # noqa: ANN001
+def _local(value: datetime, tz: ZoneInfo) -> str:
     return value.astimezone(tz).isoformat()
 
 
