@@ -1,7 +1,7 @@
 """Waiting-list pages for service users: join when nothing is free, see and answer an offer."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +49,8 @@ def waiting_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
 @service_user_required
 @require_POST
 def waiting_offer_answer(request: HttpRequest, offer_id: int, answer: str) -> HttpResponse:
+    if answer not in ("accept", "decline"):
+        raise Http404
     try:
         if answer == "accept":
             offer = services.waiting_offer_accept(user=request.user, offer_id=offer_id)

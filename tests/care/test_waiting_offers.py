@@ -274,3 +274,14 @@ def test_whoever_gave_the_time_up_is_not_offered_it_back(line):
     offer = waiting.waiting_slot_freed(appointment_id=held.pk, now=NOW)
 
     assert offer.user == world.client
+
+
+def test_the_sweep_is_safe_to_run_twice(line):
+    world, third, held = line
+    both_waiting(world, third)
+    cancel_held(world, held, NOW + timedelta(hours=1))
+    later = NOW + timedelta(hours=3)
+    assert waiting.waiting_offers_sweep(now=later) == 1
+    assert waiting.waiting_offers_sweep(now=later) == 0
+    assert WaitingOffer.objects.filter(status=WaitingOffer.Status.OPEN).count() == 1
+    assert len(offers_sms(third)) == 1
