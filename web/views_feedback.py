@@ -98,7 +98,7 @@ def idea_respond(request: HttpRequest, idea_id: int) -> HttpResponse:
 @staff_required
 def feedback_received(request: HttpRequest) -> HttpResponse:
     month = _month(request)
-    rows = list(selectors.feedback_visible_to(user=request.user).filter(month=month).order_by("-face"))
+    rows = list(selectors.feedback_visible_to(user=request.user).filter(month=month).order_by("-face", "id"))
     previous, following = _neighbours(month)
     return render(
         request,

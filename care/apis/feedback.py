@@ -55,7 +55,7 @@ class FeedbackCreateSerializer(serializers.Serializer):
 class FeedbackListApi(APIView):
     @extend_schema(responses=FeedbackSerializer(many=True), summary="Feedback the caller may see")
     def get(self, request: Request) -> Response:
-        rows = selectors.feedback_visible_to(user=request.user).order_by("-month")[:500]
+        rows = selectors.feedback_visible_to(user=request.user).order_by("-month", "-face", "id")[:500]
         return Response(FeedbackSerializer(rows, many=True).data)
 
     @extend_schema(

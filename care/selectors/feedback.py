@@ -21,7 +21,9 @@ def rated_appointment_ids(*, user: User, appointment_ids: list[int]) -> set[int]
 def feedback_visible_to(*, user: User) -> QuerySet[Feedback]:
     """A service user's own feedback; a calendar's for its owner; the unit's for a coordinator.
 
-    Staff get anonymous rows with no author and no meeting; the rows themselves hold none."""
+    Staff get anonymous rows with no author and no meeting; the rows themselves hold none.
+    Callers order by face and the random id, never by insertion order, which could line
+    anonymous rows up with the order meetings were held in."""
     qs = Feedback.objects.select_related("calendar__owner", "author", "appointment")
     if user.is_service_user:
         own = list(
@@ -63,7 +65,7 @@ def month_summary(*, coordinator: User, month: date) -> MonthSummary:
     summary.distribution = [(face, label, counts.get(face, 0)) for face, label in Feedback.Face.choices]
     if total:
         summary.average = round(sum(face * n for face, n in counts.items()) / total, 2)
-    summary.comments = list(feedback.exclude(comment="").order_by("-face", "calendar_id"))
+    summary.comments = list(feedback.exclude(comment="").order_by("-face", "calendar_id", "id"))
     next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     ideas = ideas_visible_to(user=coordinator).filter(created_at__date__gte=month, created_at__date__lt=next_month)
     by_status = dict(ideas.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
