@@ -400,6 +400,10 @@ def appointment_cancel(*, actor: User, appointment_id: int, reason: str, now: da
             appointment=appointment, action=AppointmentEvent.Action.CANCELLED, actor=actor, note=reason
         )
         reminders.appointment_reminders_cancelled(appointment=appointment, actor=actor, now=now)
+        # The freed time goes to the waiting list (care builds on booking, hence the late import).
+        from care.tasks.waiting import slot_freed
+
+        transaction.on_commit(lambda: slot_freed.delay(appointment_id), robust=True)
     return appointment
 
 
@@ -458,6 +462,9 @@ def appointment_reschedule(
                 previous_end=previous_end,
             )
             reminders.appointment_reminders_moved(appointment=appointment, actor=actor, now=now)
+            from care.tasks.waiting import slot_freed  # the old time goes to the waiting list
+
+            transaction.on_commit(lambda: slot_freed.delay(appointment_id), robust=True)
     except _Unavailable:
         raise _slot_not_offered(
             meeting_type=meeting_type, actor=actor, start=start, now=now, exclude=appointment_id

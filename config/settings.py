@@ -229,7 +229,17 @@ CELERY_BEAT_SCHEDULE = {
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
+    "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
 }
+
+# --- Waiting list ----------------------------------------------------------------------------
+# A person may join when a meeting type has no free time within this many days.
+WAITING_LIST_DAYS = env_int("WAITING_LIST_DAYS", 14)
+# How long a person has to answer an offered time (shortened so it ends before minimum notice).
+WAITING_OFFER_HOURS = env_int("WAITING_OFFER_HOURS", 2)
+# Offers go out between these local hours of the calendar owner; later ones wait for morning.
+WAITING_OFFER_FROM_HOUR = env_int("WAITING_OFFER_FROM_HOUR", 8)
+WAITING_OFFER_UNTIL_HOUR = env_int("WAITING_OFFER_UNTIL_HOUR", 21)
 
 # --- Reminders -----------------------------------------------------------------------------
 REMINDERS_HORIZON_HOURS = env_int("REMINDERS_HORIZON_HOURS", 48)

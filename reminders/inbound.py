@@ -16,6 +16,7 @@ from phonenumber_field.phonenumber import to_python
 
 from booking.models import Appointment
 from booking.services import appointment_cancel
+from care.services.waiting import waiting_sms_reply
 from config.errors import ApplicationError
 from people.models import PhoneNumber, User
 from reminders import services
@@ -78,6 +79,9 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     if user is None or not user.is_service_user:
         return "unknown"
     ref = f"in:{provider_message_id}"
+    # An open waiting-list offer takes JA/NEI first; without one they mean what they always did.
+    if waiting_sms_reply(user=user, keyword=keyword, ref=ref, now=now):
+        return keyword
     handler = {
         "confirm": _confirm,
         "cancel": _cancel,

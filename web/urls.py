@@ -1,6 +1,6 @@
 from django.urls import path
 
-from web import views, views_continuity, views_groups, views_help, views_peers
+from web import views, views_continuity, views_feedback, views_groups, views_help, views_peers, views_waiting
 
 app_name = "web"
 
@@ -115,4 +115,19 @@ urlpatterns = [
     path("groups/meetings/<int:meeting_id>/cancel/", views_groups.group_meeting_cancel, name="group_meeting_cancel"),
     path("my-group/", views_groups.my_group, name="my_group"),
     path("invitation/<str:token>/", views_groups.group_invitation, name="group_invitation"),
+    # waiting
+    path("waiting/", views_waiting.waiting, name="waiting"),
+    path("waiting/join/<int:type_id>/", views_waiting.waiting_join, name="waiting_join"),
+    path("waiting/<int:entry_id>/leave/", views_waiting.waiting_leave, name="waiting_leave"),
+    path(
+        "waiting/offers/<int:offer_id>/<str:answer>/",
+        views_waiting.waiting_offer_answer,
+        name="waiting_offer_answer",
+    ),
+    # feedback
+    path("meetings/<int:appointment_id>/feedback/", views_feedback.meeting_feedback, name="meeting_feedback"),
+    path("ideas/", views_feedback.ideas, name="ideas"),
+    path("ideas/<int:idea_id>/respond/", views_feedback.idea_respond, name="idea_respond"),
+    path("feedback/", views_feedback.feedback_received, name="feedback_received"),
+    path("feedback/summary/", views_feedback.feedback_summary, name="feedback_summary"),
 ]

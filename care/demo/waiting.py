@@ -1,5 +1,5 @@
-"""Demo data for this part of the co-production triangle."""
+"""Demo data for the waiting list: none. Entries appear when a meeting type is fully booked."""
 
 
 def seed() -> None:
-    """Idempotent: running it twice creates nothing new."""
+    """Idempotent: nothing to create."""

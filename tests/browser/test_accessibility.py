@@ -245,3 +245,77 @@ def test_responsibility_group_pages_have_no_serious_accessibility_violations(
     context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
     findings.visit(page, "group invitation", f"/invitation/{meeting.invitees.first().token}/")
     findings.assert_none()
+
+
+def _arrange_waiting_and_feedback() -> dict[str, str]:
+    """Something on every waiting-list and feedback page: an open offer, a fully booked
+    meeting type, a held meeting to rate, anonymous feedback and an answered idea."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from booking.models import Appointment, MeetingType
+    from care.models import FreedTime, Idea, WaitingEntry, WaitingOffer
+    from care.services.feedback import feedback_give
+    from tests import factories as f
+
+    scene = scenes.arrange()
+    now = timezone.now()
+    # A type with no free time in the window: the booking page offers the waiting list.
+    visit = MeetingType.objects.create(
+        calendar=scene.kari.calendar, name="Hjemmebesøk", min_notice_minutes=30 * 24 * 60, horizon_days=60
+    )
+    entry = WaitingEntry.objects.create(user=scene.anna, meeting_type=scene.samtale, joined_at=now)
+    start = f.local(f.next_weekday(4, 3), 13)
+    freed = FreedTime.objects.create(calendar=scene.kari.calendar, start=start, end=start + timedelta(hours=1))
+    WaitingOffer.objects.create(
+        entry=entry,
+        user=scene.anna,
+        freed=freed,
+        start=start,
+        end=start + timedelta(minutes=45),
+        expires_at=now + timedelta(hours=2),
+    )
+    rated, to_rate = (
+        f.make_appointment(scene.samtale, scene.anna, now - timedelta(days=d), status=Appointment.Status.COMPLETED)
+        for d in (8, 15)
+    )
+    feedback_give(user=scene.anna, appointment_id=rated.pk, face=4, comment="Godt å bli hørt", anonymous=True)
+    idea = Idea.objects.filter(unit=scene.anna.unit).first()
+    return {"anna": scene.anna.username, "visit": visit.pk, "to_rate": to_rate.pk, "idea": idea.pk}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_waiting_list_and_feedback_pages_have_no_serious_accessibility_violations(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
+) -> None:
+    made = _arrange_waiting_and_feedback()
+    findings = Findings(language)
+    signed_in(User.objects.get(username="user1"), language)
+    for name, url in [
+        ("my day with an offer", "/my-day/"),
+        ("waiting list", "/waiting/"),
+        ("book times with waiting list", f"/book/{made['visit']}/"),
+        ("meetings with feedback prompt", "/meetings/"),
+        ("meeting feedback", f"/meetings/{made['to_rate']}/feedback/"),
+        ("ideas", "/ideas/"),
+    ]:
+        findings.visit(page, name, url)
+    # The rating form sent without a face: the error must reach the choices.
+    page.goto(f"/meetings/{made['to_rate']}/feedback/")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#face-error")).to_be_visible()
+    findings.check(page, "meeting feedback with error")
+
+    signed_in(User.objects.get(username="worker1"), language)
+    for name, url in [("feedback received", "/feedback/"), ("ideas as worker", "/ideas/")]:
+        findings.visit(page, name, url)
+
+    signed_in(User.objects.get(username="coordinator"), language)
+    for name, url in [
+        ("feedback summary", "/feedback/summary/"),
+        ("ideas as coordinator", "/ideas/"),
+        ("idea respond", f"/ideas/{made['idea']}/respond/"),
+    ]:
+        findings.visit(page, name, url)
+    findings.assert_none()
