@@ -103,7 +103,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:my_day")
     if request.user.has_calendar_role:
         return redirect("web:today")
-    if request.user.is_coordinator or request.user.is_superuser:
+    if request.user.is_coordinator:
+        # Urgent requests first; the rest of the unit's work is one menu away.
+        return redirect("web:help_requests")
+    if request.user.is_superuser:
         return redirect("admin:index")
     return redirect("web:login")
 

@@ -659,3 +659,17 @@ def test_working_hours_are_per_calendar(world, worker):
     worker.post("/calendar/hours/", week_form(mon=[("08:00", "12:00")]))
 
     assert WorkingHours.objects.filter(calendar=world.other_calendar).count() == 10
+
+
+def test_a_coordinator_lands_on_the_units_help_requests_not_the_admin(world, web_client):
+    response = web_client(world.coordinator).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/help/requests/"
+
+
+def test_the_coordinators_menu_reaches_every_unit_page(world, web_client):
+    world.coordinator.is_staff = True
+    world.coordinator.save(update_fields=["is_staff"])
+    page = web_client(world.coordinator).get("/help/requests/")
+    for href in ("/groups/", "/handover/", "/help/requests/", "/help/rota/", "/feedback/summary/", "/ideas/", "/admin/"):
+        assert links_to(page, href), href
