@@ -1,6 +1,7 @@
 """The service user's pages: my day, booking in three taps, my meetings, reminders and
 details. Every flow is driven through the pages' own links and forms."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlparse
 
@@ -580,3 +581,13 @@ def test_the_home_page_sends_each_person_to_their_start(world, web_client):
     assert web_client(world.worker).get("/").url == "/today/"
     assert web_client(world.peer).get("/").url == "/today/"
     assert web_client().get("/").url == "/login/"
+
+
+def test_the_group_and_the_ideas_box_are_one_link_away_without_crowding_the_menu(world, web_client):
+    client = web_client(world.client)
+    my_day = client.get("/my-day/")
+    assert links_to(my_day, "/ideas/")
+    assert links_to(client.get("/my-plan/"), "/my-group/")
+    menu = re.search(r'<nav aria-label="[^"]*">.*?</nav>', my_day.content.decode(), flags=re.S).group(0)
+    assert "/my-group/" not in menu
+    assert "/ideas/" not in menu
