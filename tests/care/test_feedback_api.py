@@ -39,7 +39,8 @@ def test_a_service_user_rates_their_own_held_meeting_once(world, api):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["face"] == 5
-    assert body["face_label"] == "Very good"
+    # In the person's language: Norwegian unless they chose English.
+    assert body["face_label"] == "Veldig bra"
     assert body["month"] == "2026-10"
 
     again = rate(api, world.client, meeting, face=1)
@@ -136,7 +137,7 @@ def test_the_monthly_summary_counts_faces_and_averages(world, api):
     assert body["ratings"] == 3
     assert body["average"] == pytest.approx(11 / 3, abs=0.01)
     assert [d["count"] for d in body["distribution"]] == [0, 1, 0, 1, 1]
-    assert [d["label"] for d in body["distribution"]] == ["Very bad", "Bad", "Okay", "Good", "Very good"]
+    assert [d["label"] for d in body["distribution"]] == ["Veldig dårlig", "Dårlig", "Greit", "Bra", "Veldig bra"]
     assert [c["comment"] for c in body["comments"]] == ["Bra"]
 
     assert api.as_(world.worker).get(f"{URL}summary/").status_code == 403

@@ -43,7 +43,7 @@ def test_only_a_coordinator_changes_the_status_and_answers(world, api):
     assert response.status_code == 200
     [seen] = api.as_(world.client).get(URL).json()
     assert seen["status"] == "considering"
-    assert seen["status_label"] == "being considered"
+    assert seen["status_label"] == "vurderes"  # in the reader's language, Norwegian by default
     assert seen["response"] == "Vi ser på det i januar."
     assert [i["id"] for i in api.as_(world.client).get(f"{URL}?status=considering").json()] == [idea_id]
 

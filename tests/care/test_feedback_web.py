@@ -7,6 +7,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from booking.models import Appointment
@@ -22,6 +23,7 @@ _hours = count()
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     client.cookies["django_language"] = "en"
     return client
 

@@ -2,6 +2,7 @@
 meeting; the peer is told, answers yes or no, and the worker sees that a peer is coming."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from care.models import PeerInvitation
@@ -113,6 +114,7 @@ def test_the_worker_sees_on_today_that_a_peer_is_coming(world, api) -> None:
 
     web = Client()
     web.force_login(world.worker)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     page = web.get("/today/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Peer coming: {world.peer.first_name}" in page
     assert Appointment.objects.get(pk=meeting.pk).status == "booked"
@@ -122,6 +124,7 @@ def test_the_meeting_page_lets_the_user_invite_a_peer(world, meeting) -> None:
     sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
     web = Client()
     web.force_login(world.client)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     page = web.get(f"/meetings/{meeting.pk}/").content.decode()
     assert f'action="/meetings/{meeting.pk}/invite-peer/"' in page
     response = web.post(f"/meetings/{meeting.pk}/invite-peer/", {"peer": str(world.peer.pk)})
@@ -132,6 +135,7 @@ def test_the_meeting_page_lets_the_user_invite_a_peer(world, meeting) -> None:
 
     peer_web = Client()
     peer_web.force_login(world.peer)
+    peer_web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     assert peer_web.get(f"/peer/meetings/{meeting.pk}/").status_code == 200
     assert peer_web.post(f"/peer/invitations/{invitation.pk}/accept/").status_code == 302
     invitation.refresh_from_db()
@@ -143,6 +147,7 @@ def test_the_worker_sees_in_the_week_view_that_a_peer_is_coming(world, api, meet
     api.as_(world.peer).post(f"/api/peer-invitations/{invitation_id}/accept/")
     web = Client()
     web.force_login(world.worker)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     week = meeting.start.astimezone(f.OSLO).date().isoformat()
     page = web.get(f"/calendar/?week={week}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Peer coming: {world.peer.first_name}" in page

@@ -4,6 +4,7 @@ when the person shares with a peer, "Ask their peer to check in"."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -74,6 +75,7 @@ def test_another_worker_cannot_act_on_the_task(world, api, missed) -> None:
 def test_today_offers_asking_the_peer_only_when_the_person_shares(world, missed) -> None:
     web = Client()
     web.force_login(world.worker)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     task = FollowUpTask.objects.get()
     page = web.get("/today/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'action="/tasks/{task.pk}/called/"' in page
@@ -92,6 +94,7 @@ def test_repeated_no_shows_stand_out_on_the_caseload_with_a_text_marker(world) -
         make_appointment(world.meeting_type, world.client, timezone.now() - timedelta(days=days), status="no_show")
     web = Client()
     web.force_login(world.worker)
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     page = web.get("/caseload/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "⚑" in page
     assert "reach out" in page

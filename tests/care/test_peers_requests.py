@@ -76,7 +76,7 @@ def test_the_first_peer_to_accept_gets_it_and_the_user_is_told_the_first_name(wo
     late = api.as_(second_peer).post(f"/api/peer-requests/{request_id}/accept/")
     assert late.status_code == 409
     assert late.json()["error"]["code"] == "peer_request_taken"
-    assert "already" in late.json()["error"]["message"]
+    assert "allerede" in late.json()["error"]["message"]  # "already", in the peer's Norwegian
 
     request = PeerRequest.objects.get(pk=request_id)
     assert request.status == PeerRequest.Status.TAKEN

@@ -2,6 +2,7 @@
 what to share, and consent holding on the pages as in the API."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from care.models import PeerRequest, Sharing
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def _web(user) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     return client
 
 

@@ -4,6 +4,7 @@ free, joined and left without JavaScript, and an open offer taken from the perso
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the assertions read the English texts
     client.cookies["django_language"] = "en"
     return client
 
