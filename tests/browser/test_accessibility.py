@@ -166,6 +166,7 @@ def test_coordinator_handover_pages_have_no_serious_accessibility_violations(
     findings.visit(page, "person (coordinator)", f"/people/{maria.pk}/")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_peer_pages_have_no_serious_accessibility_violations(
     page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
 ) -> None:
@@ -177,6 +178,7 @@ def test_peer_pages_have_no_serious_accessibility_violations(
     findings.assert_none()
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_help_pages_have_no_serious_accessibility_violations(
     page: Page, demo: None, signed_in: Callable[[User, str], None], language: str
 ) -> None:
@@ -207,6 +209,7 @@ def test_help_pages_have_no_serious_accessibility_violations(
     findings.assert_none()
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_responsibility_group_pages_have_no_serious_accessibility_violations(
     page: Page,
     context: BrowserContext,
