@@ -1,7 +1,6 @@
 """HTTP layer for booking: one small view per operation; rules live in services."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -68,16 +67,13 @@ class WorkerSlotsApi(APIView):
         )
         if meeting_type is None:
             raise NotFound(_("That meeting type is not available to you."))
-        slots = services.slots_for(
+        slots = services.slots_offered(
             meeting_type=meeting_type,
             actor=request.user,
             first_day=query.validated_data["start"],
             last_day=query.validated_data["end"],
         )
-        tz = ZoneInfo(meeting_type.calendar.owner.timezone)
-        return Response(
-            [{"start": s.start.astimezone(tz).isoformat(), "end": s.end.astimezone(tz).isoformat()} for s in slots]
-        )
+        return Response(slots)
 
 
 def _appointment_payload(appointment: Appointment) -> dict:

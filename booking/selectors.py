@@ -6,7 +6,16 @@ from zoneinfo import ZoneInfo
 from django.db.models import OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
-from booking.models import MAX_BLOCKED, OCCUPYING_STATUSES, Appointment, Calendar, FeedToken, MeetingType
+from booking.models import (
+    MAX_BLOCKED,
+    OCCUPYING_STATUSES,
+    Appointment,
+    Calendar,
+    CalendarVersion,
+    FeedToken,
+    MeetingType,
+)
+from config import prepared
 from people.models import User
 from people.selectors import active_caseload_exists
 
@@ -45,14 +54,54 @@ def workers_bookable_by(*, user: User) -> QuerySet[User]:
     )
 
 
+_TYPE_PATHS = prepared.field_paths(MeetingType)
+_CALENDAR_PATHS = prepared.field_paths(Calendar, "calendar__")
+_OWNER_PATHS = prepared.field_paths(User, "calendar__owner__")
+
+
 def meeting_type_for_booking(*, user: User, worker_id: int, meeting_type_id: int) -> MeetingType | None:
-    """One query: the meeting type with its calendar and owner, only if the user may use it."""
-    return (
-        meeting_types_bookable_by(user=user)
-        .select_related("calendar__owner")
-        .filter(pk=meeting_type_id, calendar__owner_id=worker_id)
-        .first()
+    """One query: the meeting type with its calendar, owner and the calendar's version
+    (see ``calendar_version``), only if the user may use it.
+
+    Every slots request and booking starts here, so the query is the one
+    ``meeting_types_bookable_by`` builds, compiled once per role (``config.prepared``)."""
+    uses_unit = user.is_service_user or user.is_coordinator
+
+    def build(user_pk: int, unit_id: int | None, worker: int, type_id: int) -> QuerySet:
+        stand_in = User(pk=user_pk, unit_id=unit_id, role=user.role)
+        return (
+            meeting_types_bookable_by(user=stand_in)
+            .filter(pk=type_id, calendar__owner_id=worker)
+            .values_list(*_TYPE_PATHS, *_CALENDAR_PATHS, *_OWNER_PATHS, "calendar__version__token")[:1]
+        )
+
+    found = prepared.rows(
+        "meeting-type-for-booking",
+        build,
+        [user.pk, user.unit_id if uses_unit else None, worker_id, meeting_type_id],
+        key=user.role,
     )
+    if not found:
+        return None
+    row = found[0]
+    a, b = len(_TYPE_PATHS), len(_TYPE_PATHS) + len(_CALENDAR_PATHS)
+    meeting_type = prepared.instance(MeetingType, row[:a])
+    calendar = prepared.instance(Calendar, row[a:b])
+    calendar.owner = prepared.instance(User, row[b:-1])
+    if row[-1] is not None:
+        calendar.version = CalendarVersion(calendar=calendar, token=row[-1])
+    meeting_type.calendar = calendar
+    return meeting_type
+
+
+def calendar_version(*, calendar: Calendar) -> str | None:
+    """The calendar's version token: it changes in the same transaction as anything that
+    decides the calendar's free times. Read in the query that loaded the calendar when
+    that query asked for it (``meeting_type_for_booking``), else with one query."""
+    cached = calendar._state.fields_cache.get("version")
+    if cached is not None:
+        return cached.token
+    return CalendarVersion.objects.filter(calendar_id=calendar.pk).values_list("token", flat=True).first()
 
 
 def calendar_state(

@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import Interval, SlotRules, free_slots, localize, nearest
+from booking.availability import Interval, SlotRules, _local_midnight, free_slots, localize, nearest
 from booking.models import (
     Appointment,
     AppointmentEvent,
@@ -26,7 +27,13 @@ from booking.models import (
     MeetingType,
     WorkingHours,
 )
-from booking.selectors import appointment_get, calendar_state, feed_token_active, meeting_type_for_booking
+from booking.selectors import (
+    appointment_get,
+    calendar_state,
+    calendar_version,
+    feed_token_active,
+    meeting_type_for_booking,
+)
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import is_in_caseload
@@ -99,6 +106,48 @@ def slots_for(
         last_day=last_day,
         now=now or timezone.now(),
     )
+
+
+def slots_offered(
+    *, meeting_type: MeetingType, actor: User, first_day: date, last_day: date, now: datetime | None = None
+) -> list[dict[str, str]]:
+    """The free times ``slots_for`` gives, as local ISO strings (``{"start", "end"}``).
+
+    Served from the ``slots`` cache while the calendar's version (``calendar_version``) is
+    the one the answer was computed at; the version changes in the same transaction as any
+    appointment, working hours or override of the calendar, whoever writes it. The version
+    must be read before the calendar state (``meeting_type_for_booking`` does), so a cached
+    answer is never older than its version. What depends on the clock is kept out of the
+    cached answer: it is computed from the start of the local day (the horizon counts from
+    that day, which is part of the key) and the minimum notice is applied on every read.
+    """
+    now = now or timezone.now()
+    tz = _tz_of(meeting_type.calendar.owner)
+    rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
+    earliest = int((now + rules.min_notice).timestamp())
+    token = calendar_version(calendar=meeting_type.calendar)
+    today = now.astimezone(tz).date()
+    key = (
+        f"slots:1:{meeting_type.calendar_id}:{token}:{tz.key}:{today}:{first_day}:{last_day}:"
+        f"{rules.duration}:{rules.buffer_before}:{rules.buffer_after}:{rules.step}:{rules.horizon_days}"
+    )
+    cache = caches["slots"]
+    entries = cache.get(key) if token else None
+    if entries is None:
+        state = calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=first_day, last_day=last_day)
+        # From local midnight with no notice: every slot of today and later; the notice is
+        # applied below, so the same answer serves every moment of the day.
+        day_rules = SlotRules(**{**rules.__dict__, "min_notice": timedelta(0)})
+        slots = free_slots(
+            state=state, rules=day_rules, first_day=first_day, last_day=last_day, now=_local_midnight(today, tz)
+        )
+        entries = [
+            (int(s.start.timestamp()), s.start.astimezone(tz).isoformat(), s.end.astimezone(tz).isoformat())
+            for s in slots
+        ]
+        if token:
+            cache.set(key, entries)
+    return [{"start": start, "end": end} for stamp, start, end in entries if stamp >= earliest]
 
 
 def _alternatives(*, meeting_type: MeetingType, actor: User, around: datetime, exclude: int | None = None) -> list:
