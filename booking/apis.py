@@ -28,6 +28,7 @@ from booking.serializers import (
     WorkerSerializer,
     WorkingHoursSerializer,
     WorkingWeekSerializer,
+    appointment_payload,
 )
 from config.errors import ApplicationError, NotFound
 
@@ -77,7 +78,7 @@ class WorkerSlotsApi(APIView):
 
 
 def _appointment_payload(appointment: Appointment) -> dict:
-    return AppointmentSerializer(appointment).data
+    return appointment_payload(appointment)
 
 
 class AppointmentListCreateApi(APIView):
@@ -135,7 +136,7 @@ class AppointmentListCreateApi(APIView):
         return Response(
             {
                 "series": result.series.pk if result.series else None,
-                "appointments": AppointmentSerializer(result.appointments, many=True).data,
+                "appointments": [appointment_payload(a) for a in result.appointments],
                 "skipped": result.skipped,
             },
             status=code,

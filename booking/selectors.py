@@ -11,9 +11,11 @@ from booking.models import (
     OCCUPYING_STATUSES,
     Appointment,
     Calendar,
+    CalendarOverride,
     CalendarVersion,
     FeedToken,
     MeetingType,
+    WorkingHours,
 )
 from config import prepared
 from people.models import User
@@ -107,33 +109,58 @@ def calendar_version(*, calendar: Calendar) -> str | None:
 def calendar_state(
     *, calendar: Calendar, tz: ZoneInfo, first_day: date, last_day: date, exclude_appointment_id: int | None = None
 ) -> CalendarState:
-    """Load what the availability engine needs for local days first_day..last_day (three queries)."""
+    """Load what the availability engine needs for local days first_day..last_day (three queries).
+
+    The queries are compiled once (``config.prepared``): this runs on every slots request
+    the cache cannot answer and inside every booking's calendar lock."""
     # Widen by a day each side so buffers and time off reaching across midnight are seen.
     range_start = datetime.combine(first_day - timedelta(days=1), datetime.min.time(), tzinfo=tz)
     range_end = datetime.combine(last_day + timedelta(days=2), datetime.min.time(), tzinfo=tz)
 
     weekly = [
         WeeklyInterval(weekday, start, end)
-        for weekday, start, end in calendar.working_hours.values_list("weekday", "start", "end")
+        for weekday, start, end in prepared.rows("working-hours", _working_hours, [calendar.pk])
     ]
     extra: list[Interval] = []
     time_off: list[Interval] = []
-    for kind, start, end in calendar.overrides.filter(start__lt=range_end, end__gt=range_start).values_list(
-        "kind", "start", "end"
-    ):
+    for kind, start, end in prepared.rows("overrides", _overrides, [calendar.pk, range_start, range_end]):
         (extra if kind == "extra" else time_off).append(Interval(start, end))
+    busy = [
+        Interval(s, e)
+        for s, e in prepared.rows(
+            "busy",
+            _busy,
+            [calendar.pk, range_start, range_end, range_start - MAX_BLOCKED, exclude_appointment_id],
+        )
+    ]
+    return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
 
+
+def _working_hours(calendar_id: int) -> QuerySet:
+    return WorkingHours.objects.filter(calendar_id=calendar_id).values_list("weekday", "start", "end")
+
+
+def _overrides(calendar_id: int, range_start: datetime, range_end: datetime) -> QuerySet:
+    return CalendarOverride.objects.filter(
+        calendar_id=calendar_id, start__lt=range_end, end__gt=range_start
+    ).values_list("kind", "start", "end")
+
+
+def _busy(
+    calendar_id: int, range_start: datetime, range_end: datetime, lower_bound: datetime, exclude: int | None
+) -> QuerySet:
+    """Blocked ranges of occupying appointments that reach into the range."""
     appointments = Appointment.objects.filter(
-        calendar=calendar,
+        calendar_id=calendar_id,
         status__in=OCCUPYING_STATUSES,
         blocked_start__lt=range_end,
-        blocked_start__gt=range_start - MAX_BLOCKED,
+        # No appointment holds more than MAX_BLOCKED, so the index is bounded from below too.
+        blocked_start__gt=lower_bound,
         blocked_end__gt=range_start,
     )
-    if exclude_appointment_id is not None:
-        appointments = appointments.exclude(pk=exclude_appointment_id)
-    busy = [Interval(s, e) for s, e in appointments.values_list("blocked_start", "blocked_end")]
-    return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
+    if exclude is not None:
+        appointments = appointments.exclude(pk=exclude)
+    return appointments.values_list("blocked_start", "blocked_end")
 
 
 def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:

@@ -34,6 +34,7 @@ from booking.selectors import (
     feed_token_active,
     meeting_type_for_booking,
 )
+from config import prepared
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import is_in_caseload
@@ -273,7 +274,7 @@ def appointment_book(
             # The race this lock closes: two requests both compute the slot as free, then
             # both insert. Holding the calendar row makes check-then-insert one step per
             # calendar; the exclusion constraint below is the last line of defence.
-            Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
+            _lock_calendar(calendar.pk)
 
             if idempotency_key:
                 previous = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
@@ -311,8 +312,8 @@ def appointment_book(
                 )
                 for occ in free
             ]
-            Appointment.objects.bulk_create(appointments)
-            AppointmentEvent.objects.bulk_create(
+            prepared.insert(appointments)
+            prepared.insert(
                 [
                     AppointmentEvent(appointment=a, action=AppointmentEvent.Action.BOOKED, actor=actor)
                     for a in appointments
@@ -346,6 +347,15 @@ def appointment_book(
             ) from exc
         raise
     return BookingResult(appointments=appointments, skipped=skipped, series=series)
+
+
+def _lock_calendar(calendar_id: int) -> None:
+    """Hold the calendar's row until the transaction ends (SELECT … FOR UPDATE)."""
+    prepared.rows(
+        "lock-calendar",
+        lambda pk: Calendar.objects.select_for_update().filter(pk=pk).values_list("pk"),
+        [calendar_id],
+    )
 
 
 def _replay(previous: IdempotencyKey, *, fingerprint: str) -> BookingResult:
