@@ -18,11 +18,12 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connections
 from django.db.models import Model, QuerySet
 
-_compiled: dict[tuple, tuple[str, tuple[int | None, ...], tuple[Any, ...], dict]] = {}
+_MISSING = object()
+_compiled: dict[tuple, tuple[str, tuple[int | None, ...], tuple[Any, ...], dict] | None] = {}
 
 
 Arg = int | str | datetime | None
@@ -52,7 +53,10 @@ def _compile(build: Callable[..., QuerySet], args: Sequence[Arg], using: str) ->
     adapted = [None if s is None else _adapt(s, connection) for s in stand_ins]
     queryset = build(*stand_ins)
     compiler = queryset.query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # e.g. .none(): no rows whatever the values
+        return None
     positions: list[int | None] = []
     for param in params:
         found = next(
@@ -82,10 +86,12 @@ def rows(
     A ``None`` argument is passed to ``build`` as it is (``IS NULL``, or not used by this
     shape) and is part of the shape, not a parameter."""
     shape = (f"{using}:{name}", key, tuple(a is None for a in args))
-    entry = _compiled.get(shape)
-    if entry is None:
+    entry = _compiled.get(shape, _MISSING)
+    if entry is _MISSING:
         entry = _compile(build, args, using)
         _compiled[shape] = entry
+    if entry is None:
+        return []
     sql, positions, params, converters = entry
     connection = connections[using]
     values = [_adapt(args[p], connection) if p is not None else params[i] for i, p in enumerate(positions)]

@@ -185,10 +185,13 @@ BOOKING_MAX_SERIES = 52
 
 # Computed free times (booking.services.slots_offered), keyed by each calendar's version.
 # Redis when there is one, so every server process shares them; else this process's memory.
+# SLOTS_CACHE=off computes every answer (for measuring, or to rule the cache out).
 CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", env_str("REDIS_URL"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "slots": {
+    "slots": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if env_str("SLOTS_CACHE") == "off"
+    else {
         "BACKEND": "config.cache.RedisCache",
         "LOCATION": CACHE_REDIS_URL,
         "KEY_PREFIX": "triangel",
