@@ -1,9 +1,10 @@
 """Reads for booking. Every query here is scoped to what the caller may see."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import FloatField, Func, OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
 from booking.models import (
@@ -125,14 +126,18 @@ def calendar_state(
     time_off: list[Interval] = []
     for kind, start, end in prepared.rows("overrides", _overrides, [calendar.pk, range_start, range_end]):
         (extra if kind == "extra" else time_off).append(Interval(start, end))
-    busy = [
-        Interval(s, e)
-        for s, e in prepared.rows(
-            "busy",
-            _busy,
-            [calendar.pk, range_start, range_end, range_start - MAX_BLOCKED, exclude_appointment_id],
-        )
-    ]
+    busy_args = [calendar.pk, range_start, range_end, range_start - MAX_BLOCKED, exclude_appointment_id]
+    if connection.vendor == "postgresql":
+        # Hundreds of rows for a busy calendar: seconds since the epoch as floats arrive
+        # several times cheaper than timestamps parsed from text, and are exact to the
+        # microsecond for these dates.
+        from_epoch = datetime.fromtimestamp
+        busy = [
+            Interval(from_epoch(s, UTC), from_epoch(e, UTC))
+            for s, e in prepared.rows("busy-epoch", _busy_epoch, busy_args)
+        ]
+    else:
+        busy = [Interval(s, e) for s, e in prepared.rows("busy", _busy, busy_args)]
     return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
 
 
@@ -161,6 +166,24 @@ def _busy(
     if exclude is not None:
         appointments = appointments.exclude(pk=exclude)
     return appointments.values_list("blocked_start", "blocked_end")
+
+
+class _Epoch(Func):
+    """PostgreSQL: seconds since 1970-01-01 UTC of a timestamptz, with no time zone applied
+    (Django's Extract would first convert to the current zone)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+
+def _busy_epoch(
+    calendar_id: int, range_start: datetime, range_end: datetime, lower_bound: datetime, exclude: int | None
+) -> QuerySet:
+    return (
+        _busy(calendar_id, range_start, range_end, lower_bound, exclude)
+        .annotate(start_epoch=_Epoch("blocked_start"), end_epoch=_Epoch("blocked_end"))
+        .values_list("start_epoch", "end_epoch")
+    )
 
 
 def appointments_visible_to(*, user: User) -> QuerySet[Appointment]:
