@@ -125,7 +125,7 @@ def slots_offered(
     now = now or timezone.now()
     tz = _tz_of(meeting_type.calendar.owner)
     rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
-    earliest = int((now + rules.min_notice).timestamp())
+    earliest = (now + rules.min_notice).timestamp()
     token = calendar_version(calendar=meeting_type.calendar)
     today = now.astimezone(tz).date()
     key = (
@@ -143,8 +143,7 @@ def slots_offered(
             state=state, rules=day_rules, first_day=first_day, last_day=last_day, now=_local_midnight(today, tz)
         )
         entries = [
-            (int(s.start.timestamp()), s.start.astimezone(tz).isoformat(), s.end.astimezone(tz).isoformat())
-            for s in slots
+            (s.start.timestamp(), s.start.astimezone(tz).isoformat(), s.end.astimezone(tz).isoformat()) for s in slots
         ]
         if token:
             cache.set(key, entries)

@@ -204,3 +204,12 @@ def test_an_appointment_committed_by_another_connection_takes_its_time(world, ap
     writer.join(timeout=30)
     assert Appointment.objects.filter(start=local(monday, 10)).exists()
     assert local(monday, 10).isoformat() not in slot_starts(client, world, monday)
+
+
+def test_a_time_a_moment_inside_the_notice_window_is_not_offered_from_the_cache(world):
+    monday = next_weekday(0)
+    kwargs = {"meeting_type": world.meeting_type, "actor": world.client, "first_day": monday, "last_day": monday}
+    services.slots_offered(**kwargs, now=local(monday, 6).astimezone(UTC))  # fills the cache
+    # Half a second past 07:00: with two hours' notice, 09:00 is just too close.
+    now = local(monday, 7).astimezone(UTC) + timedelta(milliseconds=500)
+    assert services.slots_offered(**kwargs, now=now)[0]["start"] == local(monday, 9, 30).isoformat()
