@@ -1,9 +1,10 @@
 """Queries compiled once give the rows the ORM gives, and refuse what they cannot keep right."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from booking.models import Appointment
@@ -13,7 +14,7 @@ from tests.factories import local, make_appointment, next_weekday
 pytestmark = pytest.mark.django_db
 
 
-def _between(calendar_id: int, start, end):  # noqa: ANN001, ANN202
+def _between(calendar_id: int, start: datetime, end: datetime) -> QuerySet:
     return Appointment.objects.filter(calendar_id=calendar_id, start__gte=start, start__lt=end).values_list(
         "pk", "start"
     )
@@ -35,7 +36,7 @@ def test_it_gives_the_orm_rows_for_new_values_each_time(world):
 
 
 def test_it_refuses_a_query_that_computes_with_a_datetime_parameter(world):
-    def shifted(calendar_id: int, start):  # noqa: ANN001, ANN202
+    def shifted(calendar_id: int, start: datetime) -> QuerySet:
         return _between(calendar_id, start - timedelta(hours=1), start)
 
     with pytest.raises(ImproperlyConfigured):
