@@ -5,6 +5,7 @@ Every API request starts here, so the token and its person are read with SQL com
 same answers: an unknown token or an inactive person is refused with 401.
 """
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
@@ -16,7 +17,7 @@ _TOKEN_PATHS = prepared.field_paths(Token)
 _USER_PATHS = prepared.field_paths(User, "user__")
 
 
-def _token_with_user(key: str):  # noqa: ANN202 - a values_list queryset
+def _token_with_user(key: str) -> QuerySet:
     return Token.objects.filter(key=key).values_list(*_TOKEN_PATHS, *_USER_PATHS)
 
 
