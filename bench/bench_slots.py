@@ -1,7 +1,8 @@
 """Slots API benchmark for the busiest worker (10,000 appointments).
 
 1. In-process (Django test client): SQL queries per request and median time for ranges
-   of 1 day, 1 week, 4 weeks and 8 weeks.
+   of 1 day, 1 week, 4 weeks and 8 weeks, answered from the slots cache and (cache
+   cleared before each request) computed from the database.
 2. Over HTTP: GET /api/workers/{id}/slots/ for 4 weeks through gunicorn on 127.0.0.1 with
    wrk at 20 connections, for each server configuration given; then one client alone
    asking for 7 days (the figure comparable to a single page load).
@@ -68,6 +69,19 @@ def in_process(info: dict[str, Any], first: date, repeats: int) -> list[dict[str
         queries = list(context.captured_queries)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+        # A cache miss: the answer computed from the database, as after any change of the calendar.
+        from django.core.cache import caches
+
+        cold_cpu = []
+        for _ in range(max(5, repeats // 2)):
+            caches["slots"].clear()
+            started_cpu = time.process_time()
+            client.get(path)
+            cold_cpu.append((time.process_time() - started_cpu) * 1000)
+        caches["slots"].clear()
+        with CaptureQueriesContext(connection) as cold_context:
+            client.get(path)
+        cold_queries = len(cold_context.captured_queries)
         timings = []
         cpu = []
         for _ in range(repeats):
@@ -93,6 +107,8 @@ def in_process(info: dict[str, Any], first: date, repeats: int) -> list[dict[str
                 "median_ms": common.median(timings),
                 "p95_ms": common.percentile(timings, 95),
                 "median_cpu_ms": common.median(cpu),
+                "cold_queries": cold_queries,
+                "cold_median_cpu_ms": common.median(cold_cpu),
                 "slots": len(response.json()),
                 "appointments_in_range": busy,
                 "sql": [q["sql"] for q in queries],
@@ -142,6 +158,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50, help="in-process requests timed per range")
     parser.add_argument("--show-sql", action="store_true")
     parser.add_argument("--in-process-only", action="store_true", help="skip the HTTP part")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="HTTP part with the slots cache off (SLOTS_CACHE=off in the server)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if not 1 <= args.duration <= 300 or not 1 <= args.connections <= 256:
@@ -158,13 +177,14 @@ def main() -> None:
     print(f"\nIn-process (Django test client, DEBUG=0; machine {100 * common.wait_for_quiet():.0f}% busy before):")
     print(
         f"  {'range':8} {'queries':>7} {'SQL ms':>7} {'median ms':>9} {'p95 ms':>7} {'CPU ms':>7} "
-        f"{'slots':>5} {'appts':>5}"
+        f"{'slots':>5} {'appts':>5} {'miss: queries':>13} {'CPU ms':>7}"
     )
     local = in_process(info, first, args.repeats)
     for row in local:
         print(
             f"  {row['range']:8} {row['queries']:>7} {row['query_ms']:>7.2f} {row['median_ms']:>9.2f} "
-            f"{row['p95_ms']:>7.2f} {row['median_cpu_ms']:>7.2f} {row['slots']:>5} {row['appointments_in_range']:>5}"
+            f"{row['p95_ms']:>7.2f} {row['median_cpu_ms']:>7.2f} {row['slots']:>5} {row['appointments_in_range']:>5} "
+            f"{row['cold_queries']:>13} {row['cold_median_cpu_ms']:>7.2f}"
         )
     if args.show_sql:
         for sql in local[2]["sql"]:
@@ -180,6 +200,9 @@ def main() -> None:
         f"  {'server':32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
         f"{'errors':>6} {'srv cpu':>7} {'wrk cpu':>7} {'machine':>7} {'before':>6} {'app/req':>7} {'db/req':>6}"
     )
+    if args.no_cache:
+        os.environ["SLOTS_CACHE"] = "off"
+        print("  (slots cache off: every request computed from the database)")
     for text in args.configs.split(","):
         config = common.ServerConfig.parse(text.strip())
         with common.running_server(config) as server:

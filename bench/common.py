@@ -59,6 +59,8 @@ def configure_env() -> None:
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
     # 409s are logged at WARNING by django.request; thousands of them would cost CPU.
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    # Computed free times are cached in Redis in production; the benchmarks do the same.
+    os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def django_setup() -> None:

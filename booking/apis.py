@@ -1,7 +1,6 @@
 """HTTP layer for booking: one small view per operation; rules live in services."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -29,6 +28,7 @@ from booking.serializers import (
     WorkerSerializer,
     WorkingHoursSerializer,
     WorkingWeekSerializer,
+    appointment_payload,
 )
 from config.errors import ApplicationError, NotFound
 
@@ -68,20 +68,17 @@ class WorkerSlotsApi(APIView):
         )
         if meeting_type is None:
             raise NotFound(_("That meeting type is not available to you."))
-        slots = services.slots_for(
+        slots = services.slots_offered(
             meeting_type=meeting_type,
             actor=request.user,
             first_day=query.validated_data["start"],
             last_day=query.validated_data["end"],
         )
-        tz = ZoneInfo(meeting_type.calendar.owner.timezone)
-        return Response(
-            [{"start": s.start.astimezone(tz).isoformat(), "end": s.end.astimezone(tz).isoformat()} for s in slots]
-        )
+        return Response(slots)
 
 
 def _appointment_payload(appointment: Appointment) -> dict:
-    return AppointmentSerializer(appointment).data
+    return appointment_payload(appointment)
 
 
 class AppointmentListCreateApi(APIView):
@@ -141,7 +138,7 @@ class AppointmentListCreateApi(APIView):
         return Response(
             {
                 "series": result.series.pk if result.series else None,
-                "appointments": AppointmentSerializer(result.appointments, many=True).data,
+                "appointments": [appointment_payload(a) for a in result.appointments],
                 "skipped": result.skipped,
             },
             status=code,

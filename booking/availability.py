@@ -11,7 +11,8 @@ Rules, in order:
 * Offered start times lie on a grid of ``step`` minutes counted in local wall-clock
   time from the start of each working interval, so a 09:00 slot stays 09:00 local
   on both sides of a daylight-saving change. Wall-clock times that do not exist
-  (the skipped hour in spring) are never offered.
+  (the skipped hour in spring) are never offered. An interval without a clock change
+  inside it is walked in UTC, which gives the same times with less work.
 * The meeting itself must fit inside open time; its buffers need not, but the
   *blocked* range (meeting plus buffers) must not overlap any existing blocked
   range. This is the same rule the database's exclusion constraint enforces.
@@ -181,7 +182,22 @@ def free_slots(
         if bases:
             open_time = _DisjointSet(subtract(merge(bases), time_off))
             for base in bases:
-                wall = base.start.astimezone(tz).replace(tzinfo=None)
+                local_start = base.start.astimezone(tz)
+                if local_start.utcoffset() == base.end.astimezone(tz).utcoffset():
+                    # No clock change inside the interval (a day has at most one), so each
+                    # wall-clock step is the same step of real time: walk it in UTC.
+                    start = local_start.astimezone(UTC)
+                    step = timedelta(minutes=step_minutes)
+                    while (end := start + rules.duration) <= base.end:
+                        if (
+                            start >= earliest
+                            and open_time.contains(start, end)
+                            and not busy.overlaps(start - rules.buffer_before, end + rules.buffer_after)
+                        ):
+                            slots.add(Interval(start.astimezone(tz), end.astimezone(tz)))
+                        start += step
+                    continue
+                wall = local_start.replace(tzinfo=None)
                 while True:
                     start = localize(wall.date(), wall.time(), tz)
                     wall += timedelta(minutes=step_minutes)

@@ -36,6 +36,38 @@ class Calendar(models.Model):
         return str(self.owner)
 
 
+class CalendarVersion(models.Model):
+    """A token that changes whenever anything deciding a calendar's free times changes.
+
+    Written only by database triggers (migration 0005) on appointments, working hours and
+    overrides, in the same transaction as the change, whoever makes it: the booking
+    services, the admin, another app inserting appointments, or plain SQL. Cached free
+    times are keyed by it, so a cached answer can only be used while the calendar is as
+    it was when the answer was computed. A random token rather than a counter, so a
+    database restored from a backup never brings back a value an old cache entry used.
+
+    A row of its own rather than a column on the calendar: writers that lock an
+    appointment before its calendar (cancel, close) would otherwise wait for the calendar
+    row that booking and rescheduling lock first, and deadlock with them.
+    """
+
+    calendar = models.OneToOneField(
+        Calendar,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="version",
+    )
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("calendar version")
+        verbose_name_plural = _("calendar versions")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class WorkingHours(models.Model):
     """A weekly recurring interval of work in the calendar owner's local time.
 

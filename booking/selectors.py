@@ -1,13 +1,25 @@
 """Reads for booking. Every query here is scoped to what the caller may see."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import FloatField, Func, OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
-from booking.models import MAX_BLOCKED, OCCUPYING_STATUSES, Appointment, Calendar, FeedToken, MeetingType
+from booking.models import (
+    MAX_BLOCKED,
+    OCCUPYING_STATUSES,
+    Appointment,
+    Calendar,
+    CalendarOverride,
+    CalendarVersion,
+    FeedToken,
+    MeetingType,
+    WorkingHours,
+)
 from care.selectors.peers import appointments_peer_filter
+from config import prepared
 from people.models import User
 from people.selectors import active_caseload_exists
 
@@ -46,46 +58,133 @@ def workers_bookable_by(*, user: User) -> QuerySet[User]:
     )
 
 
+_TYPE_PATHS = prepared.field_paths(MeetingType)
+_CALENDAR_PATHS = prepared.field_paths(Calendar, "calendar__")
+_OWNER_PATHS = prepared.field_paths(User, "calendar__owner__")
+
+
 def meeting_type_for_booking(*, user: User, worker_id: int, meeting_type_id: int) -> MeetingType | None:
-    """One query: the meeting type with its calendar and owner, only if the user may use it."""
-    return (
-        meeting_types_bookable_by(user=user)
-        .select_related("calendar__owner")
-        .filter(pk=meeting_type_id, calendar__owner_id=worker_id)
-        .first()
+    """One query: the meeting type with its calendar, owner and the calendar's version
+    (see ``calendar_version``), only if the user may use it.
+
+    Every slots request and booking starts here, so the query is the one
+    ``meeting_types_bookable_by`` builds, compiled once per role (``config.prepared``)."""
+    uses_unit = user.is_service_user or user.is_coordinator
+
+    def build(user_pk: int, unit_id: int | None, worker: int, type_id: int) -> QuerySet:
+        stand_in = User(pk=user_pk, unit_id=unit_id, role=user.role)
+        return (
+            meeting_types_bookable_by(user=stand_in)
+            .filter(pk=type_id, calendar__owner_id=worker)
+            .values_list(*_TYPE_PATHS, *_CALENDAR_PATHS, *_OWNER_PATHS, "calendar__version__token")[:1]
+        )
+
+    found = prepared.rows(
+        "meeting-type-for-booking",
+        build,
+        [user.pk, user.unit_id if uses_unit else None, worker_id, meeting_type_id],
+        key=user.role,
     )
+    if not found:
+        return None
+    row = found[0]
+    a, b = len(_TYPE_PATHS), len(_TYPE_PATHS) + len(_CALENDAR_PATHS)
+    meeting_type = prepared.instance(MeetingType, row[:a])
+    calendar = prepared.instance(Calendar, row[a:b])
+    calendar.owner = prepared.instance(User, row[b:-1])
+    if row[-1] is not None:
+        calendar.version = CalendarVersion(calendar=calendar, token=row[-1])
+    meeting_type.calendar = calendar
+    return meeting_type
+
+
+def calendar_version(*, calendar: Calendar) -> str | None:
+    """The calendar's version token: it changes in the same transaction as anything that
+    decides the calendar's free times. Read in the query that loaded the calendar when
+    that query asked for it (``meeting_type_for_booking``), else with one query."""
+    cached = calendar._state.fields_cache.get("version")
+    if cached is not None:
+        return cached.token
+    return CalendarVersion.objects.filter(calendar_id=calendar.pk).values_list("token", flat=True).first()
 
 
 def calendar_state(
     *, calendar: Calendar, tz: ZoneInfo, first_day: date, last_day: date, exclude_appointment_id: int | None = None
 ) -> CalendarState:
-    """Load what the availability engine needs for local days first_day..last_day (three queries)."""
+    """Load what the availability engine needs for local days first_day..last_day (three queries).
+
+    The queries are compiled once (``config.prepared``): this runs on every slots request
+    the cache cannot answer and inside every booking's calendar lock."""
     # Widen by a day each side so buffers and time off reaching across midnight are seen.
     range_start = datetime.combine(first_day - timedelta(days=1), datetime.min.time(), tzinfo=tz)
     range_end = datetime.combine(last_day + timedelta(days=2), datetime.min.time(), tzinfo=tz)
 
     weekly = [
         WeeklyInterval(weekday, start, end)
-        for weekday, start, end in calendar.working_hours.values_list("weekday", "start", "end")
+        for weekday, start, end in prepared.rows("working-hours", _working_hours, [calendar.pk])
     ]
     extra: list[Interval] = []
     time_off: list[Interval] = []
-    for kind, start, end in calendar.overrides.filter(start__lt=range_end, end__gt=range_start).values_list(
-        "kind", "start", "end"
-    ):
+    for kind, start, end in prepared.rows("overrides", _overrides, [calendar.pk, range_start, range_end]):
         (extra if kind == "extra" else time_off).append(Interval(start, end))
+    busy_args = [calendar.pk, range_start, range_end, range_start - MAX_BLOCKED, exclude_appointment_id]
+    if connection.vendor == "postgresql":
+        # Hundreds of rows for a busy calendar: seconds since the epoch as floats arrive
+        # several times cheaper than timestamps parsed from text, and are exact to the
+        # microsecond for these dates.
+        from_epoch = datetime.fromtimestamp
+        busy = [
+            Interval(from_epoch(s, UTC), from_epoch(e, UTC))
+            for s, e in prepared.rows("busy-epoch", _busy_epoch, busy_args)
+        ]
+    else:
+        busy = [Interval(s, e) for s, e in prepared.rows("busy", _busy, busy_args)]
+    return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
 
+
+def _working_hours(calendar_id: int) -> QuerySet:
+    return WorkingHours.objects.filter(calendar_id=calendar_id).values_list("weekday", "start", "end")
+
+
+def _overrides(calendar_id: int, range_start: datetime, range_end: datetime) -> QuerySet:
+    return CalendarOverride.objects.filter(
+        calendar_id=calendar_id, start__lt=range_end, end__gt=range_start
+    ).values_list("kind", "start", "end")
+
+
+def _busy(
+    calendar_id: int, range_start: datetime, range_end: datetime, lower_bound: datetime, exclude: int | None
+) -> QuerySet:
+    """Blocked ranges of occupying appointments that reach into the range."""
     appointments = Appointment.objects.filter(
-        calendar=calendar,
+        calendar_id=calendar_id,
         status__in=OCCUPYING_STATUSES,
         blocked_start__lt=range_end,
-        blocked_start__gt=range_start - MAX_BLOCKED,
+        # No appointment holds more than MAX_BLOCKED, so the index is bounded from below too.
+        blocked_start__gt=lower_bound,
         blocked_end__gt=range_start,
     )
-    if exclude_appointment_id is not None:
-        appointments = appointments.exclude(pk=exclude_appointment_id)
-    busy = [Interval(s, e) for s, e in appointments.values_list("blocked_start", "blocked_end")]
-    return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
+    if exclude is not None:
+        appointments = appointments.exclude(pk=exclude)
+    return appointments.values_list("blocked_start", "blocked_end")
+
+
+class _Epoch(Func):
+    """PostgreSQL: seconds since 1970-01-01 UTC of a timestamptz, with no time zone applied
+    (Django's Extract would first convert to the current zone)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+
+def _busy_epoch(
+    calendar_id: int, range_start: datetime, range_end: datetime, lower_bound: datetime, exclude: int | None
+) -> QuerySet:
+    return (
+        _busy(calendar_id, range_start, range_end, lower_bound, exclude)
+        .annotate(start_epoch=_Epoch("blocked_start"), end_epoch=_Epoch("blocked_end"))
+        .values_list("start_epoch", "end_epoch")
+    )
 
 
 def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[Appointment]:

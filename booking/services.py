@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import Interval, SlotRules, free_slots, localize, nearest
+from booking.availability import Interval, SlotRules, _local_midnight, free_slots, localize, nearest
 from booking.models import (
     Appointment,
     AppointmentEvent,
@@ -26,8 +27,15 @@ from booking.models import (
     MeetingType,
     WorkingHours,
 )
-from booking.selectors import appointment_get, calendar_state, feed_token_active, meeting_type_for_booking
+from booking.selectors import (
+    appointment_get,
+    calendar_state,
+    calendar_version,
+    feed_token_active,
+    meeting_type_for_booking,
+)
 from care.services import peers as care_peers
+from config import prepared
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import is_in_caseload
@@ -100,6 +108,47 @@ def slots_for(
         last_day=last_day,
         now=now or timezone.now(),
     )
+
+
+def slots_offered(
+    *, meeting_type: MeetingType, actor: User, first_day: date, last_day: date, now: datetime | None = None
+) -> list[dict[str, str]]:
+    """The free times ``slots_for`` gives, as local ISO strings (``{"start", "end"}``).
+
+    Served from the ``slots`` cache while the calendar's version (``calendar_version``) is
+    the one the answer was computed at; the version changes in the same transaction as any
+    appointment, working hours or override of the calendar, whoever writes it. The version
+    must be read before the calendar state (``meeting_type_for_booking`` does), so a cached
+    answer is never older than its version. What depends on the clock is kept out of the
+    cached answer: it is computed from the start of the local day (the horizon counts from
+    that day, which is part of the key) and the minimum notice is applied on every read.
+    """
+    now = now or timezone.now()
+    tz = _tz_of(meeting_type.calendar.owner)
+    rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
+    earliest = (now + rules.min_notice).timestamp()
+    token = calendar_version(calendar=meeting_type.calendar)
+    today = now.astimezone(tz).date()
+    key = (
+        f"slots:1:{meeting_type.calendar_id}:{token}:{tz.key}:{today}:{first_day}:{last_day}:"
+        f"{rules.duration}:{rules.buffer_before}:{rules.buffer_after}:{rules.step}:{rules.horizon_days}"
+    )
+    cache = caches["slots"]
+    entries = cache.get(key) if token else None
+    if entries is None:
+        state = calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=first_day, last_day=last_day)
+        # From local midnight with no notice: every slot of today and later; the notice is
+        # applied below, so the same answer serves every moment of the day.
+        day_rules = SlotRules(**{**rules.__dict__, "min_notice": timedelta(0)})
+        slots = free_slots(
+            state=state, rules=day_rules, first_day=first_day, last_day=last_day, now=_local_midnight(today, tz)
+        )
+        entries = [
+            (s.start.timestamp(), s.start.astimezone(tz).isoformat(), s.end.astimezone(tz).isoformat()) for s in slots
+        ]
+        if token:
+            cache.set(key, entries)
+    return [{"start": start, "end": end} for stamp, start, end in entries if stamp >= earliest]
 
 
 def _alternatives(*, meeting_type: MeetingType, actor: User, around: datetime, exclude: int | None = None) -> list:
@@ -225,7 +274,7 @@ def appointment_book(
             # The race this lock closes: two requests both compute the slot as free, then
             # both insert. Holding the calendar row makes check-then-insert one step per
             # calendar; the exclusion constraint below is the last line of defence.
-            Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
+            _lock_calendar(calendar.pk)
 
             if idempotency_key:
                 previous = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
@@ -263,8 +312,8 @@ def appointment_book(
                 )
                 for occ in free
             ]
-            Appointment.objects.bulk_create(appointments)
-            AppointmentEvent.objects.bulk_create(
+            prepared.insert(appointments)
+            prepared.insert(
                 [
                     AppointmentEvent(appointment=a, action=AppointmentEvent.Action.BOOKED, actor=actor)
                     for a in appointments
@@ -298,6 +347,15 @@ def appointment_book(
             ) from exc
         raise
     return BookingResult(appointments=appointments, skipped=skipped, series=series)
+
+
+def _lock_calendar(calendar_id: int) -> None:
+    """Hold the calendar's row until the transaction ends (SELECT … FOR UPDATE)."""
+    prepared.rows(
+        "lock-calendar",
+        lambda pk: Calendar.objects.select_for_update().filter(pk=pk).values_list("pk"),
+        [calendar_id],
+    )
 
 
 def _replay(previous: IdempotencyKey, *, fingerprint: str) -> BookingResult:

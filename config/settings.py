@@ -146,7 +146,7 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "people.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,6 +182,29 @@ BOOKING_MAX_RANGE_DAYS = 56  # slots are computed over at most 8 weeks per reque
 BOOKING_STAFF_HORIZON_DAYS = env_int("BOOKING_STAFF_HORIZON_DAYS", 366)
 BOOKING_ALTERNATIVES = 3  # free alternatives offered with a 409
 BOOKING_MAX_SERIES = 52
+
+# Computed free times (booking.services.slots_offered), keyed by each calendar's version.
+# Redis when there is one, so every server process shares them; else this process's memory.
+# SLOTS_CACHE=off computes every answer (for measuring, or to rule the cache out).
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", env_str("REDIS_URL"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "slots": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if env_str("SLOTS_CACHE") == "off"
+    else {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "triangel",
+        "TIMEOUT": 3600,
+    }
+    if CACHE_REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "slots",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 
 # --- Celery ---------------------------------------------------------------------------------
 # Redis when REDIS_URL is set (production, CI). Without it, a fresh machine still runs the

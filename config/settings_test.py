@@ -12,3 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REMINDERS_DISPATCH_ON_COMMIT = False
 CELERY_TASK_ALWAYS_EAGER = True
 SMS_BACKEND = "console"
+
+# Tests never share a cache with a running server or another test run.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "slots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "slots"},
+}

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from booking.models import Appointment
+from config import prepared
 from people.models import PhoneNumber, User
 from people.selectors import current_worker_of
 from reminders import channels
@@ -97,9 +98,18 @@ def preferences_read(user: User) -> ReminderPreferences:
     paths (booking, sending) never write a preferences row."""
     prefs = getattr(user, "_reminder_prefs_cache", None)
     if prefs is None:
-        prefs = ReminderPreferences.objects.filter(user=user).first() or ReminderPreferences(user=user)
+        # Compiled once (config.prepared): every booking reads this.
+        found = prepared.rows("reminder-preferences", _preferences_row, [user.pk])
+        prefs = prepared.instance(ReminderPreferences, found[0]) if found else ReminderPreferences(user=user)
+        prefs.user = user
         user._reminder_prefs_cache = prefs
     return prefs
+
+
+def _preferences_row(user_id: int) -> Any:
+    return ReminderPreferences.objects.filter(user_id=user_id).values_list(
+        *prepared.field_paths(ReminderPreferences)
+    )[:1]
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,10 @@ def _create(items: Iterable[Planned], now: datetime) -> int:
             )
         )
     if rows:
-        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        if len(rows) <= 16:
+            prepared.insert(rows, ignore_conflicts=True)  # a booking's few rows, SQL built once
+        else:
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
         if any(row.due_at <= now + timedelta(seconds=5) for row in rows):
             from reminders.tasks import queue_dispatch_on_commit
 

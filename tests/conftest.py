@@ -37,6 +37,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(autouse=True)
+def _empty_slots_cache() -> None:
+    """Cached free times belong to one test's database."""
+    from django.core.cache import caches
+
+    caches["slots"].clear()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

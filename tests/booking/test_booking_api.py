@@ -181,3 +181,32 @@ def test_booking_works_without_an_email_address(world, api):
     world.client.email = ""
     world.client.save()
     assert book(api.as_(world.client), world, local(next_weekday(0), 9)).status_code == 201
+
+
+def test_a_booking_answers_exactly_what_the_appointment_serializer_gives(world, api):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from booking.serializers import AppointmentSerializer
+
+    client = api.as_(world.client)
+    body = {
+        "worker": world.worker.pk,
+        "meeting_type": world.meeting_type.pk,
+        "start": local(next_weekday(0), 9).isoformat(),
+    }
+    response = client.post("/api/appointments/", body, format="json")
+    assert response.status_code == 201
+    appointment = Appointment.objects.select_related("calendar__owner", "meeting_type", "client").get()
+    # The API answers in the person's own time zone.
+    with timezone.override(ZoneInfo(world.client.timezone)):
+        assert response.json() == AppointmentSerializer(appointment).data
+    series = {**body, "start": local(next_weekday(1), 9).isoformat(), "repeat": {"count": 2}}
+    response = client.post("/api/appointments/", series, format="json")
+    assert response.status_code == 201
+    booked = Appointment.objects.select_related("calendar__owner", "meeting_type", "client").filter(
+        series_id=response.json()["series"]
+    )
+    with timezone.override(ZoneInfo(world.client.timezone)):
+        assert response.json()["appointments"] == AppointmentSerializer(booked.order_by("start"), many=True).data

@@ -1,0 +1,50 @@
+"""Django's Redis cache, made cheap per call and optional.
+
+* Django builds a new ``redis.Redis`` client for every cache call; with redis-py 8 that
+  costs more CPU than the call itself. The client is kept instead (it is thread-safe and
+  draws on the same connection pool).
+* A cache is an optimisation: when Redis cannot be reached, a read is a miss and a write
+  is skipped, and the caller computes the answer itself instead of failing.
+"""
+
+import logging
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class _KeptClient(RedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _KeptClient
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        try:
+            return super().get(key, default, version)
+        except RedisError as exc:
+            logger.warning("cache read failed: %s", type(exc).__name__)
+            return default
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> None:
+        try:
+            super().set(key, value, timeout, version)
+        except RedisError as exc:
+            logger.warning("cache write failed: %s", type(exc).__name__)
