@@ -187,6 +187,13 @@ def _busy_epoch(
     )
 
 
+def appointments_of_client(*, user: User) -> QuerySet[Appointment]:
+    """A service user's own meetings, each once: a responsibility-group meeting holds one
+    appointment in every participant's calendar, and the person sees the one that carries
+    their reminders (the others are the same meeting)."""
+    return Appointment.objects.filter(client=user).exclude(group_link__holds_reminders=False)
+
+
 def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[Appointment]:
     """The appointments a person may see: their own as a service user, their calendar's as
     staff, and the unit's as a coordinator. Anything else does not exist for them (404).
@@ -198,7 +205,7 @@ def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[
     if user.is_superuser:
         return qs
     if user.is_service_user:
-        return qs.filter(client=user)
+        return qs & appointments_of_client(user=user)
     if user.is_coordinator:
         if not user.unit_id:
             return qs.none()
@@ -239,4 +246,4 @@ def feed_appointments(*, user: User, since: datetime) -> QuerySet[Appointment]:
         return qs.filter(Q(calendar__owner=user) | appointments_peer_filter(peer=user))
     if user.has_calendar_role:
         return qs.filter(calendar__owner=user)
-    return qs.filter(client=user)
+    return qs & appointments_of_client(user=user)

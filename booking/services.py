@@ -34,6 +34,7 @@ from booking.selectors import (
     feed_token_active,
     meeting_type_for_booking,
 )
+from care.models import GroupMeetingAppointment
 from care.services import peers as care_peers
 from config import prepared
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
@@ -432,6 +433,20 @@ def _bump(appointment: Appointment) -> None:
     appointment.sequence += 1
 
 
+def _refuse_part_of_group_meeting(appointment: Appointment) -> None:
+    """A responsibility-group meeting holds one appointment in every participant's calendar and
+    changes as a whole from its own page; cancelling or moving one calendar's part would leave
+    the others booked."""
+    if GroupMeetingAppointment.objects.filter(appointment_id=appointment.pk).exists():
+        raise ApplicationError(
+            _(
+                "This is a responsibility group meeting. Change or cancel it from the group meeting's page, "
+                "so it changes for everyone."
+            ),
+            code="group_meeting",
+        )
+
+
 def appointment_cancel(*, actor: User, appointment_id: int, reason: str, now: datetime | None = None) -> Appointment:
     """Cancel a booked appointment; the time becomes free at once. Raises NotFound for
     appointments the actor cannot see, ApplicationError if it cannot be cancelled."""
@@ -446,6 +461,7 @@ def appointment_cancel(*, actor: User, appointment_id: int, reason: str, now: da
                 % {"status": appointment.get_status_display()},
                 code="not_cancellable",
             )
+        _refuse_part_of_group_meeting(appointment)
         if actor.is_service_user and appointment.start <= now:
             raise ApplicationError(
                 _("This meeting has already started. Contact your social worker."), code="not_cancellable"
@@ -487,6 +503,7 @@ def appointment_reschedule(
                 raise NotFound(_("Appointment not found."))
             if appointment.status != Appointment.Status.BOOKED:
                 raise ApplicationError(_("Only a booked appointment can be moved."), code="not_movable")
+            _refuse_part_of_group_meeting(appointment)
             if actor.is_service_user and appointment.start <= now:
                 raise ApplicationError(
                     _("This meeting has already started. Contact your social worker."), code="not_movable"

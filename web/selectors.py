@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from booking.models import Appointment, CalendarOverride, MeetingType
-from booking.selectors import meeting_types_bookable_by
+from booking.selectors import appointments_of_client, meeting_types_bookable_by
 from people.models import PhoneNumber, User
 from people.selectors import clients_of
 from reminders.models import Delivery, ItemDone, MedicationLog, ReminderPlan
@@ -50,9 +50,11 @@ def my_day(*, user: User, now: datetime | None = None, days: int = 2) -> list[Da
     end = datetime.combine(today + timedelta(days=days), time(0), tzinfo=tz)
     result = {today + timedelta(days=i): Day(today + timedelta(days=i)) for i in range(days)}
 
-    for appointment in Appointment.objects.filter(
-        client=user, status=Appointment.Status.BOOKED, start__gte=start, start__lt=end
-    ).select_related("calendar__owner", "meeting_type"):
+    for appointment in (
+        appointments_of_client(user=user)
+        .filter(status=Appointment.Status.BOOKED, start__gte=start, start__lt=end)
+        .select_related("calendar__owner", "meeting_type")
+    ):
         owner = appointment.calendar.owner
         local = appointment.start.astimezone(tz)
         result[local.date()].items.append(
@@ -105,7 +107,7 @@ def bookable_types(*, user: User) -> QuerySet[MeetingType]:
 
 def upcoming_and_past(*, user: User, now: datetime | None = None) -> tuple[list[Appointment], list[Appointment]]:
     now = now or timezone.now()
-    qs = Appointment.objects.filter(client=user).select_related("calendar__owner", "meeting_type")
+    qs = appointments_of_client(user=user).select_related("calendar__owner", "meeting_type")
     upcoming = list(qs.filter(end__gte=now).exclude(status=Appointment.Status.CANCELLED).order_by("start")[:50])
     past = list(qs.filter(Q(end__lt=now) | Q(status=Appointment.Status.CANCELLED)).order_by("-start")[:20])
     return upcoming, past

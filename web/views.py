@@ -32,6 +32,7 @@ from booking import services as booking
 from booking.apis import feed_url
 from booking.ical import appointment_event
 from booking.models import Appointment, CalendarOverride, MeetingType
+from care.models import GroupMeetingAppointment
 from config.errors import ApplicationError
 from people import services as people
 from people.models import PhoneNumber, User
@@ -340,6 +341,10 @@ def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "a": appointment,
             "unit": request.user.unit,
             "cancel_form": forms.CancelForm(),
+            # A responsibility-group meeting changes as a whole, from its own page.
+            "group_meeting_id": GroupMeetingAppointment.objects.filter(appointment=appointment)
+            .values_list("meeting_id", flat=True)
+            .first(),
             **views_peers.meeting_peer_context(user=request.user, appointment=appointment),
         },
     )

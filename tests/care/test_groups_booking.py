@@ -4,6 +4,7 @@ or nothing, one set of reminders for the service user, and cancelling takes all 
 from datetime import date, time, timedelta
 
 import pytest
+from django.test import Client
 
 from booking.models import Appointment
 from booking.selectors import meeting_types_bookable_by
@@ -177,3 +178,39 @@ def test_the_other_participants_are_told_once_when_the_meeting_is_booked_and_can
         ("peer", "cancelled"),
     ]
     assert all(n.context["client"] == world.client.initials for n in notices)
+
+
+def test_one_calendars_part_of_a_group_meeting_cannot_be_cancelled_or_moved_alone(
+    world, api, group, tuesday: date
+) -> None:
+    meeting = book(world, group, f.local(tuesday, 10))
+    part = Appointment.objects.get(group_link__meeting=meeting, calendar=world.other_calendar)
+
+    cancel = api.as_(world.other_worker).post(f"/api/appointments/{part.pk}/cancel/", {"reason": "busy"}, format="json")
+    move = api.as_(world.other_worker).post(
+        f"/api/appointments/{part.pk}/reschedule/", {"start": f.local(tuesday, 13).isoformat()}, format="json"
+    )
+
+    assert cancel.status_code == 400
+    assert cancel.json()["error"]["code"] == "group_meeting"
+    assert move.status_code == 400
+    assert move.json()["error"]["code"] == "group_meeting"
+    assert set(Appointment.objects.filter(group_link__meeting=meeting).values_list("status", flat=True)) == {"booked"}
+
+
+def test_the_service_user_sees_a_group_meeting_once_and_is_sent_to_its_page(world, api, group, tuesday: date) -> None:
+    meeting = book(world, group, f.local(tuesday, 10))
+    parts = list(Appointment.objects.filter(group_link__meeting=meeting))
+    shown = Appointment.objects.get(group_link__meeting=meeting, group_link__holds_reminders=True)
+
+    listed = api.as_(world.client).get("/api/appointments/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["id"] for r in rows if r["id"] in {a.pk for a in parts}] == [shown.pk]
+
+    web = Client()
+    web.force_login(world.client)
+    page = web.get("/meetings/").content.decode()
+    assert [a.pk for a in parts if f"/meetings/{a.pk}/" in page] == [shown.pk]
+    detail = web.get(f"/meetings/{shown.pk}/").content.decode()
+    assert f"/groups/meetings/{meeting.pk}/" in detail
+    assert f"/meetings/{shown.pk}/cancel/" not in detail
