@@ -474,6 +474,7 @@ def appointment_cancel(*, actor: User, appointment_id: int, reason: str, now: da
             appointment=appointment, action=AppointmentEvent.Action.CANCELLED, actor=actor, note=reason
         )
         reminders.appointment_reminders_cancelled(appointment=appointment, actor=actor, now=now)
+        care_peers.invitations_meeting_changed(appointment=appointment, cancelled=True, now=now)
         # The freed time goes to the waiting list (care builds on booking, hence the late import).
         from care.tasks.waiting import slot_freed
 
@@ -537,6 +538,7 @@ def appointment_reschedule(
                 previous_end=previous_end,
             )
             reminders.appointment_reminders_moved(appointment=appointment, actor=actor, now=now)
+            care_peers.invitations_meeting_changed(appointment=appointment, cancelled=False, now=now)
             from care.tasks.waiting import slot_freed  # the old time goes to the waiting list
 
             transaction.on_commit(lambda: slot_freed.delay(appointment_id), robust=True)

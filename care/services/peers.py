@@ -248,6 +248,38 @@ def invitation_withdraw(*, user: User, invitation_id: int, now: datetime | None 
     return invitation
 
 
+def invitations_meeting_changed(*, appointment: Appointment, cancelled: bool, now: datetime) -> int:
+    """The meeting a peer is invited to was moved or cancelled: the peer is told (never left
+    waiting at the old time), a cancelled meeting's invitations end, and pool notices about
+    the old time are dropped. Returns how many peers were told."""
+    live = list(
+        PeerInvitation.objects.select_for_update()
+        .filter(appointment=appointment, status__in=LIVE_INVITATION)
+        .select_related("peer")
+    )
+    told = 0
+    for invitation in live:
+        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation.pk}")
+        if cancelled:
+            invitation.status = PeerInvitation.Status.WITHDRAWN
+            invitation.answered_at = invitation.answered_at or now
+            invitation.save(update_fields=["status", "answered_at"])
+        if invitation.peer is None:
+            continue
+        change = "cancelled" if cancelled else f"moved:{int(appointment.start.timestamp())}"
+        told += bool(
+            reminders.peer_notice(
+                recipient=invitation.peer,
+                kind=Delivery.Kind.PEER_POOL,
+                ref=f"invitation:{invitation.pk}:{change}",
+                context={"what": "cancelled" if cancelled else "moved"},
+                at=appointment.start,
+                now=now,
+            )
+        )
+    return told
+
+
 # --- No-show outreach ------------------------------------------------------------------------
 
 

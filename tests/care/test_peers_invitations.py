@@ -151,3 +151,25 @@ def test_the_worker_sees_in_the_week_view_that_a_peer_is_coming(world, api, meet
     week = meeting.start.astimezone(f.OSLO).date().isoformat()
     page = web.get(f"/calendar/?week={week}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Peer coming: {world.peer.first_name}" in page
+
+
+def test_the_coming_peer_is_told_when_the_meeting_moves_and_when_it_is_cancelled(world, api, meeting) -> None:
+    sharing_set(user=world.client, peer=world.peer, appointments=False, plan=True)
+    invitation_id = _invite(api, world, meeting, world.peer.pk).json()["id"]
+    assert api.as_(world.peer).post(f"/api/peer-invitations/{invitation_id}/accept/").status_code == 200
+    new_start = local(next_weekday(1), 13)
+
+    moved = api.as_(world.worker).post(
+        f"/api/appointments/{meeting.pk}/reschedule/", {"start": new_start.isoformat()}, format="json"
+    )
+    assert moved.status_code == 200, moved.content
+    told = Delivery.objects.filter(recipient=world.peer, context__what="moved")
+    assert [(d.occurrence_at, d.channel) for d in told] == [(new_start, "sms")]
+    assert PeerInvitation.objects.get(pk=invitation_id).status == PeerInvitation.Status.ACCEPTED
+
+    cancelled = api.as_(world.worker).post(f"/api/appointments/{meeting.pk}/cancel/", {"reason": "sick"}, format="json")
+    assert cancelled.status_code == 200, cancelled.content
+    assert Delivery.objects.filter(recipient=world.peer, context__what="cancelled").count() == 1
+    assert PeerInvitation.objects.get(pk=invitation_id).status == PeerInvitation.Status.WITHDRAWN
+    # The cancel reason stays between the person and the worker.
+    assert all("sick" not in str(d.context) for d in Delivery.objects.filter(recipient=world.peer))
