@@ -274,3 +274,10 @@ def test_a_worker_writes_the_agenda_changes_the_place_and_records_actions_on_the
     assert client.post(f"/groups/meetings/{meeting.pk}/cancel/", {"reason": ""}).status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == GroupMeeting.Status.CANCELLED
+
+
+def test_a_group_filter_beyond_any_id_lists_no_meetings(world, api, group) -> None:
+    answer = api.as_(world.worker).get("/api/group-meetings/", {"group": "9" * 25})
+
+    assert answer.status_code == 200
+    assert answer.json() == []
