@@ -4,6 +4,7 @@ meeting; the peer is told, answers yes or no, and the worker sees that a peer is
 import pytest
 from django.test import Client
 
+from booking.models import Appointment
 from care.models import PeerInvitation
 from care.services.peers import sharing_set
 from people.models import User
@@ -146,3 +147,21 @@ def test_the_worker_sees_in_the_week_view_that_a_peer_is_coming(world, api, meet
     week = meeting.start.astimezone(f.OSLO).date().isoformat()
     page = web.get(f"/calendar/?week={week}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"Peer coming: {world.peer.first_name}" in page
+
+
+def test_a_withdrawn_or_cancelled_invitation_leaves_the_peers_api_list(world, api, meeting) -> None:
+    invitation_id = _invite(api, world, meeting, None).json()["id"]
+    peer = api.as_(world.peer)
+    peer.post(f"/api/peer-invitations/{invitation_id}/accept/")
+    assert [i["id"] for i in peer.get("/api/peer-invitations/").json()] == [invitation_id]
+
+    api.as_(world.client).post(f"/api/peer-invitations/{invitation_id}/withdraw/")
+    assert peer.get("/api/peer-invitations/").json() == []
+
+    again = _invite(api, world, meeting, None).json()["id"]
+    peer.post(f"/api/peer-invitations/{again}/accept/")
+    meeting.status = Appointment.Status.CANCELLED
+    meeting.save(update_fields=["status"])
+    assert peer.get("/api/peer-invitations/").json() == []
+    # The person still sees their own history.
+    assert {i["id"] for i in api.as_(world.client).get("/api/peer-invitations/").json()} == {invitation_id, again}
