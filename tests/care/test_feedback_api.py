@@ -148,3 +148,10 @@ def test_an_empty_month_has_no_average(world, api):
     assert body["ratings"] == 0
     assert body["average"] is None
     assert sum(body["ideas_by_status"].values()) == 0
+
+
+def test_a_summary_for_year_1_or_9999_is_a_400_not_a_server_error(world, api):
+    for month in ("0001-01", "9999-12"):
+        answer = api.as_(world.coordinator).get(f"{URL}summary/?month={month}")
+        assert answer.status_code == 400
+        assert "month" in answer.json()["error"]["fields"]
