@@ -72,6 +72,14 @@ def staff_required(view: Callable) -> Callable:
     return wrapper
 
 
+def back_to_next(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the page named in the form's ``next``, if it is one of ours; else ``fallback``."""
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(fallback)
+    return redirect(target)
+
+
 def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     # A language picked on the sign-in page is a fresh choice: keep it and remember it.

@@ -34,9 +34,13 @@ def coordinator_required(view: Callable) -> Callable:
 
 def _month(request: HttpRequest) -> date:
     try:
-        return date.fromisoformat(f"{request.GET.get('month', '')}-01")
+        month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
     except ValueError:
+        month = None
+    # Years 1 and 9999 have no neighbour month to link to.
+    if month is None or not 1 < month.year < 9999:
         return local_today(request.user).replace(day=1)
+    return month
 
 
 def _neighbours(month: date) -> tuple[date, date]:

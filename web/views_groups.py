@@ -26,6 +26,7 @@ from people.selectors import clients_manageable_by
 from web import forms_groups as forms
 
 PROPOSAL_DAYS = 14
+FAR_AHEAD = timedelta(days=services.FAR_DAYS)
 
 
 def group_staff_required(view: Callable) -> Callable:
@@ -100,7 +101,8 @@ def _group_page(request: HttpRequest, group: ResponsibilityGroup, *, status: int
         duration, first_day = 60, timezone.now().astimezone(tz).date()
         if find.is_valid():
             duration = find.cleaned_data["duration"]
-            first_day = find.cleaned_data["start"] or first_day
+            # Within the range anything can be proposed, so a far-off date cannot overflow.
+            first_day = min(max(find.cleaned_data["start"] or first_day, first_day), first_day + FAR_AHEAD)
         elif not find.is_bound:
             find = forms.FindTimeForm(initial={"duration": duration, "start": first_day})
         # A bound form with errors is shown with them, and the proposals use the defaults.
@@ -135,7 +137,10 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_POST
 def group_book(request: HttpRequest, group_id: int) -> HttpResponse:
     group = _group(request, group_id, manage=True)
-    start = parse_datetime(request.POST.get("start", ""))
+    try:
+        start = parse_datetime(request.POST.get("start", ""))
+    except ValueError:  # well formed but no such day or hour, e.g. 30 February
+        start = None
     try:
         duration = int(request.POST.get("duration", ""))
     except ValueError:

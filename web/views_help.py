@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +19,7 @@ from care.services import help as services
 from config.errors import ApplicationError, NotFound
 from web.forms import WEEKDAYS
 from web.forms_help import DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
-from web.views import service_user_required
+from web.views import back_to_next, service_user_required
 
 
 def help_staff_required(view: Callable) -> Callable:
@@ -34,13 +33,6 @@ def help_staff_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback)
 
 
 # --- Service user ------------------------------------------------------------------------------
@@ -103,9 +95,9 @@ def help_acknowledge(request: HttpRequest, request_id: int) -> HttpResponse:
         raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return _back(request, "web:help_requests")
+        return back_to_next(request, "web:help_requests")
     messages.success(request, _("You have taken it. The person can see that you will get in touch."))
-    return _back(request, "web:help_requests")
+    return back_to_next(request, "web:help_requests")
 
 
 @help_staff_required

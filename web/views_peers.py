@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +23,7 @@ from config.errors import ApplicationError
 from people.models import PhoneNumber, User
 from reminders.models import FollowUpTask
 from web.forms_peers import InviteForm, PeerRequestForm, SharingForm
-from web.views import service_user_required, staff_required
+from web.views import back_to_next, service_user_required, staff_required
 
 
 def peer_required(view: Callable) -> Callable:
@@ -36,13 +35,6 @@ def peer_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(default)
-    return redirect(target)
 
 
 # --- Service user --------------------------------------------------------------------------
@@ -82,7 +74,7 @@ def peer_request_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your wish is sent to the peers. You get an SMS when one of them says yes."))
     else:
         messages.error(request, _("Keep the note short (200 characters at most)."))
-    return _back(request, "web:peers")
+    return back_to_next(request, "web:peers")
 
 
 @service_user_required
@@ -96,7 +88,7 @@ def peer_request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Your request is withdrawn."))
-    return _back(request, "web:peers")
+    return back_to_next(request, "web:peers")
 
 
 @service_user_required

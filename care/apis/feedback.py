@@ -81,9 +81,13 @@ def _month(value: str | None) -> date:
     if not value:
         return timezone.localdate().replace(day=1)
     try:
-        return date.fromisoformat(f"{value}-01")
+        month = date.fromisoformat(f"{value}-01")
     except ValueError:
-        raise ApplicationError(_("Give the month as YYYY-MM."), fields={"month": [_("Use YYYY-MM.")]}) from None
+        month = None
+    # Years 1 and 9999 have no month before or after them to count up to.
+    if month is None or not 1 < month.year < 9999:
+        raise ApplicationError(_("Give the month as YYYY-MM."), fields={"month": [_("Use YYYY-MM.")]})
+    return month
 
 
 class _FaceCountSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from booking.models import Appointment
 from booking.serializers import local_iso
 from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from care.selectors import peers as peer_selectors
@@ -197,7 +198,14 @@ class SharingApi(APIView):
 class InvitationListCreateApi(APIView):
     @extend_schema(responses=InvitationSerializer(many=True), summary="Invitations of peers to meetings")
     def get(self, request: Request) -> Response:
-        items = peer_selectors.invitations_visible_to(user=request.user).order_by("-created_at")[:200]
+        items = peer_selectors.invitations_visible_to(user=request.user)
+        if request.user.is_peer:
+            # As on the peer's page: a withdrawn, declined or cancelled invitation no longer
+            # lets the peer read that meeting's time and place.
+            items = items.filter(status__in=peer_selectors.LIVE_INVITATION).exclude(
+                appointment__status=Appointment.Status.CANCELLED
+            )
+        items = items.order_by("-created_at")[:200]
         return Response(InvitationSerializer(items, many=True).data)
 
     @extend_schema(

@@ -12,7 +12,12 @@ from people.models import User
 
 
 def rated_appointment_ids(*, user: User, appointment_ids: list[int]) -> set[int]:
-    """Which of the user's meetings they have rated, anonymously or not (one query)."""
+    """Which of the user's meetings they have rated, anonymously or not (one query).
+
+    Only for the person who rated: told to the meeting's worker, it would say which meeting
+    an anonymous rating was about."""
+    if not user.is_service_user:
+        return set()
     markers = {feedback_marker(pk): pk for pk in appointment_ids}
     found = Feedback.objects.filter(marker__in=markers).values_list("marker", flat=True)
     return {markers[m] for m in found}

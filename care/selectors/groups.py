@@ -6,6 +6,8 @@ user's current social worker, and the group's active internal members. Who manag
 gets a 404, decided in the query.
 """
 
+import string
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from care.models import (
@@ -18,6 +20,8 @@ from care.models import (
 )
 from people.models import User
 from people.selectors import clients_manageable_by
+
+TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
 
 def groups_manageable_by(*, actor: User) -> QuerySet[ResponsibilityGroup]:
@@ -92,7 +96,9 @@ def meeting_get(*, user: User, meeting_id: int) -> GroupMeeting | None:
 
 
 def invitee_by_token(*, token: str) -> MeetingInvitee | None:
-    if not token:
+    # Tokens are URL-safe base64 (secrets.token_urlsafe); anything else, such as a NUL byte
+    # PostgreSQL would refuse to compare, is simply no invitation.
+    if not token or len(token) > 64 or not TOKEN_CHARS.issuperset(token):
         return None
     return (
         MeetingInvitee.objects.select_related("meeting__group__client", "meeting__organiser", "external")

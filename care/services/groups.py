@@ -59,6 +59,8 @@ GROUP_MIN_DURATION, GROUP_MAX_DURATION = 15, 240
 GROUP_MIN_NOTICE_MINUTES = 24 * 60
 GROUP_HORIZON_DAYS = 120
 PROPOSALS_ON_CONFLICT = 5
+# Further ahead than any calendar's horizon: dates beyond it are never proposed or booked.
+FAR_DAYS = 10 * 366
 # A claim on an invitation e-mail older than this is taken to be from a crashed worker.
 MAIL_CLAIM_TIMEOUT = timedelta(minutes=10)
 
@@ -252,8 +254,13 @@ def group_proposals(
     """
     now = now or timezone.now()
     duration = _duration(duration_minutes)
+    # Nothing is ever free before today or beyond any horizon; clamping keeps a far-off date
+    # asked for from overflowing the date arithmetic below (year 1 or 9999).
+    today = now.astimezone(ZoneInfo(group.client.timezone)).date()
+    first_day = max(first_day, today - timedelta(days=1))
+    last_day = min(last_day, today + timedelta(days=FAR_DAYS))
     members = list(members_active(group=group))
-    if not members:
+    if not members or first_day > last_day:
         return []
     common: set[datetime] | None = None
     for member in members:
@@ -363,7 +370,19 @@ def group_meeting_book(
     duration = _duration(duration_minutes)
     if start.tzinfo is None:
         start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
-    start = start.astimezone(UTC)
+    try:
+        start = start.astimezone(UTC)
+        far_off = not now - timedelta(days=1) < start < now + timedelta(days=FAR_DAYS)
+    except OverflowError:
+        far_off = True
+    if far_off:
+        # Year 1 or 9999 cannot even be turned into a local day; no calendar offers it.
+        raise ApplicationError(
+            _("That time is not one of the proposed times. Pick one of the free times."),
+            code="time_not_offered",
+            fields={"start": [_("Not a proposed time.")]},
+            proposals=_fresh_proposals(group, duration_minutes, now, now),
+        )
     members = list(members_active(group=group))
     if not members:
         raise ApplicationError(_("Add at least one social worker or peer to the group first."), code="no_participants")

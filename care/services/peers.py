@@ -32,10 +32,17 @@ def sharing_set(
         raise Unprocessable(_("Only a service user can share their follow-up with a peer."))
     if peer.role != User.Role.PEER or peer.unit_id != user.unit_id:
         raise Unprocessable(_("Choose a peer from your own unit."), fields={"peer": [_("Not a peer in your unit.")]})
+    # The race: two quick presses both find no active row and both insert, and the second
+    # breaks the one-active-row constraint (a 500). Locking the person's own row first makes
+    # the second wait, then find the first one's row.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     current = Sharing.objects.select_for_update().filter(user=user, peer=peer, revoked_at__isnull=True).first()
     if current is not None and current.appointments == appointments and current.plan == plan:
         return current
     if current is not None:
+        # A press that waited for the lock may carry a ``now`` from before the row it replaces
+        # was granted; the change cannot be recorded as earlier than that.
+        now = max(now, current.granted_at)
         current.revoked_at = now
         current.save(update_fields=["revoked_at"])
     if not (appointments or plan):

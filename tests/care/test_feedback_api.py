@@ -149,3 +149,21 @@ def test_an_empty_month_has_no_average(world, api):
     assert body["ratings"] == 0
     assert body["average"] is None
     assert sum(body["ideas_by_status"].values()) == 0
+
+
+def test_a_summary_for_year_1_or_9999_is_a_400_not_a_server_error(world, api):
+    for month in ("0001-01", "9999-12"):
+        answer = api.as_(world.coordinator).get(f"{URL}summary/?month={month}")
+        assert answer.status_code == 400
+        assert "month" in answer.json()["error"]["fields"]
+
+
+def test_only_the_person_who_rated_learns_which_meeting_an_anonymous_rating_was_about(world, api):
+    from care.selectors.feedback import rated_appointment_ids
+
+    meeting = held(world)
+    assert rate(api, world.client, meeting, anonymous=True).status_code == 201
+
+    assert rated_appointment_ids(user=world.client, appointment_ids=[meeting.pk]) == {meeting.pk}
+    assert rated_appointment_ids(user=world.worker, appointment_ids=[meeting.pk]) == set()
+    assert rated_appointment_ids(user=world.coordinator, appointment_ids=[meeting.pk]) == set()

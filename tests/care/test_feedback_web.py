@@ -89,3 +89,9 @@ def test_ideas_are_suggested_and_answered_by_the_coordinator_only(world):
     assert "Kveldsåpent" in page
     assert "Status: done" in page
     assert "Åpent til 19 på torsdager" in page
+
+
+def test_the_summary_page_for_year_1_or_9999_shows_this_month(world):
+    client = signed_in(world.coordinator)
+    for month in ("0001-01", "9999-12"):
+        assert client.get("/feedback/summary/", {"month": month}).status_code == 200

@@ -274,3 +274,31 @@ def test_a_worker_writes_the_agenda_changes_the_place_and_records_actions_on_the
     assert client.post(f"/groups/meetings/{meeting.pk}/cancel/", {"reason": ""}).status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == GroupMeeting.Status.CANCELLED
+
+
+def test_a_group_filter_beyond_any_id_lists_no_meetings(world, api, group) -> None:
+    answer = api.as_(world.worker).get("/api/group-meetings/", {"group": "9" * 25})
+
+    assert answer.status_code == 200
+    assert answer.json() == []
+
+
+def test_dates_in_year_1_or_9999_are_refused_not_a_server_error(world, api, group, client) -> None:
+    worker = api.as_(world.worker)
+    for day in ("0001-01-01", "9999-12-31"):
+        answer = worker.get(
+            "/api/group-meetings/proposals/", {"group": group.pk, "duration": 60, "start": day, "end": day}
+        )
+        assert answer.status_code == 200
+        assert answer.json() == []
+
+    client.force_login(world.worker)
+    assert client.get(f"/groups/{group.pk}/", {"duration": 60, "start": "9999-12-31"}).status_code == 200
+    for start in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+01:00"):
+        answer = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})
+        assert answer.status_code == 400
+    # Well formed, but no such day: the page asks for one of the proposed times.
+    assert (
+        client.post(f"/groups/{group.pk}/book/", {"start": "2026-02-30T10:00+01:00", "duration": 60}).status_code == 302
+    )
+    assert not GroupMeeting.objects.exists()

@@ -182,3 +182,9 @@ def test_someone_added_later_is_invited_to_upcoming_meetings(
     assert meeting.invitees.filter(external__name="Siv Hus").exists()
     (message,) = mail.outbox
     assert message.to == ["siv@bolig.example"]
+
+
+def test_an_invitation_link_with_odd_characters_is_a_404_not_a_server_error(db, client) -> None:
+    for token in ("ab%00c", "a" * 65, "%C3%A6%C3%B8"):
+        assert client.get(f"/invitation/{token}/").status_code == 404
+        assert client.post(f"/invitation/{token}/", {"response": "accepted"}).status_code == 404

@@ -139,3 +139,17 @@ def test_a_peer_reads_time_and_place_but_not_what_the_user_wrote_to_the_worker(w
     assert body["meeting_type"]["place"] == world.meeting_type.place
     # The worker still reads it all.
     assert api.as_(world.worker).get(f"/api/appointments/{meeting.pk}/").json()["cancel_reason"] == "Ikke i form"
+
+
+def test_a_change_that_waited_behind_a_newer_one_is_recorded_after_it(world) -> None:
+    from care.models import Sharing
+
+    later = timezone.now()
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False, now=later)
+    earlier = later - timedelta(seconds=1)
+    row = sharing_set(user=world.client, peer=world.peer, appointments=True, plan=True, now=earlier)
+
+    old = Sharing.objects.get(user=world.client, peer=world.peer, revoked_at__isnull=False)
+    assert old.revoked_at == later
+    assert row.plan
+    assert row.granted_at == later

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from booking.models import Appointment
 from care.models import PeerInvitation
 from care.services.peers import sharing_set
 from people.models import User
@@ -173,3 +174,21 @@ def test_the_coming_peer_is_told_when_the_meeting_moves_and_when_it_is_cancelled
     assert PeerInvitation.objects.get(pk=invitation_id).status == PeerInvitation.Status.WITHDRAWN
     # The cancel reason stays between the person and the worker.
     assert all("sick" not in str(d.context) for d in Delivery.objects.filter(recipient=world.peer))
+
+
+def test_a_withdrawn_or_cancelled_invitation_leaves_the_peers_api_list(world, api, meeting) -> None:
+    invitation_id = _invite(api, world, meeting, None).json()["id"]
+    peer = api.as_(world.peer)
+    peer.post(f"/api/peer-invitations/{invitation_id}/accept/")
+    assert [i["id"] for i in peer.get("/api/peer-invitations/").json()] == [invitation_id]
+
+    api.as_(world.client).post(f"/api/peer-invitations/{invitation_id}/withdraw/")
+    assert peer.get("/api/peer-invitations/").json() == []
+
+    again = _invite(api, world, meeting, None).json()["id"]
+    peer.post(f"/api/peer-invitations/{again}/accept/")
+    meeting.status = Appointment.Status.CANCELLED
+    meeting.save(update_fields=["status"])
+    assert peer.get("/api/peer-invitations/").json() == []
+    # The person still sees their own history.
+    assert {i["id"] for i in api.as_(world.client).get("/api/peer-invitations/").json()} == {invitation_id, again}

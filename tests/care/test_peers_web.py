@@ -74,3 +74,9 @@ def test_the_peers_page_shows_shared_meetings_only_with_consent(world) -> None:
 def test_service_users_and_workers_do_not_reach_the_peer_page(world) -> None:
     assert _web(world.client).get("/peer/").status_code == 302
     assert _web(world.worker).get("/peer/").status_code == 302
+
+
+def test_a_next_address_on_another_site_is_ignored(world) -> None:
+    response = _web(world.client).post("/peers/ask/", {"note": "", "next": "https://elsewhere.example/"})
+    assert response.status_code == 302
+    assert response.url == "/peers/"
