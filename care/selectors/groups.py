@@ -17,6 +17,7 @@ from care.models import (
     GroupMember,
     MeetingInvitee,
     ResponsibilityGroup,
+    Sharing,
 )
 from people.models import User
 from people.selectors import clients_manageable_by
@@ -33,6 +34,11 @@ def groups_visible_to(*, user: User) -> QuerySet[ResponsibilityGroup]:
     if user.is_service_user:
         return qs.filter(client=user)
     active_member = Exists(GroupMember.objects.filter(group=OuterRef("pk"), user=user, removed_at__isnull=True))
+    if user.is_peer:
+        # A peer sits in a person's group only on that person's word: while they share with
+        # the peer. Revoking the consent closes the group to the peer at once.
+        consent = Exists(Sharing.objects.filter(user=OuterRef("client"), peer=user, revoked_at__isnull=True))
+        return qs.filter(active_member & consent)
     return qs.filter(Q(client__in=clients_manageable_by(actor=user)) | Q(active_member))
 
 

@@ -35,6 +35,7 @@ from care.models import (
     InvitationMail,
     MeetingInvitee,
     ResponsibilityGroup,
+    Sharing,
 )
 from care.selectors.groups import (
     externals_active,
@@ -103,6 +104,12 @@ def member_add(*, actor: User, group_id: int, user_id: int) -> GroupMember:
         raise Unprocessable(
             _("Choose a social worker or peer of the unit who has a calendar."),
             fields={"user": [_("Not a member of staff with a calendar in this unit.")]},
+        )
+    if person.is_peer and not Sharing.objects.filter(user=group.client, peer=person, revoked_at__isnull=True).exists():
+        # The person decides which peer knows about their follow-up (see care.models.Sharing).
+        raise Unprocessable(
+            _("A peer can join the group only when the person has chosen to share with that peer."),
+            fields={"user": [_("This person does not share with that peer.")]},
         )
     try:
         with transaction.atomic():

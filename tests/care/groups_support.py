@@ -5,6 +5,7 @@ from datetime import time
 from booking.models import Calendar, WorkingHours
 from care.models import ExternalParticipant, ResponsibilityGroup
 from care.services import groups as services
+from care.services.peers import sharing_set
 from people.models import User
 
 
@@ -16,6 +17,8 @@ def set_hours(calendar: Calendar, hours: list[tuple[int, time, time]]) -> None:
 def make_group(world, members: list[User] | None = None, externals: bool = True) -> ResponsibilityGroup:
     """The client's group, set up by their worker, with the worker, the other worker and the peer."""
     group = services.group_create(actor=world.worker, client_id=world.client.pk)
+    # A peer joins only on the person's word: they share with the peer.
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
     for member in members if members is not None else [world.other_worker, world.peer]:
         services.member_add(actor=world.worker, group_id=group.pk, user_id=member.pk)
     if externals:

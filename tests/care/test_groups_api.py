@@ -7,6 +7,7 @@ import pytest
 
 from booking.models import Appointment
 from care.models import GroupMeeting
+from care.services.peers import sharing_set
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
 
@@ -37,6 +38,11 @@ def test_a_worker_sets_up_a_group_with_members_and_externals(world, api) -> None
     group_id = created.json()["id"]
     assert [m["id"] for m in created.json()["members"]] == [world.worker.pk]
 
+    # A peer joins only once the person shares with them.
+    refused = worker.post(f"/api/group-meetings/groups/{group_id}/members/", {"user": world.peer.pk}, format="json")
+    assert refused.status_code == 422
+    assert "user" in refused.json()["error"]["fields"]
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
     added = worker.post(f"/api/group-meetings/groups/{group_id}/members/", {"user": world.peer.pk}, format="json")
     assert added.status_code == 201
     external = worker.post(
@@ -302,3 +308,14 @@ def test_dates_in_year_1_or_9999_are_refused_not_a_server_error(world, api, grou
         client.post(f"/groups/{group.pk}/book/", {"start": "2026-02-30T10:00+01:00", "duration": 60}).status_code == 302
     )
     assert not GroupMeeting.objects.exists()
+
+
+def test_a_peer_in_the_group_loses_sight_of_it_when_the_person_stops_sharing(world, api) -> None:
+    group = make_group(world)
+    peer = api.as_(world.peer)
+    assert peer.get(f"/api/group-meetings/groups/{group.pk}/").status_code == 200
+
+    sharing_set(user=world.client, peer=world.peer, appointments=False, plan=False)
+
+    assert peer.get(f"/api/group-meetings/groups/{group.pk}/").status_code == 404
+    assert group.pk not in [g["id"] for g in peer.get("/api/group-meetings/groups/").json()]
