@@ -61,10 +61,11 @@ Triangel is running at http://{host}:{port}/
 
 Sign in as a service user with their phone number: the SMS code is printed below.
 Or use user name and password (the same for all demo logins: triangel-demo):
-  service users:   user1 … user5, phones 40000201 … 40000205 (user1–3 follow-up by worker1, user4–5 by worker2)
+  service users:   user1 … user5, phones 40000201 … 40000205 (user1–3 follow-up by worker1, user4–5 by worker2;
+                   user2 shares with peer1 and has a responsibility group)
   social workers:  worker1 worker2
   peer:            peer1
-  coordinator:     coordinator
+  coordinator:     coordinator (help requests, duty rota, groups, handover, feedback; also the admin)
 
 Press Ctrl-C to stop.
 """,
