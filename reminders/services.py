@@ -107,9 +107,9 @@ def preferences_read(user: User) -> ReminderPreferences:
 
 
 def _preferences_row(user_id: int) -> Any:
-    return ReminderPreferences.objects.filter(user_id=user_id).values_list(
-        *prepared.field_paths(ReminderPreferences)
-    )[:1]
+    return ReminderPreferences.objects.filter(user_id=user_id).values_list(*prepared.field_paths(ReminderPreferences))[
+        :1
+    ]
 
 
 @dataclass(frozen=True)
@@ -1121,3 +1121,10 @@ def group_meeting_notice(*, staff: User, client: User, ref: str, event: str, at:
         ],
         now,
     )
+
+
+def notices_cancel(*, kind: str, ref_prefix: str) -> int:
+    """Cancel ``notice_now`` messages of ``kind`` whose ref starts with ``ref_prefix`` and that
+    are not sent yet (the reason for them went away)."""
+    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"{kind}:{ref_prefix}")
+    return _cancel_pending(pending, "no longer needed")

@@ -72,6 +72,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/ask-peer/", views_peers.outreach_ask_peer, name="outreach_ask_peer"),
     # help
     path("help/", views_help.help_now, name="help_now"),
+    path("help/<int:request_id>/withdraw/", views_help.help_withdraw, name="help_withdraw"),
     path("help/requests/", views_help.help_requests, name="help_requests"),
     path("help/requests/<int:request_id>/acknowledge/", views_help.help_acknowledge, name="help_acknowledge"),
     path("help/requests/<int:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),

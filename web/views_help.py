@@ -69,6 +69,18 @@ def help_now(request: HttpRequest) -> HttpResponse:
     )
 
 
+@service_user_required
+@require_POST
+def help_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+    try:
+        services.help_request_withdraw(user=request.user, request_id=request_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Good to hear. Your request is closed. Press the button again if you need us."))
+    return redirect("web:help_now")
+
+
 # --- Staff -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""API for "I need help now": ask, list, acknowledge, resolve."""
+"""API for "I need help now": ask, list, acknowledge, resolve, withdraw."""
 
 from typing import Any
 
@@ -126,6 +126,15 @@ class HelpRequestResolveApi(APIView):
         return Response(HelpRequestSerializer(resolved).data)
 
 
+class HelpRequestWithdrawApi(APIView):
+    @extend_schema(
+        request=None, responses=HelpRequestSerializer, summary="I no longer need help (before anyone has answered)"
+    )
+    def post(self, request: Request, request_id: int) -> Response:
+        withdrawn = services.help_request_withdraw(user=request.user, request_id=request_id)
+        return Response(HelpRequestSerializer(withdrawn).data)
+
+
 urlpatterns: list[URLPattern] = [
     path("help-requests/", HelpRequestListApi.as_view(), name="help-requests"),
     path("help-requests/<int:request_id>/", HelpRequestDetailApi.as_view(), name="help-request-detail"),
@@ -135,4 +144,5 @@ urlpatterns: list[URLPattern] = [
         name="help-request-acknowledge",
     ),
     path("help-requests/<int:request_id>/resolve/", HelpRequestResolveApi.as_view(), name="help-request-resolve"),
+    path("help-requests/<int:request_id>/withdraw/", HelpRequestWithdrawApi.as_view(), name="help-request-withdraw"),
 ]

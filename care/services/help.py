@@ -251,6 +251,37 @@ def help_request_resolve(*, actor: User, request_id: int, note: str, now: dateti
     return request
 
 
+def help_request_withdraw(*, user: User, request_id: int, now: datetime | None = None) -> HelpRequest:
+    """The person no longer needs help (pressed by mistake, or it passed) before anyone has
+    answered: the escalation stops, alerts not sent yet are dropped, and the request is closed
+    with that note for the staff who were alerted. Once someone has answered, they follow up as
+    they said; a Conflict says so."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        closed = HelpRequest.objects.filter(
+            pk=request_id, user=user, status__in=[HelpRequest.Status.WAITING, HelpRequest.Status.ALERTING]
+        ).update(
+            status=HelpRequest.Status.RESOLVED,
+            resolved_by=user,
+            resolved_at=now,
+            resolution_note=_("The person said they no longer need help."),
+            due_at=None,
+        )
+        request = HelpRequest.objects.filter(pk=request_id, user=user).select_related("acknowledged_by").first()
+        if request is None:
+            raise NotFound(_("Help request not found."))
+        if not closed:
+            if request.status == HelpRequest.Status.ACKNOWLEDGED:
+                raise Conflict(
+                    _("%(name)s has already taken your request and will get in touch with you.")
+                    % {"name": _first_name(request.acknowledged_by) if request.acknowledged_by else "?"},
+                    code="help_taken",
+                )
+            raise Conflict(_("This request is already resolved."), code="help_resolved")
+        reminders.notices_cancel(kind=Delivery.Kind.HELP_ALERT, ref_prefix=f"{request.pk}:")
+    return request
+
+
 # --- The rota ----------------------------------------------------------------------------------
 
 

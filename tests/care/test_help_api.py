@@ -146,3 +146,37 @@ def test_resolve_records_a_short_note(world, api, open_now):
 
 def test_anonymous_gets_401(api):
     assert api.anonymous().get(LIST).status_code in (401, 403)
+
+
+def test_the_person_can_say_they_no_longer_need_help_before_anyone_answers(world, api, open_now):
+    from reminders.models import Delivery
+
+    asked = api.as_(world.client).post(LIST, {}, format="json").json()
+    alert = Delivery.objects.get(kind=Delivery.Kind.HELP_ALERT)
+    assert alert.status == Delivery.Status.SCHEDULED
+
+    withdrawn = api.as_(world.client).post(f"/api/help-requests/{asked['id']}/withdraw/")
+
+    assert withdrawn.status_code == 200, withdrawn.content
+    assert withdrawn.json()["status"] == HelpRequest.Status.RESOLVED
+    request = HelpRequest.objects.get(pk=asked["id"])
+    assert request.resolved_by == world.client
+    assert request.due_at is None
+    alert.refresh_from_db()
+    assert alert.status == Delivery.Status.CANCELLED
+    # Nothing escalates any more, and pressing again makes a new request.
+    services.help_requests_advance(now=timezone.now() + timedelta(hours=2))
+    assert Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).count() == 1
+    assert api.as_(world.client).post(LIST, {}, format="json").status_code == 201
+
+
+def test_after_someone_has_answered_the_person_cannot_withdraw_and_others_get_404(world, api, open_now):
+    asked = api.as_(world.client).post(LIST, {}, format="json").json()
+    assert api.as_(world.other_client).post(f"/api/help-requests/{asked['id']}/withdraw/").status_code == 404
+    api.as_(world.worker).post(acknowledge(asked["id"]))
+
+    late = api.as_(world.client).post(f"/api/help-requests/{asked['id']}/withdraw/")
+
+    assert late.status_code == 409
+    assert late.json()["error"]["code"] == "help_taken"
+    assert HelpRequest.objects.get(pk=asked["id"]).status == HelpRequest.Status.ACKNOWLEDGED

@@ -180,3 +180,18 @@ def test_today_reads_the_help_requests_in_a_fixed_number_of_queries(world, open_
         person = f.make_person(User.Role.SERVICE_USER, world.unit, f"asker{n}")
         services.help_request_create(user=person)
     assert count() == one
+
+
+def test_the_person_presses_i_no_longer_need_help_and_the_request_closes(world, open_now):
+    user = as_(world.client)
+    user.post("/help/", {"message": ""})
+    request = HelpRequest.objects.get(user=world.client)
+    page = user.get("/help/").content.decode()
+    assert f"/help/{request.pk}/withdraw/" in page
+
+    response = user.post(f"/help/{request.pk}/withdraw/")
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.status == HelpRequest.Status.RESOLVED
+    assert f"/help/{request.pk}/withdraw/" not in user.get("/help/").content.decode()
