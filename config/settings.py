@@ -237,8 +237,10 @@ CELERY_BEAT_SCHEDULE = {
 # --- Reminders -----------------------------------------------------------------------------
 REMINDERS_HORIZON_HOURS = env_int("REMINDERS_HORIZON_HOURS", 48)
 REMINDERS_LEASE_SECONDS = env_int("REMINDERS_LEASE_SECONDS", 120)
-REMINDERS_CLAIM_BATCH = env_int("REMINDERS_CLAIM_BATCH", 500)
-REMINDERS_SEND_BATCH = env_int("REMINDERS_SEND_BATCH", 50)
+# Rows claimed per statement, and per send task: one task per few hundred rows keeps the
+# broker round trips and per-task work small beside the sending.
+REMINDERS_CLAIM_BATCH = env_int("REMINDERS_CLAIM_BATCH", 2000)
+REMINDERS_SEND_BATCH = env_int("REMINDERS_SEND_BATCH", 200)
 # Sent rows are marked in one statement per this many (and at least once a second).
 REMINDERS_MARK_SENT_EVERY = env_int("REMINDERS_MARK_SENT_EVERY", 50)
 # Deliveries per second the workers are counted on to send: rows in flight are capped at

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from booking.models import Appointment
@@ -546,9 +547,7 @@ def dispatch_room() -> int:
     again (one more attempt counted) while its send task still waits in the queue. So no
     more rows are in flight than the workers send in half a lease at
     ``REMINDERS_SEND_RATE`` per second; the next dispatch tops up."""
-    limit = max(
-        settings.REMINDERS_CLAIM_BATCH, int(settings.REMINDERS_SEND_RATE * settings.REMINDERS_LEASE_SECONDS / 2)
-    )
+    limit = max(settings.REMINDERS_SEND_BATCH, int(settings.REMINDERS_SEND_RATE * settings.REMINDERS_LEASE_SECONDS / 2))
     in_flight = Delivery.objects.filter(status=Delivery.Status.SENDING).count()
     return max(0, limit - in_flight)
 
@@ -581,8 +580,30 @@ class _Target:
     phone: PhoneNumber | None = None
 
 
+def _phone_numbers_prefetch(users: Iterable[User]) -> None:
+    """Load many people's phone numbers in one query for _usable_numbers.
+
+    Django's prefetch_related builds a filtered queryset per person, which cost more CPU
+    than sending the message. The number comes as stored (E.164 text, ``stored_number``)
+    and is parsed only if something asks for ``number``."""
+    by_id: dict[int, list[User]] = {}
+    for user in users:
+        by_id.setdefault(user.pk, []).append(user)
+    found: dict[int, list[PhoneNumber]] = {user_id: [] for user_id in by_id}
+    numbers = PhoneNumber.objects.filter(user_id__in=by_id).defer("number")
+    for phone in numbers.annotate(stored_number=Cast("number", CharField())):
+        found[phone.user_id].append(phone)
+    for user_id, same in by_id.items():
+        for phone in found[user_id]:
+            phone.user = same[0]
+        for user in same:
+            user._phone_numbers_cache = found[user_id]
+
+
 def _usable_numbers(user: User) -> list[PhoneNumber]:
-    numbers = [p for p in user.phone_numbers.all() if p.unusable_since is None]
+    cached = getattr(user, "_phone_numbers_cache", None)
+    everyone = cached if cached is not None else user.phone_numbers.all()
+    numbers = [p for p in everyone if p.unusable_since is None]
     return sorted(numbers, key=lambda p: (not p.is_active, -p.created_at.timestamp()))
 
 
@@ -593,7 +614,12 @@ def _target(delivery: Delivery) -> _Target | None:
         if not forced and not preferences_read(user).sms_enabled:
             return None
         numbers = _usable_numbers(user)
-        return _Target(address=str(numbers[0].number), phone=numbers[0]) if numbers else None
+        if not numbers:
+            return None
+        # The number as stored (E.164), loaded as text by deliveries_send: parsing and
+        # formatting it again cost more than rendering the message.
+        address = getattr(numbers[0], "stored_number", None) or str(numbers[0].number)
+        return _Target(address=address, phone=numbers[0])
     return _Target(address=user.email) if user.email else None
 
 
@@ -813,10 +839,11 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
     claim_token = run_token
     renew_at = monotonic() + lease_s / 2
     rows = list(
-        Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING)
-        .select_related("recipient", "phone_number__user")
-        .prefetch_related("recipient__phone_numbers")
+        Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING).select_related(
+            "recipient", "phone_number__user"
+        )
     )
+    _phone_numbers_prefetch(row.recipient for row in rows if row.channel == Channel.SMS)
     counts["skipped"] = len(ids) - len(rows)
     preferences_prefetch(row.recipient for row in rows)
     backends: dict[str, channels.Backend] = {}
