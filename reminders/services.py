@@ -839,8 +839,9 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
     claim_token = run_token
     renew_at = monotonic() + lease_s / 2
     rows = list(
+        # The row's phone number is set from the prefetched numbers before it is posted.
         Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING).select_related(
-            "recipient", "phone_number__user"
+            "recipient"
         )
     )
     _phone_numbers_prefetch(row.recipient for row in rows if row.channel == Channel.SMS)
