@@ -28,13 +28,16 @@ def dispatch_due() -> int:
         room = services.dispatch_room()
         if room <= 0:
             break
-        token, ids = services.deliveries_claim(limit=min(room, settings.REMINDERS_CLAIM_BATCH))
-        if not ids:
-            break
+        limit = min(room, settings.REMINDERS_CLAIM_BATCH)
+        token, ids = services.deliveries_claim(limit=limit)
         claimed += len(ids)
         size = settings.REMINDERS_SEND_BATCH
         for start in range(0, len(ids), size):
             send_deliveries.delay(ids[start : start + size], token)
+        if len(ids) < limit:
+            # Everything due is claimed. Rows falling due from now on wait for the next
+            # tick: claiming them one by one as they come would cost a claim and a task each.
+            break
     return claimed
 
 

@@ -146,6 +146,28 @@ def test_dispatch_claims_no_more_than_can_be_sent_within_a_lease(world, settings
     assert tasks.dispatch_due() == 3
 
 
+def test_a_dispatch_ends_once_everything_due_is_claimed(world, settings, monkeypatch):
+    """Rows falling due while a dispatch runs are left to the next tick, not claimed one by
+    one as they come (a claim and a send task each)."""
+    settings.REMINDERS_CLAIM_BATCH = 10
+    for _ in range(3):
+        make_delivery(world.client, due_at=timezone.now() - timedelta(seconds=1))
+    claims: list[int] = []
+    original = services.deliveries_claim
+
+    def claim_and_another_falls_due(*, limit: int) -> tuple[str, list[int]]:
+        token, ids = original(limit=limit)
+        claims.append(len(ids))
+        make_delivery(world.client, due_at=timezone.now() - timedelta(seconds=1))
+        return token, ids
+
+    monkeypatch.setattr(services, "deliveries_claim", claim_and_another_falls_due)
+    monkeypatch.setattr(tasks.send_deliveries, "delay", lambda ids, token: None)
+
+    assert tasks.dispatch_due() == 3
+    assert claims == [3]
+
+
 # --- The HTTP backend's connection -----------------------------------------------------------
 
 
