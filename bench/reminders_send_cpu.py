@@ -18,18 +18,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import resource
 import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import reminders_common as rc  # noqa: E402
+import reminders_common as rc
 
 rc.DB_NAME = "triangel_bench_reminders_cpu"
 rc.DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{rc.DB_NAME}"
@@ -114,7 +110,7 @@ def main() -> int:
             f"{1000 * cpu / max(sent, 1):.2f} ms per delivery; gateway CPU {1000 * gw_cpu / max(sent, 1):.2f} ms"
         )
         gateway.child.stop()
-    return 0 if os.environ.get("PD_NEVER_FAIL") or totals.get("sent", 0) == args.rows else 1
+    return 0 if totals.get("sent", 0) == args.rows else 1
 
 
 if __name__ == "__main__":
