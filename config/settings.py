@@ -247,7 +247,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due": {"task": "reminders.tasks.dispatch_due", "schedule": env_int("REMINDERS_DISPATCH_EVERY", 2)},
-    "sweep-stuck": {"task": "reminders.tasks.sweep_stuck", "schedule": 15.0},
+    # Half the lease (at most 15 s): a row left by a dead worker waits at most 1.5 leases.
+    "sweep-stuck": {
+        "task": "reminders.tasks.sweep_stuck",
+        "schedule": min(15.0, max(1.0, env_int("REMINDERS_LEASE_SECONDS", 120) / 2)),
+    },
     "materialize-plans": {"task": "reminders.tasks.materialize_plans", "schedule": 600.0},
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
@@ -267,8 +271,15 @@ WAITING_OFFER_UNTIL_HOUR = env_int("WAITING_OFFER_UNTIL_HOUR", 21)
 # --- Reminders -----------------------------------------------------------------------------
 REMINDERS_HORIZON_HOURS = env_int("REMINDERS_HORIZON_HOURS", 48)
 REMINDERS_LEASE_SECONDS = env_int("REMINDERS_LEASE_SECONDS", 120)
-REMINDERS_CLAIM_BATCH = env_int("REMINDERS_CLAIM_BATCH", 500)
-REMINDERS_SEND_BATCH = env_int("REMINDERS_SEND_BATCH", 50)
+# Rows claimed per statement, and per send task: one task per few hundred rows keeps the
+# broker round trips and per-task work small beside the sending.
+REMINDERS_CLAIM_BATCH = env_int("REMINDERS_CLAIM_BATCH", 2000)
+REMINDERS_SEND_BATCH = env_int("REMINDERS_SEND_BATCH", 200)
+# Sent rows are marked in one statement per this many (and at least once a second).
+REMINDERS_MARK_SENT_EVERY = env_int("REMINDERS_MARK_SENT_EVERY", 50)
+# Deliveries per second the workers are counted on to send: rows in flight are capped at
+# half a lease's worth, so none waits in the queue past its lease.
+REMINDERS_SEND_RATE = env_int("REMINDERS_SEND_RATE", 300)
 REMINDERS_DISPATCH_BUDGET_SECONDS = env_int("REMINDERS_DISPATCH_BUDGET_SECONDS", 20)
 REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 5)
 REMINDERS_KEEP_DAYS = env_int("REMINDERS_KEEP_DAYS", 365)

@@ -30,10 +30,17 @@ def local_parts(at: datetime, tz: ZoneInfo) -> dict[str, str]:
     return {"day": formats.date_format(local, "l j. F"), "time": local.strftime("%H:%M")}
 
 
+@lru_cache(maxsize=4096)
+def _local_parts(at: datetime, tz: ZoneInfo, language: str) -> dict[str, str]:
+    # Many messages of a batch are about the same minute; formatting the day is the costly
+    # part. Called with ``language`` active; the result must not be changed.
+    return local_parts(at, tz)
+
+
 def render(*, kind: str, language: str, tz: ZoneInfo, at: datetime, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, text) for one message. ``at`` is the time the message is about."""
     with translation.override(language):
-        values = {**context, **local_parts(at, tz)}
+        values = {**context, **_local_parts(at, tz, language)}
         text = " ".join(_template(language, kind).render(Context(values)).split())
         subject = _template(language, "subject").render(Context(values)).strip()
     return subject, text

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from booking.models import Appointment
@@ -553,6 +554,18 @@ def deliveries_claim(*, limit: int, now: datetime | None = None) -> tuple[str, l
     return str(token), ids
 
 
+def dispatch_room() -> int:
+    """How many more rows a dispatcher may claim now.
+
+    A claimed row must be sent within its lease, or the sweeper returns it and it is claimed
+    again (one more attempt counted) while its send task still waits in the queue. So no
+    more rows are in flight than the workers send in half a lease at
+    ``REMINDERS_SEND_RATE`` per second; the next dispatch tops up."""
+    limit = max(settings.REMINDERS_SEND_BATCH, int(settings.REMINDERS_SEND_RATE * settings.REMINDERS_LEASE_SECONDS / 2))
+    in_flight = Delivery.objects.filter(status=Delivery.Status.SENDING).count()
+    return max(0, limit - in_flight)
+
+
 def dispatch_state_touch(*, now: datetime | None = None) -> None:
     """Record that a dispatch sweep ran (the health endpoint reports it)."""
     DispatchState.objects.update_or_create(name="dispatch", defaults={"last_run_at": now or timezone.now()})
@@ -581,8 +594,30 @@ class _Target:
     phone: PhoneNumber | None = None
 
 
+def _phone_numbers_prefetch(users: Iterable[User]) -> None:
+    """Load many people's phone numbers in one query for _usable_numbers.
+
+    Django's prefetch_related builds a filtered queryset per person, which cost more CPU
+    than sending the message. The number comes as stored (E.164 text, ``stored_number``)
+    and is parsed only if something asks for ``number``."""
+    by_id: dict[int, list[User]] = {}
+    for user in users:
+        by_id.setdefault(user.pk, []).append(user)
+    found: dict[int, list[PhoneNumber]] = {user_id: [] for user_id in by_id}
+    numbers = PhoneNumber.objects.filter(user_id__in=by_id).defer("number")
+    for phone in numbers.annotate(stored_number=Cast("number", CharField())):
+        found[phone.user_id].append(phone)
+    for user_id, same in by_id.items():
+        for phone in found[user_id]:
+            phone.user = same[0]
+        for user in same:
+            user._phone_numbers_cache = found[user_id]
+
+
 def _usable_numbers(user: User) -> list[PhoneNumber]:
-    numbers = [p for p in user.phone_numbers.all() if p.unusable_since is None]
+    cached = getattr(user, "_phone_numbers_cache", None)
+    everyone = cached if cached is not None else user.phone_numbers.all()
+    numbers = [p for p in everyone if p.unusable_since is None]
     return sorted(numbers, key=lambda p: (not p.is_active, -p.created_at.timestamp()))
 
 
@@ -593,7 +628,12 @@ def _target(delivery: Delivery) -> _Target | None:
         if not forced and not preferences_read(user).sms_enabled:
             return None
         numbers = _usable_numbers(user)
-        return _Target(address=str(numbers[0].number), phone=numbers[0]) if numbers else None
+        if not numbers:
+            return None
+        # The number as stored (E.164), loaded as text by deliveries_send: parsing and
+        # formatting it again cost more than rendering the message.
+        address = getattr(numbers[0], "stored_number", None) or str(numbers[0].number)
+        return _Target(address=address, phone=numbers[0])
     return _Target(address=user.email) if user.email else None
 
 
@@ -644,16 +684,42 @@ def _finish(delivery: Delivery, token: str, **values: Any) -> bool:
     )
 
 
-_MARK_SENT_SQL = (
-    "UPDATE reminders_delivery SET status = %s, phone_number_id = %s, provider_message_id = %s, sent_at = %s, "
-    "last_error = %s, updated_at = %s WHERE id = %s AND claim_token = %s AND status = %s"
-)
+class _SentMarks:
+    """Rows posted under one run's token and not yet marked sent, written together.
+
+    One UPDATE … FROM (VALUES …) per flush instead of one statement and one commit per
+    message: the commit (an fsync) and building the statement cost more than the send. It
+    keeps _finish's condition, so a row passed to a newer claim (its token changed) or
+    finished otherwise is never overwritten. A flush happens every
+    ``REMINDERS_MARK_SENT_EVERY`` rows and at least once a second, before a lease is renewed
+    and when the batch ends: a crash can leave at most that many posted rows of a thread to
+    be posted again after their lease, with the same idempotency key."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.pending: list[tuple[int, int | None, str]] = []
+        self.since = 0.0
+
+    def add(self, delivery: Delivery, phone: PhoneNumber | None, provider_id: str) -> None:
+        if not self.pending:
+            self.since = monotonic()
+        self.pending.append((delivery.pk, phone.pk if phone is not None else None, provider_id[:100]))
+        if len(self.pending) >= settings.REMINDERS_MARK_SENT_EVERY or monotonic() - self.since >= 1.0:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write the pending marks; returns how many rows this run still held and marked."""
+        if not self.pending:
+            return 0
+        marks, self.pending = self.pending, []
+        return _mark_sent(marks, self.token)
 
 
-def _mark_sent(delivery: Delivery, token: str, *, phone: PhoneNumber | None, provider_id: str) -> bool:
-    """_finish(status=SENT, …) for the hot path: one statement per message sent, written
-    directly because compiling the ORM update cost more CPU than running it. Same
-    condition: only while the row still carries this claim's token and is sending."""
+def _mark_sent(marks: list[tuple[int, int | None, str]], token: str) -> int:
+    """_finish(status=SENT, …) for many rows in one statement, written directly because
+    compiling the ORM update cost more CPU than running it. ``marks`` are (row id, phone
+    number id, provider message id). Same condition as _finish: only rows still carrying
+    this token and sending. Returns the number of rows marked."""
     opts = Delivery._meta
 
     def prep(name: str, value: Any) -> Any:
@@ -661,20 +727,27 @@ def _mark_sent(delivery: Delivery, token: str, *, phone: PhoneNumber | None, pro
         return opts.get_field(name).get_db_prep_value(value, connection)
 
     now = timezone.now()
-    params = [
-        Delivery.Status.SENT.value,
-        phone.pk if phone is not None else None,
-        provider_id,
-        prep("sent_at", now),
-        "",
-        prep("updated_at", now),
-        delivery.pk,
-        prep("claim_token", token),
-        Delivery.Status.SENDING.value,
-    ]
+    values = ", ".join(["(%s, %s, %s)"] * len(marks))
+    if connection.vendor == "postgresql":
+        source = f"(VALUES {values}) AS v (id, phone_id, provider_id)"
+    else:
+        # SQLite names a VALUES list's columns column1, column2 …
+        source = f"(SELECT column1 AS id, column2 AS phone_id, column3 AS provider_id FROM (VALUES {values})) AS v"  # noqa: S608
+    # UPDATE … FROM reads the same on both (SQLite 3.33+). The cast: a column of NULLs
+    # only would be text on PostgreSQL. Only placeholders go into the text; every value is
+    # a parameter.
+    sql = (
+        "UPDATE reminders_delivery SET status = %s, phone_number_id = CAST(v.phone_id AS BIGINT), "  # noqa: S608
+        "provider_message_id = v.provider_id, sent_at = %s, last_error = %s, updated_at = %s "
+        f"FROM {source} WHERE reminders_delivery.id = v.id AND reminders_delivery.claim_token = %s "
+        "AND reminders_delivery.status = %s"
+    )
+    params: list[Any] = [Delivery.Status.SENT.value, prep("sent_at", now), "", prep("updated_at", now)]
+    params += [value for mark in marks for value in mark]
+    params += [prep("claim_token", token), Delivery.Status.SENDING.value]
     with connection.cursor() as cursor:
-        cursor.execute(_MARK_SENT_SQL, params)
-        return cursor.rowcount == 1
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _hold(ids: list[int], token: str, now: datetime) -> set[int]:
@@ -780,80 +853,90 @@ def deliveries_send(*, ids: list[int], claim_token: str, now: datetime | None = 
     claim_token = run_token
     renew_at = monotonic() + lease_s / 2
     rows = list(
-        Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING)
-        .select_related("recipient", "phone_number__user")
-        .prefetch_related("recipient__phone_numbers")
+        # The row's phone number is set from the prefetched numbers before it is posted.
+        Delivery.objects.filter(pk__in=ids, claim_token=claim_token, status=Delivery.Status.SENDING).select_related(
+            "recipient"
+        )
     )
+    _phone_numbers_prefetch(row.recipient for row in rows if row.channel == Channel.SMS)
     counts["skipped"] = len(ids) - len(rows)
     preferences_prefetch(row.recipient for row in rows)
     backends: dict[str, channels.Backend] = {}
     held = {row.pk for row in rows}
-    for index, delivery in enumerate(rows):
-        now_ = now or timezone.now()
-        if delivery.expires_at <= now_:
-            _finish(delivery, claim_token, status=Delivery.Status.MISSED, last_error="too late to be useful")
-            counts["missed"] += 1
-            continue
-        if _bundled_in_summary(delivery):
-            _finish(delivery, claim_token, status=Delivery.Status.CANCELLED, last_error="in the morning summary")
-            counts["cancelled"] += 1
-            continue
-        target = _target(delivery)
-        if target is None:
-            with transaction.atomic():
-                reason = _no_target_reason(delivery)
-                if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=reason):
-                    _fallback(delivery, now_, reason)
-            counts["failed"] += 1
-            continue
-        message = _message_for(delivery, target)
-        # Each row is posted only under a lease with at least half its length left, renewed
-        # for the rest of the batch when half has passed (a slow gateway, a long batch). A row
-        # whose lease ran out meanwhile may have gone to a new claim: it is skipped, so two live
-        # tasks never both post it. A re-post remains only after a crash between the
-        # provider's answer and _finish, and carries the same idempotency key.
-        if monotonic() >= renew_at:
-            held = _hold([row.pk for row in rows[index:]], claim_token, now_)
-            renew_at = monotonic() + lease_s / 2
-        if delivery.pk not in held:
-            counts["skipped"] += 1
-            continue
-        delivery.phone_number = target.phone
-        backend = backends.setdefault(delivery.channel, channels.backend_for(delivery.channel))
-        try:
-            provider_id = backend.send(message)
-        except channels.PermanentError as exc:
-            with transaction.atomic():
-                if _finish(
-                    delivery,
-                    claim_token,
-                    status=Delivery.Status.FAILED,
-                    last_error=str(exc)[:300],
-                    phone_number=target.phone,
-                ):
-                    _on_permanent_failure(delivery, exc, now_)
-            counts["failed"] += 1
-            continue
-        except channels.ChannelError as exc:
-            if delivery.attempts >= settings.REMINDERS_MAX_ATTEMPTS:
-                _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300])
+    marks = _SentMarks(claim_token)
+    try:
+        for index, delivery in enumerate(rows):
+            now_ = now or timezone.now()
+            if delivery.expires_at <= now_:
+                _finish(delivery, claim_token, status=Delivery.Status.MISSED, last_error="too late to be useful")
+                counts["missed"] += 1
+                continue
+            if _bundled_in_summary(delivery):
+                _finish(delivery, claim_token, status=Delivery.Status.CANCELLED, last_error="in the morning summary")
+                counts["cancelled"] += 1
+                continue
+            target = _target(delivery)
+            if target is None:
+                with transaction.atomic():
+                    reason = _no_target_reason(delivery)
+                    if _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=reason):
+                        _fallback(delivery, now_, reason)
                 counts["failed"] += 1
-            else:
-                # Back off: 30 s, 2 min, 8 min … and try again with the same idempotency key.
-                backoff = timedelta(seconds=30 * 4 ** (delivery.attempts - 1))
-                _finish(
-                    delivery,
-                    claim_token,
-                    status=Delivery.Status.SCHEDULED,
-                    claim_token=None,
-                    lease_until=None,
-                    due_at=min(now_ + backoff, delivery.expires_at),
-                    last_error=str(exc)[:300],
-                )
-                counts["retry"] += 1
-            continue
-        _mark_sent(delivery, claim_token, phone=target.phone, provider_id=provider_id[:100])
-        counts["sent"] += 1
+                continue
+            message = _message_for(delivery, target)
+            # Each row is posted only under a lease with at least half its length left,
+            # renewed for the rest of the batch when half has passed (a slow gateway, a long
+            # batch); the marks still pending are written first, so no posted row outlives its
+            # lease unmarked. A row whose lease ran out meanwhile may have gone to a new claim:
+            # it is skipped, so two live tasks never both post it. A re-post remains only after
+            # a crash between the provider's answer and the flush of its mark, and carries the
+            # same idempotency key.
+            if monotonic() >= renew_at:
+                marks.flush()
+                held = _hold([row.pk for row in rows[index:]], claim_token, now_)
+                renew_at = monotonic() + lease_s / 2
+            if delivery.pk not in held:
+                counts["skipped"] += 1
+                continue
+            delivery.phone_number = target.phone
+            backend = backends.setdefault(delivery.channel, channels.backend_for(delivery.channel))
+            try:
+                provider_id = backend.send(message)
+            except channels.PermanentError as exc:
+                with transaction.atomic():
+                    if _finish(
+                        delivery,
+                        claim_token,
+                        status=Delivery.Status.FAILED,
+                        last_error=str(exc)[:300],
+                        phone_number=target.phone,
+                    ):
+                        _on_permanent_failure(delivery, exc, now_)
+                counts["failed"] += 1
+                continue
+            except channels.ChannelError as exc:
+                if delivery.attempts >= settings.REMINDERS_MAX_ATTEMPTS:
+                    _finish(delivery, claim_token, status=Delivery.Status.FAILED, last_error=str(exc)[:300])
+                    counts["failed"] += 1
+                else:
+                    # Back off: 30 s, 2 min, 8 min … and try again with the same idempotency key.
+                    backoff = timedelta(seconds=30 * 4 ** (delivery.attempts - 1))
+                    _finish(
+                        delivery,
+                        claim_token,
+                        status=Delivery.Status.SCHEDULED,
+                        claim_token=None,
+                        lease_until=None,
+                        due_at=min(now_ + backoff, delivery.expires_at),
+                        last_error=str(exc)[:300],
+                    )
+                    counts["retry"] += 1
+                continue
+            marks.add(delivery, target.phone, provider_id)
+            counts["sent"] += 1
+    finally:
+        # Also when a later row raised: what was posted is recorded.
+        marks.flush()
     return counts
 
 

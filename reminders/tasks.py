@@ -18,19 +18,26 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_due() -> int:
-    """Claim due rows in batches and queue their sending, until none are due or the time
-    budget is spent (the next beat tick continues)."""
+    """Claim due rows in batches and queue their sending, until none are due, as many are
+    in flight as can be sent within a lease, or the time budget is spent (the next beat
+    tick continues)."""
     services.dispatch_state_touch()
     deadline = time.monotonic() + settings.REMINDERS_DISPATCH_BUDGET_SECONDS
     claimed = 0
     while time.monotonic() < deadline:
-        token, ids = services.deliveries_claim(limit=settings.REMINDERS_CLAIM_BATCH)
-        if not ids:
+        room = services.dispatch_room()
+        if room <= 0:
             break
+        limit = min(room, settings.REMINDERS_CLAIM_BATCH)
+        token, ids = services.deliveries_claim(limit=limit)
         claimed += len(ids)
         size = settings.REMINDERS_SEND_BATCH
         for start in range(0, len(ids), size):
             send_deliveries.delay(ids[start : start + size], token)
+        if len(ids) < limit:
+            # Everything due is claimed. Rows falling due from now on wait for the next
+            # tick: claiming them one by one as they come would cost a claim and a task each.
+            break
     return claimed
 
 
