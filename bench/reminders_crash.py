@@ -135,13 +135,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         started = time.monotonic()
         worker = new_worker()
+        restarts: list[tuple[float, int]] = []  # (seconds in, gateway posts then)
+
+        def supervise() -> None:
+            # As systemd or supervisord would: a worker that exits on its own is started again
+            # (rows live in PostgreSQL; a restarted worker finds them after their lease). Each
+            # restart is reported, so a worker that exits is never hidden.
+            nonlocal worker
+            if not worker.running():
+                restarts.append((round(time.monotonic() - started, 2), gateway.stats()["posts"]))
+                print(f"{restarts[-1][0]:7.2f} s  the worker exited on its own; started again:", flush=True)
+                print(worker.tail(), flush=True)
+                worker = new_worker()
+
         for event in events:
             target = int(event.share * args.rows)
-            reached = rc.wait_for(
-                lambda t=target, w=worker: gateway.delivered() >= t or not w.running(), EVENT_TIMEOUT, interval=0.05
-            )
-            if not worker.running():
-                raise SystemExit(f"the worker exited on its own:\n{worker.tail()}")
+            reached = False
+            deadline = time.monotonic() + EVENT_TIMEOUT
+            while not reached and time.monotonic() < deadline:
+                reached = (
+                    rc.wait_for(
+                        lambda t=target, w=worker: gateway.delivered() >= t or not w.running(),
+                        max(0.1, deadline - time.monotonic()),
+                        interval=0.05,
+                    )
+                    and gateway.delivered() >= target
+                )
+                supervise()
             if not reached:
                 raise SystemExit(f"only {gateway.delivered()} delivered after {EVENT_TIMEOUT:.0f} s:\n{worker.tail()}")
             stats = gateway.stats()
@@ -166,9 +186,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         last_event = time.monotonic()
 
         def all_sent() -> bool:
-            return not Delivery.objects.exclude(status=Delivery.Status.SENT).exists() or not worker.running()
+            supervise()
+            return not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
 
-        done = rc.wait_for(all_sent, RECOVERY_TIMEOUT, interval=0.5) and worker.running()
+        done = rc.wait_for(all_sent, RECOVERY_TIMEOUT, interval=0.5)
         finished = time.monotonic()
         counts = rc.status_counts()
         worker.stop()
@@ -183,6 +204,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         counts=counts,
         done=done,
         total_s=finished - started,
+        restarts=restarts,
         recovery_s=finished - last_event,
         logs=logs,
     )
@@ -199,6 +221,7 @@ def verify(
     total_s: float,
     recovery_s: float,
     logs: list[str],
+    restarts: list[tuple[float, int]],
 ) -> dict[str, Any]:
     from reminders.models import Delivery
 
@@ -207,7 +230,8 @@ def verify(
     gateway_ids = {p["key"]: p["message_id"] for p in posts if p["outcome"] == "delivered"}
     first_post: dict[str, int] = {}
     repeats_crash = repeats_other = 0
-    cut_points = [e.posts_before for e in events]
+    # A worker that exited on its own and was started again is a crash like a kill.
+    cut_points = [e.posts_before for e in events] + [posts_at for _at, posts_at in restarts]
     for index, post in enumerate(posts):
         key = post["key"]
         if post["outcome"] != "repeat":
@@ -225,6 +249,7 @@ def verify(
     )
     result = {
         "rows": args.rows,
+        "worker_exits_restarted": [at for at, _posts in restarts],
         "all_sent_in_time": done,
         "db_status": counts,
         "lost": args.rows - counts.get("sent", 0),

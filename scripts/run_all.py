@@ -37,14 +37,13 @@ def main() -> int:
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
     env.setdefault("SMS_BACKEND", "file")
     celery = [PYTHON, "-m", "celery", "-A", "config"]
-    processes = [
-        subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"{host}:{port}"], cwd=ROOT, env=env),
+    commands = {
+        "web server": [PYTHON, "manage.py", "runserver", "--noreload", f"{host}:{port}"],
         # Threads, not processes: sending is network-bound, and one process keeps memory small.
-        subprocess.Popen(
-            [*celery, "worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "WARNING"], cwd=ROOT, env=env
-        ),
-        subprocess.Popen([*celery, "beat", "--loglevel", "WARNING"], cwd=ROOT, env=env),
-    ]
+        "worker": [*celery, "worker", "--pool", "threads", "--concurrency", "4", "--loglevel", "WARNING"],
+        "beat": [*celery, "beat", "--loglevel", "WARNING"],
+    }
+    processes = {name: subprocess.Popen(command, cwd=ROOT, env=env) for name, command in commands.items()}
     time.sleep(1.5)
     sms_where = "var/sms.jsonl (one JSON line per SMS)" if env["SMS_BACKEND"] == "file" else env["SMS_BACKEND"]
     mail_where = f"SMTP at {env['EMAIL_HOST']}" if env.get("EMAIL_HOST") else "files in var/mail/"
@@ -79,19 +78,26 @@ Press Ctrl-C to stop.
 
     def stop(*_args: object) -> None:
         stopping.set()
-        for process in processes:
+        for process in processes.values():
             if process.poll() is None:
                 process.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        while all(p.poll() is None for p in processes):
+        while not stopping.is_set() and processes["web server"].poll() is None:
+            # As a service manager would: the worker or beat is started again if it exits (for
+            # example when the broker restarts); reminders wait safely in the database meanwhile.
+            for name in ("worker", "beat"):
+                if processes[name].poll() is not None and not stopping.is_set():
+                    code = processes[name].returncode
+                    print(f"The {name} stopped (exit code {code}); starting it again.", flush=True)
+                    processes[name] = subprocess.Popen(commands[name], cwd=ROOT, env=env)
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
         stop()
-        for process in processes:
+        for process in processes.values():
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
