@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import Exists, FloatField, Func, OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
 from booking.models import (
@@ -18,6 +18,7 @@ from booking.models import (
     MeetingType,
     WorkingHours,
 )
+from care.models import GroupMeetingAppointment
 from care.selectors.peers import appointments_peer_filter
 from config import prepared
 from people.models import User
@@ -191,7 +192,10 @@ def appointments_of_client(*, user: User) -> QuerySet[Appointment]:
     """A service user's own meetings, each once: a responsibility-group meeting holds one
     appointment in every participant's calendar, and the person sees the one that carries
     their reminders (the others are the same meeting)."""
-    return Appointment.objects.filter(client=user).exclude(group_link__holds_reminders=False)
+    # A subquery, not a join: the result is also locked with select_for_update, which
+    # PostgreSQL refuses on the nullable side of an outer join.
+    other_parts = GroupMeetingAppointment.objects.filter(appointment=OuterRef("pk"), holds_reminders=False)
+    return Appointment.objects.filter(client=user).exclude(Exists(other_parts))
 
 
 def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[Appointment]:

@@ -260,7 +260,8 @@ def invitations_meeting_changed(*, appointment: Appointment, cancelled: bool, no
     waiting at the old time), a cancelled meeting's invitations end, and pool notices about
     the old time are dropped. Returns how many peers were told."""
     live = list(
-        PeerInvitation.objects.select_for_update()
+        # Only the invitations are locked: the peer is an outer join (an "any peer" invitation).
+        PeerInvitation.objects.select_for_update(of=("self",))
         .filter(appointment=appointment, status__in=LIVE_INVITATION)
         .select_related("peer")
     )

@@ -14,6 +14,7 @@ from django.db import connection
 from booking.models import Appointment
 from care.models import GroupMeeting
 from care.services import groups as services
+from care.services.peers import sharing_set
 from config.errors import Conflict
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
@@ -92,6 +93,7 @@ def test_two_group_meetings_sharing_calendars_do_not_deadlock(world, api) -> Non
     first = make_group(world, externals=False)
     # The other client's group shares the peer and both workers, added in another order.
     second = services.group_create(actor=world.coordinator, client_id=world.other_client.pk)
+    sharing_set(user=world.other_client, peer=world.peer, appointments=True, plan=False)
     for member in (world.peer, world.worker):
         services.member_add(actor=world.coordinator, group_id=second.pk, user_id=member.pk)
     start = f.local(f.next_weekday(2, min_days_ahead=3), 10)
