@@ -489,25 +489,57 @@ def summaries_materialize(*, now: datetime | None = None) -> int:
 # --- Staff alerts and tasks -------------------------------------------------------------------
 
 
-def staff_alert(*, staff: User, task: str, client: User, ref: str, at: datetime, now: datetime) -> int:
-    prefs = preferences_read(staff)
+def _one_off(
+    *,
+    recipient: User,
+    kind: str,
+    key: str,
+    context: dict[str, Any],
+    at: datetime,
+    now: datetime,
+    expires_at: datetime,
+    channels: Iterable[str] | None = None,
+    due_at: datetime | None = None,
+) -> int:
+    """One message to one person, over ``channels`` (default: the channels they chose for
+    meetings), due now unless ``due_at`` says otherwise. ``key`` makes it once per channel:
+    the same key never sends twice."""
+    if channels is None:
+        channels = preferences_read(recipient).appointment_channels
     return _create(
         [
             Planned(
-                recipient=staff,
-                kind=Delivery.Kind.STAFF_ALERT,
+                recipient=recipient,
+                kind=kind,
                 channel=channel,
                 occurrence_at=at,
-                due_at=now,
-                expires_at=now + USEFUL_FOR[Delivery.Kind.STAFF_ALERT],
-                dedupe_key=f"staff:{task}:{ref}:{channel}",
-                # Initials only: a staff phone can be seen by others. The id (never shown) lets a
-                # handover find the alerts about this person.
-                context={"task": task, "client": client.initials, "client_id": client.pk},
+                due_at=due_at or now,
+                expires_at=expires_at,
+                dedupe_key=f"{key}:{channel}",
+                context=context,
             )
-            for channel in _channels_for(staff, prefs.appointment_channels)
+            for channel in _channels_for(recipient, channels)
         ],
         now,
+    )
+
+
+def _cancel_by_key(*, kind: str, key_prefix: str) -> int:
+    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=key_prefix)
+    return _cancel_pending(pending, "no longer needed")
+
+
+def staff_alert(*, staff: User, task: str, client: User, ref: str, at: datetime, now: datetime) -> int:
+    return _one_off(
+        recipient=staff,
+        kind=Delivery.Kind.STAFF_ALERT,
+        key=f"staff:{task}:{ref}",
+        # Initials only: a staff phone can be seen by others. The id (never shown) lets a
+        # handover find the alerts about this person.
+        context={"task": task, "client": client.initials, "client_id": client.pk},
+        at=at,
+        now=now,
+        expires_at=now + USEFUL_FOR[Delivery.Kind.STAFF_ALERT],
     )
 
 
@@ -1067,21 +1099,16 @@ def handover_introduce(
     due = apply_quiet_hours(
         due=now, expires=expires, now=now, tz=_tz(client), quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end
     )
-    return _create(
-        [
-            Planned(
-                recipient=client,
-                kind=Delivery.Kind.HANDOVER,
-                channel=channel,
-                occurrence_at=now,
-                due_at=due or now,
-                expires_at=expires,
-                dedupe_key=f"handover:{ref}:{client.pk}:{channel}",
-                context={"worker": worker.first_name or worker.username, "moved": moved, "reoffered": reoffered},
-            )
-            for channel in _channels_for(client, prefs.appointment_channels)
-        ],
-        now,
+    return _one_off(
+        recipient=client,
+        kind=Delivery.Kind.HANDOVER,
+        key=f"handover:{ref}:{client.pk}",
+        context={"worker": worker.first_name or worker.username, "moved": moved, "reoffered": reoffered},
+        at=now,
+        now=now,
+        expires_at=expires,
+        channels=prefs.appointment_channels,
+        due_at=due,
     )
 
 
@@ -1106,22 +1133,14 @@ def peer_notice(
     ``ref`` makes it idempotent: the same ref never sends twice. ``context`` goes to the message
     template as it is, so it must hold only what the recipient may read (no names beyond what
     the person chose to share). ``at`` is the moment the message speaks of (a meeting's start)."""
-    prefs = preferences_read(recipient)
-    return _create(
-        [
-            Planned(
-                recipient=recipient,
-                kind=kind,
-                channel=channel,
-                occurrence_at=at or now,
-                due_at=now,
-                expires_at=now + (useful_for or timedelta(hours=24)),
-                dedupe_key=f"peer:{kind}:{ref}:{recipient.pk}:{channel}",
-                context=context,
-            )
-            for channel in _channels_for(recipient, prefs.appointment_channels)
-        ],
-        now,
+    return _one_off(
+        recipient=recipient,
+        kind=kind,
+        key=f"peer:{kind}:{ref}:{recipient.pk}",
+        context=context,
+        at=at or now,
+        now=now,
+        expires_at=now + (useful_for or timedelta(hours=24)),
     )
 
 
@@ -1145,8 +1164,7 @@ def staff_alerts_move(*, client: User, from_staff: User, to_staff: User, ref: st
 def peer_notices_cancel(*, kind: str, ref: str) -> int:
     """Cancel notices of ``ref`` not sent yet (a pool alert waiting for the morning once
     another peer has said yes, or the person has withdrawn)."""
-    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"peer:{kind}:{ref}:")
-    return _cancel_pending(pending, "no longer needed")
+    return _cancel_by_key(kind=kind, key_prefix=f"peer:{kind}:{ref}:")
 
 
 # --- Help (care) -------------------------------------------------------------------------------
@@ -1187,27 +1205,18 @@ def notice_now(
 def group_meeting_notice(*, staff: User, client: User, ref: str, event: str, at: datetime, now: datetime) -> int:
     """Tell a member of staff that a group meeting was put in (``booked``) or taken out of
     (``cancelled``) their calendar by someone else. The client is named by initials only."""
-    prefs = preferences_read(staff)
-    return _create(
-        [
-            Planned(
-                recipient=staff,
-                kind=Delivery.Kind.GROUP_MEETING,
-                channel=channel,
-                occurrence_at=at,
-                due_at=now,
-                expires_at=max(at, now + timedelta(hours=1)),
-                dedupe_key=f"group:{ref}:{staff.pk}:{event}:{channel}",
-                context={"client": client.initials, "event": event},
-            )
-            for channel in _channels_for(staff, prefs.appointment_channels)
-        ],
-        now,
+    return _one_off(
+        recipient=staff,
+        kind=Delivery.Kind.GROUP_MEETING,
+        key=f"group:{ref}:{staff.pk}:{event}",
+        context={"client": client.initials, "event": event},
+        at=at,
+        now=now,
+        expires_at=max(at, now + timedelta(hours=1)),
     )
 
 
 def notices_cancel(*, kind: str, ref_prefix: str) -> int:
     """Cancel ``notice_now`` messages of ``kind`` whose ref starts with ``ref_prefix`` and that
     are not sent yet (the reason for them went away)."""
-    pending = Delivery.objects.filter(kind=kind, dedupe_key__startswith=f"{kind}:{ref_prefix}")
-    return _cancel_pending(pending, "no longer needed")
+    return _cancel_by_key(kind=kind, key_prefix=f"{kind}:{ref_prefix}")
