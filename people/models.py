@@ -116,6 +116,11 @@ class User(AbstractUser):
         parts = [p for p in (self.first_name, self.last_name) if p]
         return ".".join(p[0].upper() for p in parts) + "." if parts else self.username[:2]
 
+    @property
+    def short_name(self) -> str:
+        """How messages name a person: the first name only (the user name if there is none)."""
+        return self.first_name or self.username
+
 
 class PhoneNumber(models.Model):
     """One of a person's phone numbers. Exactly one may be active at a time.

@@ -187,7 +187,7 @@ def _create(items: Iterable[Planned], now: datetime) -> int:
 def _appointment_context(appointment: Appointment) -> dict[str, Any]:
     worker = appointment.calendar.owner
     return {
-        "worker": worker.first_name or worker.username,
+        "worker": worker.short_name,
         "place": appointment.meeting_type.place,
         "mode": appointment.meeting_type.mode,
     }
@@ -687,7 +687,7 @@ def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
         client=user, status=Appointment.Status.BOOKED, start__gte=start, start__lt=day_end
     ).select_related("calendar__owner"):
         worker = appointment.calendar.owner
-        items.append((appointment.start, f"{worker.first_name or worker.username}"))
+        items.append((appointment.start, f"{worker.short_name}"))
     for plan in ReminderPlan.objects.filter(owner=user, is_active=True, kind__in=["money", "routine"]):
         for at in plan_occurrences(plan=plan, after=start - timedelta(seconds=1), until=day_end):
             items.append((at, plan.title))
@@ -1103,7 +1103,7 @@ def handover_introduce(
         recipient=client,
         kind=Delivery.Kind.HANDOVER,
         key=f"handover:{ref}:{client.pk}",
-        context={"worker": worker.first_name or worker.username, "moved": moved, "reoffered": reoffered},
+        context={"worker": worker.short_name, "moved": moved, "reoffered": reoffered},
         at=now,
         now=now,
         expires_at=expires,

@@ -31,7 +31,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: object, peers: list[User], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        choices = [(str(p.pk), p.first_name or p.username) for p in peers]
+        choices = [(str(p.pk), p.short_name) for p in peers]
         choices.append((ANY_PEER, _("Any peer who is free")))
         self.fields["peer"].choices = choices
         self.fields["peer"].initial = choices[0][0]

@@ -294,7 +294,5 @@ def outreach_ask_peer(request: HttpRequest, task_id: int) -> HttpResponse:
             raise Http404 from exc
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("%(name)s is asked to check in.") % {"name": check_in.peer.first_name or check_in.peer.username}
-        )
+        messages.success(request, _("%(name)s is asked to check in.") % {"name": check_in.peer.short_name})
     return redirect("web:today")

@@ -19,7 +19,7 @@ from people.models import User
 
 
 def _first_name(person: User | None) -> str | None:
-    return (person.first_name or person.username) if person is not None else None
+    return person.short_name if person is not None else None
 
 
 # --- Shapes ------------------------------------------------------------------------------------

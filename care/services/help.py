@@ -69,9 +69,9 @@ def help_request_sms(*, user: User, ref: str, now: datetime) -> HelpRequest:
 def _answer_by_sms(request: HelpRequest, *, ref: str, now: datetime) -> None:
     answer = selectors.help_answer(request=request, now=now)
     if request.status == HelpRequest.Status.ACKNOWLEDGED and answer.on_duty is not None:
-        context, at = {"answer": "acknowledged", "staff": _first_name(answer.on_duty)}, now
+        context, at = {"answer": "acknowledged", "staff": answer.on_duty.short_name}, now
     elif request.status == HelpRequest.Status.ALERTING and answer.on_duty is not None:
-        context, at = {"answer": "on_duty", "staff": _first_name(answer.on_duty)}, answer.answer_by or now
+        context, at = {"answer": "on_duty", "staff": answer.on_duty.short_name}, answer.answer_by or now
     else:
         crisis = answer.crisis_line
         opens = answer.next_opening if request.status == HelpRequest.Status.WAITING else None
@@ -92,10 +92,6 @@ def _answer_by_sms(request: HelpRequest, *, ref: str, now: datetime) -> None:
         # An answer to the person's own SMS, even if they turned reminders off.
         force_sms=True,
     )
-
-
-def _first_name(person: User) -> str:
-    return person.first_name or person.username
 
 
 # --- Routing and escalation --------------------------------------------------------------------
@@ -274,7 +270,7 @@ def help_request_withdraw(*, user: User, request_id: int, now: datetime | None =
             if request.status == HelpRequest.Status.ACKNOWLEDGED:
                 raise Conflict(
                     _("%(name)s has already taken your request and will get in touch with you.")
-                    % {"name": _first_name(request.acknowledged_by) if request.acknowledged_by else "?"},
+                    % {"name": request.acknowledged_by.short_name if request.acknowledged_by else "?"},
                     code="help_taken",
                 )
             raise Conflict(_("This request is already resolved."), code="help_resolved")

@@ -53,10 +53,6 @@ def sharing_set(
 # --- "I'd like a peer" -----------------------------------------------------------------------
 
 
-def _first_name(person: User) -> str:
-    return person.first_name or person.username
-
-
 def peer_request_create(*, user: User, note: str = "", now: datetime | None = None) -> PeerRequest:
     """Ask the unit's peers for someone to talk to, and alert them (no name in the SMS).
 
@@ -148,7 +144,7 @@ def peer_request_accept(*, peer: User, request_id: int, now: datetime | None = N
             kind=Delivery.Kind.PEER_ASSIGNED,
             ref=f"request:{request.pk}",
             # The peer's first name only: the person reads this on a phone others may see.
-            context={"what": "request", "peer": _first_name(peer)},
+            context={"what": "request", "peer": peer.short_name},
             now=now,
         )
     return request
@@ -230,7 +226,7 @@ def invitation_answer(*, peer: User, invitation_id: int, accept: bool, now: date
                 recipient=invitation.appointment.client,
                 kind=Delivery.Kind.PEER_ASSIGNED,
                 ref=f"invitation:{invitation.pk}",
-                context={"what": "invitation", "peer": _first_name(peer)},
+                context={"what": "invitation", "peer": peer.short_name},
                 at=invitation.appointment.start,
                 now=now,
             )
@@ -347,7 +343,7 @@ def no_show_check_in_ask(*, worker: User, task_id: int, peer_id: int, now: datet
             recipient=peer,
             kind=Delivery.Kind.PEER_POOL,
             ref=f"check_in:{task.pk}",
-            context={"what": "check_in", "client": _first_name(task.client)},
+            context={"what": "check_in", "client": task.client.short_name},
             now=now,
         )
         if task.done_at is None:

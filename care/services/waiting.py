@@ -245,7 +245,7 @@ def _send_offer(offer: WaitingOffer, now: datetime) -> None:
         useful_for=offer.expires_at - now,
         context={
             "what": "offer",
-            "worker": owner.first_name or owner.username,
+            "worker": owner.short_name,
             "until": offer.expires_at.astimezone(ZoneInfo(user.timezone)).strftime("%H:%M"),
         },
         now=now,
