@@ -72,6 +72,19 @@ def staff_required(view: Callable) -> Callable:
     return wrapper
 
 
+def coordinator_required(view: Callable) -> Callable:
+    """Coordinators of a unit: handover, feedback summary and the other unit-wide pages."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_coordinator or not request.user.unit_id:
+            return redirect("web:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def back_to_next(request: HttpRequest, fallback: str) -> HttpResponse:
     """Back to the page named in the form's ``next``, if it is one of ours; else ``fallback``."""
     target = request.POST.get("next") or ""
@@ -112,7 +125,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:my_day")
     if request.user.has_calendar_role:
         return redirect("web:today")
-    if request.user.is_coordinator:
+    if request.user.is_coordinator and request.user.unit_id:
         # Urgent requests first; the rest of the unit's work is one menu away.
         return redirect("web:help_requests")
     if request.user.is_superuser:

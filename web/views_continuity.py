@@ -4,8 +4,6 @@ Thin like the other views: reads go through ``care.selectors.continuity`` (which
 may see what), writes through ``care.services.continuity``.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
@@ -25,18 +23,7 @@ from care.services import continuity as services
 from config.errors import ApplicationError
 from people.models import User
 from web.forms_continuity import HandoverForm, PlanEntryAddForm, PlanEntryEditForm
-from web.views import service_user_required
-
-
-def coordinator_required(view: Callable) -> Callable:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_coordinator:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from web.views import coordinator_required, service_user_required
 
 
 def _add_errors(form: forms.Form, exc: ApplicationError) -> None:

@@ -1,9 +1,6 @@
 """Feedback after meetings, the ideas box, and the coordinator's monthly summary."""
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,18 +15,7 @@ from care.services import feedback as services
 from config.errors import ApplicationError
 from web import forms_feedback as forms
 from web.selectors import local_today
-from web.views import service_user_required, staff_required
-
-
-def coordinator_required(view: Callable) -> Callable:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_coordinator or not request.user.unit_id:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from web.views import coordinator_required, service_user_required, staff_required
 
 
 def _month(request: HttpRequest) -> date:

@@ -674,3 +674,11 @@ def test_the_coordinators_menu_reaches_every_unit_page(world, web_client):
     unit_pages = ("/groups/", "/handover/", "/help/requests/", "/help/rota/", "/feedback/summary/", "/ideas/")
     for href in (*unit_pages, "/admin/"):
         assert links_to(page, href), href
+
+
+def test_a_coordinator_without_a_unit_is_not_sent_round_in_circles(world, web_client):
+    world.coordinator.unit = None
+    world.coordinator.save(update_fields=["unit"])
+    client = web_client(world.coordinator)
+    assert client.get("/").headers.get("Location") != "/help/requests/"
+    assert client.get("/handover/")["Location"] == "/"
