@@ -797,10 +797,7 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
         messages.error(request, exc.message)
         return redirect("web:today")
     messages.success(request, _("Saved."))
-    target = request.POST.get("next") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("web:today")
-    return redirect(target)
+    return back_to_next(request, "web:today")
 
 
 @staff_required

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from booking.models import Appointment
+from booking.selectors import appointments_of_client
 from care.models import Idea
 from care.selectors import feedback as selectors
 from care.services import feedback as services
@@ -37,8 +38,10 @@ def _neighbours(month: date) -> tuple[date, date]:
 
 @service_user_required
 def meeting_feedback(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    # The person's own meetings, a group meeting once (booking.selectors.appointments_of_client).
     appointment = (
-        Appointment.objects.filter(pk=appointment_id, client=request.user, status=Appointment.Status.COMPLETED)
+        appointments_of_client(user=request.user)
+        .filter(pk=appointment_id, status=Appointment.Status.COMPLETED)
         .select_related("meeting_type", "calendar__owner")
         .first()
     )

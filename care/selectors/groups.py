@@ -69,9 +69,12 @@ def externals_active(*, group: ResponsibilityGroup) -> QuerySet[ExternalParticip
 
 
 def candidates_for(*, group: ResponsibilityGroup) -> QuerySet[User]:
-    """Staff and peers of the user's unit who have a calendar and are not yet members."""
+    """Staff and peers of the user's unit who have a calendar and are not yet members; a peer
+    only when the user shares with them (the rule ``member_add`` enforces)."""
+    consent = Exists(Sharing.objects.filter(user_id=group.client_id, peer=OuterRef("pk"), revoked_at__isnull=True))
     return (
-        User.objects.filter(
+        User.objects.filter(~Q(role=User.Role.PEER) | Q(consent))
+        .filter(
             unit_id=group.client.unit_id,
             is_active=True,
             role__in=[User.Role.SOCIAL_WORKER, User.Role.PEER, User.Role.COORDINATOR],

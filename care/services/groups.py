@@ -35,7 +35,6 @@ from care.models import (
     InvitationMail,
     MeetingInvitee,
     ResponsibilityGroup,
-    Sharing,
 )
 from care.selectors.groups import (
     externals_active,
@@ -44,6 +43,7 @@ from care.selectors.groups import (
     invitee_by_token,
     members_active,
 )
+from care.selectors.peers import sharing_active
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import clients_manageable_by, current_worker_of
@@ -105,7 +105,7 @@ def member_add(*, actor: User, group_id: int, user_id: int) -> GroupMember:
             _("Choose a social worker or peer of the unit who has a calendar."),
             fields={"user": [_("Not a member of staff with a calendar in this unit.")]},
         )
-    if person.is_peer and not Sharing.objects.filter(user=group.client, peer=person, revoked_at__isnull=True).exists():
+    if person.is_peer and sharing_active(user=group.client, peer=person) is None:
         # The person decides which peer knows about their follow-up (see care.models.Sharing).
         raise Unprocessable(
             _("A peer can join the group only when the person has chosen to share with that peer."),

@@ -319,3 +319,16 @@ def test_a_peer_in_the_group_loses_sight_of_it_when_the_person_stops_sharing(wor
 
     assert peer.get(f"/api/group-meetings/groups/{group.pk}/").status_code == 404
     assert group.pk not in [g["id"] for g in peer.get("/api/group-meetings/groups/").json()]
+
+
+def test_the_group_page_offers_a_peer_only_when_the_person_shares_with_them(world) -> None:
+    from care.selectors.groups import candidates_for
+    from care.services import groups as group_services
+
+    group = group_services.group_create(actor=world.worker, client_id=world.client.pk)
+    assert world.peer not in candidates_for(group=group)
+    assert world.other_worker in candidates_for(group=group)
+
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
+
+    assert world.peer in candidates_for(group=group)
