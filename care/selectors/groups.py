@@ -56,9 +56,12 @@ def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
 
 
 def members_active(*, group: ResponsibilityGroup) -> QuerySet[GroupMember]:
-    # Someone who has left the service neither blocks nor receives new meetings.
+    # Someone who has left the service neither blocks nor receives new meetings, and neither
+    # does a peer the person no longer shares with: their consent decides, not the member list.
+    consent = Exists(Sharing.objects.filter(user_id=group.client_id, peer=OuterRef("user"), revoked_at__isnull=True))
     return (
         group.members.filter(removed_at__isnull=True, user__is_active=True, user__calendar__isnull=False)
+        .filter(~Q(user__role=User.Role.PEER) | Q(consent))
         .select_related("user", "user__calendar")
         .order_by("user_id")
     )

@@ -2,9 +2,9 @@
 
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
+from care.models import GroupMeetingAppointment, PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from people.models import User
 
 Scope = Literal["appointments", "plan"]
@@ -67,7 +67,15 @@ def appointments_peer_filter(*, peer: User) -> Q:
     so booking's selectors apply it inside the same query."""
     sharing = Sharing.objects.filter(peer=peer, revoked_at__isnull=True, appointments=True)
     invited = PeerInvitation.objects.filter(peer=peer, status__in=LIVE_INVITATION)
-    return Q(client_id__in=sharing.values("user_id")) | Q(pk__in=invited.values("appointment_id"))
+    # A responsibility-group meeting holds one appointment per participant's calendar: a peer
+    # reads it once, through their own part if they are in it, else through the one part that
+    # carries the person's reminders (as the person sees it).
+    other_copy = GroupMeetingAppointment.objects.filter(appointment=OuterRef("pk"), holds_reminders=False)
+    own_part = GroupMeetingAppointment.objects.filter(
+        meeting__links__appointment=OuterRef("pk"), appointment__calendar__owner=peer
+    )
+    shared = Q(client_id__in=sharing.values("user_id")) & ~Q(Exists(other_copy)) & ~Q(Exists(own_part))
+    return shared | Q(pk__in=invited.values("appointment_id"))
 
 
 # --- Requests --------------------------------------------------------------------------------

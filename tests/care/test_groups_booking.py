@@ -214,3 +214,26 @@ def test_the_service_user_sees_a_group_meeting_once_and_is_sent_to_its_page(worl
     detail = web.get(f"/meetings/{shown.pk}/").content.decode()
     assert f"/groups/meetings/{meeting.pk}/" in detail
     assert f"/meetings/{shown.pk}/cancel/" not in detail
+
+
+def test_a_peer_the_person_stopped_sharing_with_gets_no_new_group_meetings(world, group, tuesday: date) -> None:
+    from care.services.peers import sharing_set
+
+    sharing_set(user=world.client, peer=world.peer, appointments=False, plan=False)
+
+    meeting = book(world, group, f.local(tuesday, 10))
+
+    calendars = set(Appointment.objects.filter(group_link__meeting=meeting).values_list("calendar_id", flat=True))
+    assert world.peer_calendar.pk not in calendars
+    assert calendars == {world.calendar.pk, world.other_calendar.pk}
+
+
+def test_a_peer_in_the_meeting_who_is_also_shared_with_reads_it_once(world, api, group, tuesday: date) -> None:
+    meeting = book(world, group, f.local(tuesday, 10))
+    parts = {a.pk for a in Appointment.objects.filter(group_link__meeting=meeting)}
+    own = Appointment.objects.get(group_link__meeting=meeting, calendar=world.peer_calendar)
+
+    listed = api.as_(world.peer).get("/api/appointments/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+
+    assert [r["id"] for r in rows if r["id"] in parts] == [own.pk]
