@@ -302,6 +302,8 @@ def group_meeting_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
         try:
             services.agenda_update(actor=request.user, meeting_id=meeting.pk, agenda=form.cleaned_data["agenda"])
         except ApplicationError as exc:
+            if exc.status_code == 404:  # a member who may read the meeting but not change it
+                raise Http404 from exc
             form.add_error("agenda", exc.message)
         else:
             messages.success(request, _("Agenda saved."))
@@ -344,6 +346,8 @@ def group_meeting_action_add(request: HttpRequest, meeting_id: int) -> HttpRespo
                 due_on=form.cleaned_data["due_on"],
             )
         except ApplicationError as exc:
+            if exc.status_code == 404:
+                raise Http404 from exc
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Agreed action saved."))

@@ -74,6 +74,8 @@ def help_now(request: HttpRequest) -> HttpResponse:
 def help_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         services.help_request_withdraw(user=request.user, request_id=request_id)
+    except NotFound as exc:  # someone else's, or none at all
+        raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from care.selectors import waiting as selectors
 from care.services import waiting as services
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 from web.views import service_user_required
 
 
@@ -25,6 +25,8 @@ def waiting(request: HttpRequest) -> HttpResponse:
 def waiting_join(request: HttpRequest, type_id: int) -> HttpResponse:
     try:
         services.waiting_entry_join(user=request.user, meeting_type_id=type_id)
+    except NotFound as exc:  # someone else's, or none at all
+        raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
         if exc.code == "free_times_exist":
@@ -39,6 +41,8 @@ def waiting_join(request: HttpRequest, type_id: int) -> HttpResponse:
 def waiting_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         services.waiting_entry_leave(user=request.user, entry_id=entry_id)
+    except NotFound as exc:  # someone else's, or none at all
+        raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -56,6 +60,8 @@ def waiting_offer_answer(request: HttpRequest, offer_id: int, answer: str) -> Ht
             offer = services.waiting_offer_accept(user=request.user, offer_id=offer_id)
             return redirect("web:meeting_booked", appointment_id=offer.appointment_id)
         services.waiting_offer_decline(user=request.user, offer_id=offer_id)
+    except NotFound as exc:  # someone else's, or none at all
+        raise Http404 from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:waiting")

@@ -237,3 +237,14 @@ def test_a_peer_in_the_meeting_who_is_also_shared_with_reads_it_once(world, api,
     rows = listed["results"] if isinstance(listed, dict) else listed
 
     assert [r["id"] for r in rows if r["id"] in parts] == [own.pk]
+
+
+def test_a_member_who_may_read_a_meeting_but_not_change_it_gets_a_404_on_the_forms(world, group, tuesday) -> None:
+    meeting = book(world, group, f.local(tuesday, 10))
+    peer = Client()
+    peer.force_login(world.peer)
+    assert peer.get(f"/groups/meetings/{meeting.pk}/").status_code == 200
+    assert peer.post(f"/groups/meetings/{meeting.pk}/agenda/", {"agenda": "x"}).status_code == 404
+    assert peer.post(f"/groups/meetings/{meeting.pk}/actions/", {"what": "x", "who": "x"}).status_code in (400, 404)
+    meeting.refresh_from_db()
+    assert meeting.agenda != "x"

@@ -195,3 +195,10 @@ def test_the_person_presses_i_no_longer_need_help_and_the_request_closes(world, 
     request.refresh_from_db()
     assert request.status == HelpRequest.Status.RESOLVED
     assert f"/help/{request.pk}/withdraw/" not in user.get("/help/").content.decode()
+
+
+def test_withdrawing_someone_elses_request_on_the_web_is_a_404(world, open_now):
+    as_(world.client).post("/help/", {"message": ""})
+    request = HelpRequest.objects.get(user=world.client)
+    assert as_(world.other_client).post(f"/help/{request.pk}/withdraw/").status_code == 404
+    assert HelpRequest.objects.get(pk=request.pk).status != HelpRequest.Status.RESOLVED

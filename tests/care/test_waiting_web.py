@@ -68,7 +68,8 @@ def test_an_open_offer_is_shown_and_taken_on_the_web(full, settings):
     client = signed_in(world.client)
     for url in ("/my-day/", "/waiting/"):
         assert "A time has freed up for you" in client.get(url).content.decode()
-    assert signed_in(world.other_client).post(f"/waiting/offers/{offer.pk}/accept/").status_code == 302
+    # Someone else's offer does not exist for them (the project-wide 404), and stays open.
+    assert signed_in(world.other_client).post(f"/waiting/offers/{offer.pk}/accept/").status_code == 404
     assert WaitingOffer.objects.get().status == WaitingOffer.Status.OPEN
 
     response = client.post(f"/waiting/offers/{offer.pk}/accept/")
@@ -76,3 +77,9 @@ def test_an_open_offer_is_shown_and_taken_on_the_web(full, settings):
     assert response.url == f"/meetings/{booked.pk}/booked/"
     assert booked.start == held.start
     assert timezone.now() < booked.start
+
+
+def test_leaving_or_answering_something_that_is_not_yours_is_a_404(world):
+    client = signed_in(world.client)
+    assert client.post("/waiting/999999/leave/").status_code == 404
+    assert client.post("/waiting/offers/999999/accept/").status_code == 404
