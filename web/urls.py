@@ -51,6 +51,7 @@ urlpatterns = [
     path("meetings/new-time/<int:reoffer_id>/done/", views_continuity.reoffer_dismiss, name="reoffer_dismiss"),
     path("people/<int:user_id>/", views_continuity.person_overview, name="person_overview"),
     path("people/<int:user_id>/plan/<int:entry_id>/", views_continuity.person_plan_entry, name="person_plan_entry"),
+    path("peer/plans/<int:user_id>/", views_continuity.peer_plan, name="peer_plan"),
     path("handover/", views_continuity.handover, name="handover"),
     path("handover/<int:handover_id>/", views_continuity.handover_detail, name="handover_detail"),
     # peers

@@ -152,6 +152,15 @@ def person_plan_entry(request: HttpRequest, user_id: int, entry_id: int) -> Http
     return _entry_edit(request, client, entry_id, reverse("web:person_overview", args=[client.pk]))
 
 
+@login_required
+def peer_plan(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A peer reads the plan of someone who shares it with them (read only)."""
+    client = selectors.plan_client_get(viewer=request.user, client_id=user_id) if request.user.is_peer else None
+    if client is None:
+        raise Http404
+    return render(request, "web/continuity/peer_plan.html", _plan_context(request.user, client))
+
+
 # --- Coordinator: handover ---------------------------------------------------------------------
 
 

@@ -202,6 +202,7 @@ def peer_page(request: HttpRequest) -> HttpResponse:
             "taken": [(r, phones.get(r.user_id)) for r in taken],
             "invitations": invitations,
             "sharing_clients": sharing_clients,
+            "plan_clients": list(selectors.clients_sharing_with(peer=peer, scope="plan").order_by("first_name")),
             "shared_meetings": shared_meetings,
         },
     )

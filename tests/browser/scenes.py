@@ -97,6 +97,8 @@ class Scene:
             ("peer today", "/today/"),
             ("peer requests", "/peer/"),
             ("peer meeting", f"/peer/meetings/{shared.pk}/"),
+            # ...and his plan.
+            ("peer plan", f"/peer/plans/{shared.client_id}/"),
         ]
 
     def free_start_param(self) -> str:

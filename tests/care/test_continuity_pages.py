@@ -183,3 +183,23 @@ def test_the_admin_shows_plans_and_handovers_read_only(world):
     ):
         assert page.get(url).status_code == 200, url
     assert page.get("/admin/care/planentry/add/").status_code == 403
+
+
+def test_a_peer_reads_a_shared_plan_on_the_web_only_while_it_is_shared(world):
+    services.plan_entry_add(
+        actor=world.client, client_id=world.client.pk, kind=PlanEntry.Kind.GOAL, text="Gå tur hver dag"
+    )
+    peer = Client()
+    peer.force_login(world.peer)
+    url = f"/peer/plans/{world.client.pk}/"
+    assert peer.get(url).status_code == 404
+
+    sharing_set(user=world.client, peer=world.peer, appointments=False, plan=True)
+    page = peer.get(url).content.decode()
+    assert "Gå tur hver dag" in page
+    assert url in peer.get("/peer/").content.decode()
+    assert f"/people/{world.client.pk}/plan/" not in page  # read only
+
+    sharing_set(user=world.client, peer=world.peer, appointments=False, plan=False)
+    assert peer.get(url).status_code == 404
+    assert Client().get(url).status_code == 302  # anonymous: sign in first
