@@ -274,7 +274,7 @@ def _meeting_page(request: HttpRequest, meeting: GroupMeeting, *, status: int = 
         ),
         "invitees": list(meeting.invitees.all()),
         "actions": list(meeting.actions.all()),
-        "agenda_open": meeting.status == GroupMeeting.Status.BOOKED and meeting.start > now,
+        "agenda_open": selectors.meeting_changeable(meeting=meeting, now=now),
         "base": "web/base.html",
     }
     if manage:

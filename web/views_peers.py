@@ -132,12 +132,7 @@ def _my_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
 def meeting_peer_context(*, user: User, appointment: Appointment) -> dict[str, Any]:
     """What the meeting page shows about a peer: the live invitation, or the form to invite."""
     invitation = selectors.live_invitations_by_appointment(appointment_ids=[appointment.pk]).get(appointment.pk)
-    can_invite = (
-        invitation is None
-        and appointment.status == Appointment.Status.BOOKED
-        and appointment.start > timezone.now()
-        and appointment.calendar.owner.is_social_worker
-    )
+    can_invite = invitation is None and not selectors.not_invitable_because(appointment=appointment, now=timezone.now())
     form = InviteForm(peers=list(selectors.peers_shared_with(user=user))) if can_invite else None
     return {"invitation": invitation, "invite_form": form}
 

@@ -7,6 +7,7 @@ gets a 404, decided in the query.
 """
 
 import string
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -53,6 +54,11 @@ def group_for_client(*, user: User, client_id: int) -> ResponsibilityGroup | Non
 
 def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
     return groups_manageable_by(actor=user).filter(pk=group.pk).exists()
+
+
+def meeting_changeable(*, meeting: GroupMeeting, now: datetime) -> bool:
+    """Agenda and place can change until the meeting starts, and not once it is cancelled."""
+    return meeting.status == GroupMeeting.Status.BOOKED and meeting.start > now
 
 
 def members_active(*, group: ResponsibilityGroup) -> QuerySet[GroupMember]:

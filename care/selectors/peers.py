@@ -1,9 +1,12 @@
 """Selectors (scoped reads) for peers: what a peer may see is decided here, in the query."""
 
+from datetime import datetime
 from typing import Literal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from booking.models import Appointment
 from care.models import GroupMeetingAppointment, PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from people.models import User
 
@@ -59,6 +62,16 @@ def peers_shared_with(*, user: User, scope: Scope | None = None) -> QuerySet[Use
         .distinct()
         .order_by("first_name", "id")
     )
+
+
+def not_invitable_because(*, appointment: Appointment, now: datetime) -> str | None:
+    """Why a peer cannot be invited to this meeting, or None when they can: only a coming,
+    booked meeting with the person's social worker takes a peer."""
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
+        return _("You can invite a peer only to a coming meeting.")
+    if not appointment.calendar.owner.is_social_worker:
+        return _("You can invite a peer to a meeting with your social worker.")
+    return None
 
 
 def appointments_peer_filter(*, peer: User) -> Q:

@@ -41,6 +41,7 @@ from care.selectors.groups import (
     group_get,
     groups_manageable_by,
     invitee_by_token,
+    meeting_changeable,
     members_active,
 )
 from care.selectors.peers import sharing_active
@@ -542,7 +543,7 @@ def group_meeting_update(*, actor: User, meeting_id: int, place: str, now: datet
     now = now or timezone.now()
     with transaction.atomic():
         meeting = _managed_meeting(actor, meeting_id, for_update=True)
-        if meeting.status != GroupMeeting.Status.BOOKED or meeting.start <= now:
+        if not meeting_changeable(meeting=meeting, now=now):
             raise ApplicationError(_("Only a meeting that has not started can be changed."), code="not_changeable")
         place = place.strip()
         if place == meeting.place:
@@ -559,7 +560,7 @@ def agenda_update(*, actor: User, meeting_id: int, agenda: str, now: datetime | 
     now = now or timezone.now()
     with transaction.atomic():
         meeting = _managed_meeting(actor, meeting_id, for_update=True)
-        if meeting.status != GroupMeeting.Status.BOOKED or meeting.start <= now:
+        if not meeting_changeable(meeting=meeting, now=now):
             raise ApplicationError(_("The agenda can be changed only before the meeting starts."), code="agenda_closed")
         meeting.agenda = agenda.strip()
         meeting.save(update_fields=["agenda", "updated_at"])

@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from booking.models import Appointment
 from booking.selectors import appointment_get
 from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
-from care.selectors.peers import LIVE_INVITATION, invitations_visible_to, peers_of_unit, peers_shared_with
+from care.selectors.peers import (
+    LIVE_INVITATION,
+    invitations_visible_to,
+    not_invitable_because,
+    peers_of_unit,
+    peers_shared_with,
+)
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import current_worker_of
@@ -166,10 +172,9 @@ def invitation_create(
     appointment = appointment_get(user=user, appointment_id=appointment_id) if user.is_service_user else None
     if appointment is None or appointment.client_id != user.pk:
         raise NotFound(_("Appointment not found."))
-    if appointment.status != Appointment.Status.BOOKED or appointment.start <= now:
-        raise ApplicationError(_("You can invite a peer only to a coming meeting."), code="not_invitable")
-    if not appointment.calendar.owner.is_social_worker:
-        raise ApplicationError(_("You can invite a peer to a meeting with your social worker."), code="not_invitable")
+    reason = not_invitable_because(appointment=appointment, now=now)
+    if reason:
+        raise ApplicationError(reason, code="not_invitable")
     peer = None
     if peer_id is not None:
         peer = peers_shared_with(user=user).filter(pk=peer_id).first()
