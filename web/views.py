@@ -32,7 +32,7 @@ from booking import services as booking
 from booking.apis import feed_url
 from booking.ical import appointment_event
 from booking.models import Appointment, CalendarOverride, MeetingType
-from care.models import GroupMeetingAppointment
+from care.selectors.groups import group_meeting_id_of
 from config.errors import ApplicationError
 from people import services as people
 from people.models import PhoneNumber, User
@@ -363,9 +363,7 @@ def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "unit": request.user.unit,
             "cancel_form": forms.CancelForm(),
             # A responsibility-group meeting changes as a whole, from its own page.
-            "group_meeting_id": GroupMeetingAppointment.objects.filter(appointment=appointment)
-            .values_list("meeting_id", flat=True)
-            .first(),
+            "group_meeting_id": group_meeting_id_of(appointment=appointment),
             **views_peers.meeting_peer_context(user=request.user, appointment=appointment),
         },
     )

@@ -20,20 +20,11 @@ from web.views import coordinator_required, service_user_required, staff_require
 
 
 def _month(request: HttpRequest) -> date:
-    try:
-        month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
-    except ValueError:
-        month = None
-    # Years 1 and 9999 have no neighbour month to link to.
-    if month is None or not 1 < month.year < 9999:
-        return local_today(request.user).replace(day=1)
-    return month
+    return selectors.month_parse(request.GET.get("month")) or local_today(request.user).replace(day=1)
 
 
 def _neighbours(month: date) -> tuple[date, date]:
-    previous = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return previous, following
+    return selectors.month_before(month), selectors.month_after(month)
 
 
 @service_user_required

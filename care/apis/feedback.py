@@ -80,12 +80,8 @@ class FeedbackListApi(APIView):
 def _month(value: str | None) -> date:
     if not value:
         return timezone.localdate().replace(day=1)
-    try:
-        month = date.fromisoformat(f"{value}-01")
-    except ValueError:
-        month = None
-    # Years 1 and 9999 have no month before or after them to count up to.
-    if month is None or not 1 < month.year < 9999:
+    month = selectors.month_parse(value)
+    if month is None:
         raise ApplicationError(_("Give the month as YYYY-MM."), fields={"month": [_("Use YYYY-MM.")]})
     return month
 

@@ -60,6 +60,24 @@ class MonthSummary:
     ideas: list[Idea] = field(default_factory=list)
 
 
+def month_parse(value: str | None) -> date | None:
+    """The first day of a ``YYYY-MM`` month, or None for anything else. Years 1 and 9999 have
+    no month before or after them to count up to, so they are refused too."""
+    try:
+        month = date.fromisoformat(f"{value or ''}-01")
+    except ValueError:
+        return None
+    return month if 1 < month.year < 9999 else None
+
+
+def month_after(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def month_before(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
 def month_summary(*, coordinator: User, month: date) -> MonthSummary:
     """Ratings of the unit's meetings held in ``month`` and ideas suggested in it (four queries)."""
     month = month.replace(day=1)
@@ -71,7 +89,7 @@ def month_summary(*, coordinator: User, month: date) -> MonthSummary:
     if total:
         summary.average = round(sum(face * n for face, n in counts.items()) / total, 2)
     summary.comments = list(feedback.exclude(comment="").order_by("-face", "calendar_id", "id"))
-    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    next_month = month_after(month)
     ideas = ideas_visible_to(user=coordinator).filter(created_at__date__gte=month, created_at__date__lt=next_month)
     by_status = dict(ideas.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     summary.ideas_by_status = [(value, label, by_status.get(value, 0)) for value, label in Idea.Status.choices]

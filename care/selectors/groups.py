@@ -11,10 +11,12 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from booking.models import Appointment
 from care.models import (
     AgreedAction,
     ExternalParticipant,
     GroupMeeting,
+    GroupMeetingAppointment,
     GroupMember,
     MeetingInvitee,
     ResponsibilityGroup,
@@ -54,6 +56,11 @@ def group_for_client(*, user: User, client_id: int) -> ResponsibilityGroup | Non
 
 def may_manage(*, user: User, group: ResponsibilityGroup) -> bool:
     return groups_manageable_by(actor=user).filter(pk=group.pk).exists()
+
+
+def group_meeting_id_of(*, appointment: Appointment) -> int | None:
+    """The group meeting this appointment is one calendar's part of, if any."""
+    return GroupMeetingAppointment.objects.filter(appointment=appointment).values_list("meeting_id", flat=True).first()
 
 
 def meeting_changeable(*, meeting: GroupMeeting, now: datetime) -> bool:
