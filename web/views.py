@@ -50,39 +50,26 @@ def _tz(user: User) -> ZoneInfo:
     return ZoneInfo(user.timezone)
 
 
-def service_user_required(view: Callable) -> Callable:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_service_user:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
+def role_required(allowed: Callable[[User], bool]) -> Callable[[Callable], Callable]:
+    """A page for signed-in people ``allowed`` lets in; anyone else goes to their own home page."""
 
-    return wrapper
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(request.user):
+                return redirect("web:home")
+            return view(request, *args, **kwargs)
 
+        return wrapper
 
-def staff_required(view: Callable) -> Callable:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_calendar_role:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+    return decorator
 
 
-def coordinator_required(view: Callable) -> Callable:
-    """Coordinators of a unit: handover, feedback summary and the other unit-wide pages."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_coordinator or not request.user.unit_id:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+service_user_required = role_required(lambda user: user.is_service_user)
+staff_required = role_required(lambda user: user.has_calendar_role)
+# Coordinators of a unit: handover, feedback summary and the other unit-wide pages.
+coordinator_required = role_required(lambda user: user.is_coordinator and bool(user.unit_id))
 
 
 def back_to_next(request: HttpRequest, fallback: str) -> HttpResponse:

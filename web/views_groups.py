@@ -1,9 +1,7 @@
 """Web pages for responsibility groups: the worker's or coordinator's group page, the
 service user's read-only view, and the external participant's answer page (no account)."""
 
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import wraps
 from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,22 +22,14 @@ from care.services import groups as services
 from config.errors import ApplicationError
 from people.selectors import clients_manageable_by
 from web import forms_groups as forms
+from web.views import role_required
 
 PROPOSAL_DAYS = 14
 FAR_AHEAD = timedelta(days=services.FAR_DAYS)
 
 
-def group_staff_required(view: Callable) -> Callable:
-    """Social workers, peers and coordinators; what each may see is decided by the selectors."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (request.user.has_calendar_role or request.user.is_coordinator):
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Social workers, peers and coordinators; what each may see is decided by the selectors.
+group_staff_required = role_required(lambda user: user.has_calendar_role or user.is_coordinator)
 
 
 def _group(request: HttpRequest, group_id: int, *, manage: bool = False) -> ResponsibilityGroup:

@@ -1,12 +1,7 @@
 """Pages for "I need help now": the service user's button and answer, the staff's
 acknowledge and resolve, and the duty rota a coordinator keeps."""
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,20 +14,12 @@ from care.services import help as services
 from config.errors import ApplicationError, NotFound
 from web.forms import WEEKDAYS
 from web.forms_help import DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
-from web.views import back_to_next, service_user_required
+from web.views import back_to_next, role_required, service_user_required
 
-
-def help_staff_required(view: Callable) -> Callable:
-    """Social workers, peers and coordinators: everyone who may be on the rota."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (request.user.has_calendar_role or request.user.is_coordinator) or request.user.unit_id is None:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Social workers, peers and coordinators of a unit: everyone who may be on the rota.
+help_staff_required = role_required(
+    lambda user: (user.has_calendar_role or user.is_coordinator) and user.unit_id is not None
+)
 
 
 # --- Service user ------------------------------------------------------------------------------

@@ -2,12 +2,9 @@
 own page (pool, invitations, people who share), and the worker's outreach after a no-show.
 Reads go through care.selectors.peers, writes through care.services.peers."""
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,18 +20,9 @@ from config.errors import ApplicationError
 from people.models import PhoneNumber, User
 from reminders.models import FollowUpTask
 from web.forms_peers import InviteForm, PeerRequestForm, SharingForm
-from web.views import back_to_next, service_user_required, staff_required
+from web.views import back_to_next, role_required, service_user_required, staff_required
 
-
-def peer_required(view: Callable) -> Callable:
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_peer:
-            return redirect("web:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+peer_required = role_required(lambda user: user.is_peer)
 
 
 # --- Service user --------------------------------------------------------------------------
