@@ -56,10 +56,11 @@ class MeetingTypeSerializer(serializers.ModelSerializer):
         return value
 
 
-class SlotQuerySerializer(serializers.Serializer):
+class DateRangeQuerySerializer(serializers.Serializer):
+    """Local days ``start`` … ``end`` (both included), at most ``BOOKING_MAX_RANGE_DAYS``."""
+
     start = serializers.DateField()
     end = serializers.DateField()
-    meeting_type = serializers.IntegerField(min_value=1)
 
     def validate(self, attrs: dict) -> dict:
         from django.conf import settings
@@ -71,6 +72,10 @@ class SlotQuerySerializer(serializers.Serializer):
                 {"end": [_("Ask for at most %(days)s days at a time.") % {"days": settings.BOOKING_MAX_RANGE_DAYS}]}
             )
         return attrs
+
+
+class SlotQuerySerializer(DateRangeQuerySerializer):
+    meeting_type = serializers.IntegerField(min_value=1)
 
 
 class RepeatSerializer(serializers.Serializer):

@@ -2,7 +2,6 @@
 
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -11,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from booking.serializers import DateRangeQuerySerializer
 from care.models import AgreedAction, ExternalParticipant, GroupMeeting, ResponsibilityGroup
 from care.selectors import groups as selectors
 from care.services import groups as services
@@ -146,20 +146,9 @@ class MemberInputSerializer(serializers.Serializer):
     user = serializers.IntegerField(min_value=1)
 
 
-class ProposalQuerySerializer(serializers.Serializer):
+class ProposalQuerySerializer(DateRangeQuerySerializer):
     group = serializers.IntegerField(min_value=1)
     duration = serializers.IntegerField(min_value=services.GROUP_MIN_DURATION, max_value=services.GROUP_MAX_DURATION)
-    start = serializers.DateField()
-    end = serializers.DateField()
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": [_("The end date must not be before the start date.")]})
-        if (attrs["end"] - attrs["start"]).days >= settings.BOOKING_MAX_RANGE_DAYS:
-            raise serializers.ValidationError(
-                {"end": [_("Ask for at most %(days)s days at a time.") % {"days": settings.BOOKING_MAX_RANGE_DAYS}]}
-            )
-        return attrs
 
 
 class ProposalSerializer(serializers.Serializer):
