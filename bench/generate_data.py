@@ -559,10 +559,27 @@ def load(generator: Generator) -> None:
                         f'(SELECT coalesce(max(id), 0) + 1 FROM "{table}"), false)'
                     )
     check_references()
+    ensure_calendar_versions()
     with connection.cursor() as cursor:
         started = time.monotonic()
         cursor.execute("VACUUM ANALYZE")
         print(f"  vacuum analyze {time.monotonic() - started:.1f} s")
+
+
+def ensure_calendar_versions() -> None:
+    """Give every calendar a fresh version token.
+
+    The replica role of the load also skips the triggers that write these rows
+    (booking.migration_ops); a calendar without one is never answered from the slots cache.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO booking_calendarversion (calendar_id, token) "
+            "SELECT id, md5(random()::text || clock_timestamp()::text) FROM booking_calendar "
+            "ON CONFLICT (calendar_id) DO UPDATE SET token = EXCLUDED.token"
+        )
 
 
 REFERENCES = (
@@ -632,6 +649,7 @@ def main() -> None:
         if count != TOTAL_APPOINTMENTS:
             raise SystemExit(f"found {count:,} generated appointments, expected {TOTAL_APPOINTMENTS:,}; use --reset")
         deleted = common.delete_benchmark_bookings()
+        ensure_calendar_versions()
         print(f"data set already present ({count:,} appointments); removed {deleted:,} benchmark bookings")
         return
 
