@@ -8,7 +8,7 @@ and round, every loser answered 409, no 5xx; then SQL finds no overlapping occup
 appointments in the whole database. Also checks that a time never offered (Saturday
 23:00) is refused.
 
-    .venv/bin/python bench/bench_contention.py [--attempts 10000] [--clients 32] [--config gthread:2x4]
+    .venv/bin/python bench/bench_contention.py [--attempts 10000] [--clients 32] [--config sync:4]
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4, help="calendars whose slots are contested")
     parser.add_argument("--slots-per-worker", type=int, default=3)
-    parser.add_argument("--config", default="gthread:2x4", help="gunicorn shape, e.g. sync:4 or gthread:2x4")
+    parser.add_argument("--config", default="sync:4", help="gunicorn shape, e.g. sync:4 or gthread:2x4")
     parser.add_argument("--max-seconds", type=float, default=900, help="stop the rounds after this long")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path)

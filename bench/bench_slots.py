@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import common
 
 RANGES = (("1 day", 1), ("1 week", 7), ("4 weeks", 28), ("8 weeks", 56))
-DEFAULT_CONFIGS = "sync:2,sync:4,gthread:2x4,gthread:4x4"
+DEFAULT_CONFIGS = "sync:4,sync:2,gthread:2x4"
 
 
 def slots_path(worker_id: int, meeting_type_id: int, first: date, days: int) -> str:

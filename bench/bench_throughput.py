@@ -7,7 +7,7 @@ each booked by a service user of the worker's unit, so almost every booking succ
 Reports bookings/s (201s per second) and latency; then checks in SQL that the rows are
 there and that no occupying appointments overlap.
 
-    .venv/bin/python bench/bench_throughput.py [--duration 60] [--clients 20] [--config gthread:2x4]
+    .venv/bin/python bench/bench_throughput.py [--duration 60] [--clients 20] [--config sync:4]
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--config", default="gthread:2x4", help="gunicorn shape, e.g. sync:4 or gthread:2x4")
+    parser.add_argument("--config", default="sync:4", help="gunicorn shape, e.g. sync:4 or gthread:2x4")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not 5 <= args.duration <= 600 or not 1 <= args.clients <= 256:

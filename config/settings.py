@@ -88,6 +88,14 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Parameters travel apart from the SQL, so psycopg prepares a statement the fifth time
+    # the same text runs on a connection and PostgreSQL stops planning it anew: the hot
+    # queries are compiled once (config.prepared), and planning them was most of the
+    # database's CPU per request. Off for a pooler in transaction mode.
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DATABASE_SERVER_SIDE_BINDING", True
+    ):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 else:
     DATABASES = {
         "default": {
