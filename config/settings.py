@@ -292,6 +292,8 @@ REMINDERS_DISPATCH_BUDGET_SECONDS = env_int("REMINDERS_DISPATCH_BUDGET_SECONDS",
 REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 5)
 REMINDERS_KEEP_DAYS = env_int("REMINDERS_KEEP_DAYS", 365)
 REMINDERS_DISPATCH_ON_COMMIT = env_bool("REMINDERS_DISPATCH_ON_COMMIT", True)
+# Milliseconds a process gathers such requests before it asks for one dispatch for them all.
+REMINDERS_DISPATCH_KICK_DELAY_MS = env_int("REMINDERS_DISPATCH_KICK_DELAY_MS", 200)
 
 # --- SMS -------------------------------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "console")  # console, file or http

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from reminders import services
+from reminders.kick import Coalescer
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,12 @@ def purge_old() -> int:
     return services.deliveries_purge()
 
 
+_dispatch_soon = Coalescer(lambda: dispatch_due.delay(), settings.REMINDERS_DISPATCH_KICK_DELAY_MS / 1000)
+
+
 def queue_dispatch_on_commit() -> None:
-    """Ask for a dispatch as soon as the current transaction commits, so a reminder due
-    now does not wait for the next beat tick."""
+    """Ask for a dispatch soon after the current transaction commits, so a reminder due now
+    does not wait for the next beat tick (folded with this process's other requests of the
+    same moment; see reminders.kick)."""
     if settings.REMINDERS_DISPATCH_ON_COMMIT:
-        transaction.on_commit(lambda: dispatch_due.delay())
+        transaction.on_commit(_dispatch_soon.request)
