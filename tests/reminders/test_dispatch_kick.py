@@ -10,11 +10,9 @@ class Recorder:
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[float] = []
         self.fail = fail
-        self.ran = threading.Event()
 
     def __call__(self) -> None:
         self.calls.append(time.monotonic())
-        self.ran.set()
         if self.fail:
             raise ConnectionError("broker down")
 
@@ -27,13 +25,14 @@ def _wait_quiet(recorder: Recorder, count: int, timeout: float = 5.0) -> None:
 
 def test_many_requests_in_one_window_ask_for_one_dispatch_after_the_last_of_them():
     recorder = Recorder()
-    coalescer = Coalescer(recorder, delay=0.2)
+    # A window far longer than 50 requests take, even on a busy machine.
+    coalescer = Coalescer(recorder, delay=1.0)
     asked = []
     for _ in range(50):
         asked.append(time.monotonic())
         coalescer.request()
     _wait_quiet(recorder, 1)
-    time.sleep(0.3)  # nothing else is coming
+    time.sleep(1.2)  # long enough for a second dispatch, had one been asked for
     assert len(recorder.calls) == 1
     assert recorder.calls[0] >= asked[-1]
 
