@@ -73,3 +73,26 @@ def test_health_reports_database_and_broker(client, settings):
     body = response.json()
     assert body["database"] == "ok"
     assert "last_dispatch" in body
+
+
+def test_every_admin_page_opens_for_a_superuser(client, world):
+    """Every registered model's list (also searched), add and change pages answer 200."""
+    from django.contrib import admin
+
+    from tests.factories import PASSWORD, local, make_appointment, next_weekday
+
+    call_command("seed_demo")
+    make_appointment(world.meeting_type, world.client, local(next_weekday(1), 10))
+    User.objects.create_superuser("root", password=PASSWORD, role=User.Role.COORDINATOR)
+    assert client.login(username="root", password=PASSWORD)
+    request = client.get("/admin/").wsgi_request
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(base).status_code == 200, base
+        if model_admin.search_fields:
+            assert client.get(base, {"q": "a"}).status_code == 200, f"{base}?q=a"
+        if model_admin.has_add_permission(request):
+            assert client.get(f"{base}add/").status_code == 200, f"{base}add/"
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            assert client.get(f"{base}{first.pk}/change/").status_code == 200, f"{base}{first.pk}/change/"
