@@ -59,6 +59,8 @@ class CalendarState:
     extra: Sequence[Interval] = ()
     time_off: Sequence[Interval] = ()
     busy: Sequence[Interval] = ()  # blocked ranges (buffers included) of existing appointments
+    # Local days on which the weekly hours do not apply (public holidays); extra hours do.
+    closed_days: frozenset[date] = frozenset()
 
 
 def localize(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
@@ -137,7 +139,7 @@ def _day_base_intervals(day: date, state: CalendarState) -> list[Interval]:
     """The day's working intervals and extra hours, each anchoring its own slot grid."""
     intervals = []
     for weekly in state.weekly:
-        if weekly.weekday != day.weekday():
+        if weekly.weekday != day.weekday() or day in state.closed_days:
             continue
         start = localize(day, weekly.start, state.tz)
         end = localize(day, weekly.end, state.tz)

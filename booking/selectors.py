@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Exists, FloatField, Func, OuterRef, Q, QuerySet
 
 from booking.availability import CalendarState, Interval, WeeklyInterval
+from booking.holidays import public_holidays
 from booking.models import (
     MAX_BLOCKED,
     OCCUPYING_STATUSES,
@@ -140,7 +141,14 @@ def calendar_state(
         ]
     else:
         busy = [Interval(s, e) for s, e in prepared.rows("busy", _busy, busy_args)]
-    return CalendarState(tz=tz, weekly=weekly, extra=extra, time_off=time_off, busy=busy)
+    return CalendarState(
+        tz=tz,
+        weekly=weekly,
+        extra=extra,
+        time_off=time_off,
+        busy=busy,
+        closed_days=public_holidays(first_day, last_day),
+    )
 
 
 def _working_hours(calendar_id: int) -> QuerySet:

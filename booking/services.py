@@ -3,7 +3,7 @@ returns what it wrote. Rules live here, not in views or models."""
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
@@ -131,8 +131,9 @@ def slots_offered(
     token = calendar_version(calendar=meeting_type.calendar)
     today = now.astimezone(tz).date()
     key = (
-        f"slots:1:{meeting_type.calendar_id}:{token}:{tz.key}:{today}:{first_day}:{last_day}:"
-        f"{rules.duration}:{rules.buffer_before}:{rules.buffer_after}:{rules.step}:{rules.horizon_days}"
+        f"slots:2:{meeting_type.calendar_id}:{token}:{tz.key}:{today}:{first_day}:{last_day}:"
+        f"{rules.duration}:{rules.buffer_before}:{rules.buffer_after}:{rules.step}:{rules.horizon_days}:"
+        f"{settings.PUBLIC_HOLIDAYS_COUNTRY}"
     )
     cache = caches["slots"]
     entries = cache.get(key) if token else None
@@ -398,13 +399,8 @@ def _slot_not_offered(
     tz = _tz_of(meeting_type.calendar.owner)
     day = start.astimezone(tz).date()
     rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
-    state_without_bookings = calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=day, last_day=day)
-    state_without_bookings = type(state_without_bookings)(
-        tz=tz,
-        weekly=state_without_bookings.weekly,
-        extra=state_without_bookings.extra,
-        time_off=state_without_bookings.time_off,
-        busy=(),
+    state_without_bookings = replace(
+        calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=day, last_day=day), busy=()
     )
     would_be_offered = any(
         s.start.astimezone(UTC) == start.astimezone(UTC)

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import dj_database_url
+import holidays
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -184,6 +186,17 @@ SPECTACULAR_SETTINGS = {
 
 # Public base URL, used in links we hand out (calendar feeds, e-mails).
 SITE_URL = env_str("TRIANGEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Public holidays close weekly working hours and opening hours (booking.holidays): an ISO
+# country code known to the holidays package, or empty for none.
+PUBLIC_HOLIDAYS_COUNTRY = env_str("PUBLIC_HOLIDAYS_COUNTRY", "NO").strip().upper()
+if PUBLIC_HOLIDAYS_COUNTRY:
+    try:
+        holidays.country_holidays(PUBLIC_HOLIDAYS_COUNTRY)
+    except NotImplementedError as exc:
+        raise ImproperlyConfigured(
+            f"PUBLIC_HOLIDAYS_COUNTRY must be a country code such as NO, got {PUBLIC_HOLIDAYS_COUNTRY!r}"
+        ) from exc
 
 # Booking rules that are not per meeting type.
 BOOKING_MAX_RANGE_DAYS = 56  # slots are computed over at most 8 weeks per request

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from booking.holidays import is_public_holiday
 from care.models import DutyShift, HelpRequest, HelpSettings
 from people.models import OpeningHours, Unit, User
 
@@ -28,7 +29,10 @@ def help_settings_for(unit: Unit) -> HelpSettings:
 
 
 def unit_is_open(*, unit: Unit, at: datetime) -> bool:
+    """Inside the unit's opening hours, and not on a public holiday (booking.holidays)."""
     local = _local(unit, at)
+    if is_public_holiday(local.date()):
+        return False
     return OpeningHours.objects.filter(
         unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time()
     ).exists()
@@ -45,8 +49,11 @@ def next_opening(*, unit: Unit, after: datetime) -> datetime | None:
     if not hours:
         return None
     first_day = _local(unit, after).date()
-    for offset in range(8):
+    # Two weeks: a week of opening hours after the longest run of holidays (Easter's five days).
+    for offset in range(15):
         day = first_day + timedelta(days=offset)
+        if is_public_holiday(day):
+            continue
         for interval in hours:
             if interval.weekday != day.weekday():
                 continue

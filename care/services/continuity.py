@@ -5,7 +5,7 @@ moves people, meetings, tasks and alerts from one worker to another in one trans
 records what happened to each.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import CalendarState, Interval, SlotRules, free_slots
+from booking.availability import Interval, SlotRules, free_slots
 from booking.models import Appointment, AppointmentEvent, Calendar, MeetingType
 from booking.selectors import calendar_state
 from care.models import Handover, HandoverAppointment, HandoverClient, PlanEntry, PlanEntryVersion
@@ -216,9 +216,7 @@ def _is_free(
     meetings this handover has already placed there."""
     day = start.astimezone(tz).date()
     state = calendar_state(calendar=calendar, tz=tz, first_day=day, last_day=day)
-    state = CalendarState(
-        tz=tz, weekly=state.weekly, extra=state.extra, time_off=state.time_off, busy=[*state.busy, *pending]
-    )
+    state = replace(state, busy=[*state.busy, *pending])
     today = now.astimezone(tz).date()
     # Staff rules (no notice, no horizon) on a one-minute grid: the question is whether the
     # existing time fits, not whether it is a time the new worker would have offered.
