@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 from web.forms import WEEKDAYS
 
 
+def _people(staff: list) -> list[tuple[int, str]]:
+    return [(u.pk, u.get_full_name() or u.username) for u in staff]
+
+
 class HelpAskForm(forms.Form):
     message = forms.CharField(
         label=_("Anything you want to tell us? (optional)"),
@@ -45,7 +49,7 @@ class HelpSettingsForm(forms.Form):
 
     def __init__(self, *args: object, staff: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["leader"].choices = [("", _("Nobody"))] + [(u.pk, u.get_full_name() or u.username) for u in staff]
+        self.fields["leader"].choices = [("", _("Nobody")), *_people(staff)]
 
 
 class DutyShiftForm(forms.Form):
@@ -59,10 +63,34 @@ class DutyShiftForm(forms.Form):
 
     def __init__(self, *args: object, staff: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].choices = [(u.pk, u.get_full_name() or u.username) for u in staff]
+        self.fields["staff"].choices = _people(staff)
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
             raise forms.ValidationError(_("The end must be after the start."))
+        return data
+
+
+class DutyCoverForm(forms.Form):
+    absent = forms.TypedChoiceField(label=_("Who is away"), coerce=int)
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    cover = forms.TypedChoiceField(
+        label=_("Covered by"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Nobody: the next on the rota is alerted first."),
+    )
+
+    def __init__(self, *args: object, staff: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["absent"].choices = _people(staff)
+        self.fields["cover"].choices = [("", _("Nobody")), *_people(staff)]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("first_day") and data.get("last_day") and data["last_day"] < data["first_day"]:
+            self.add_error("last_day", _("The last day must be on or after the first."))
         return data

@@ -79,6 +79,7 @@ urlpatterns = [
     path("help/requests/<int:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),
     path("help/rota/", views_help.help_rota, name="help_rota"),
     path("help/rota/shifts/<int:shift_id>/delete/", views_help.help_shift_delete, name="help_shift_delete"),
+    path("help/rota/covers/<int:cover_id>/delete/", views_help.help_cover_delete, name="help_cover_delete"),
     # groups
     path("groups/", views_groups.groups_list, name="groups"),
     path("groups/new/", views_groups.group_create, name="group_create"),

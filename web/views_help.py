@@ -1,6 +1,8 @@
 """Pages for "I need help now": the service user's button and answer, the staff's
 acknowledge and resolve, and the duty rota a coordinator keeps."""
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +15,7 @@ from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import ApplicationError, NotFound
 from web.forms import WEEKDAYS
-from web.forms_help import DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
+from web.forms_help import DutyCoverForm, DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
 from web.views import back_to_next, role_required, service_user_required
 
 # Social workers, peers and coordinators of a unit: everyone who may be on the rota.
@@ -141,10 +143,28 @@ def help_rota(request: HttpRequest) -> HttpResponse:
         prefix="settings",
     )
     shift_form = DutyShiftForm(staff=staff, prefix="shift")
+    cover_form = DutyCoverForm(staff=staff, prefix="cover")
     if request.method == "POST":
         if not is_coordinator:
             raise Http404
-        if "settings-ack_minutes" in request.POST:
+        if "cover-absent" in request.POST:
+            cover_form = DutyCoverForm(request.POST, staff=staff, prefix="cover")
+            if cover_form.is_valid():
+                data = cover_form.cleaned_data
+                try:
+                    services.duty_cover_add(
+                        actor=request.user,
+                        absent_id=data["absent"],
+                        cover_id=data["cover"],
+                        first_day=data["first_day"],
+                        last_day=data["last_day"],
+                    )
+                except ApplicationError as exc:
+                    cover_form.add_error(None, exc.message)
+                else:
+                    messages.success(request, _("The cover is added."))
+                    return redirect("web:help_rota")
+        elif "settings-ack_minutes" in request.POST:
             settings_form = HelpSettingsForm(request.POST, staff=staff, prefix="settings")
             if settings_form.is_valid():
                 data = settings_form.cleaned_data
@@ -180,6 +200,7 @@ def help_rota(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("The shift is added."))
                     return redirect("web:help_rota")
     now = timezone.now()
+    today = now.astimezone(ZoneInfo(unit.timezone)).date()
     shifts = list(selectors.rota_for(unit=unit))
     days = [(label, [s for s in shifts if s.weekday == number]) for number, label in WEEKDAYS]
     return render(
@@ -196,6 +217,8 @@ def help_rota(request: HttpRequest) -> HttpResponse:
             "is_coordinator": is_coordinator,
             "settings_form": settings_form,
             "shift_form": shift_form,
+            "covers": list(selectors.covers_ahead(unit=unit, today=today)),
+            "cover_form": cover_form,
         },
     )
 
@@ -208,4 +231,15 @@ def help_shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     messages.success(request, _("The shift is removed."))
+    return redirect("web:help_rota")
+
+
+@help_staff_required
+@require_POST
+def help_cover_delete(request: HttpRequest, cover_id: int) -> HttpResponse:
+    try:
+        services.duty_cover_delete(actor=request.user, cover_id=cover_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    messages.success(request, _("The cover is removed."))
     return redirect("web:help_rota")

@@ -6,7 +6,7 @@ Every list is scoped to the coordinator's own unit."""
 from django.contrib import admin
 from django.http import HttpRequest
 
-from care.models import DutyShift, HelpAlert, HelpRequest, HelpSettings
+from care.models import DutyCover, DutyShift, HelpAlert, HelpRequest, HelpSettings
 from config.admin_scoping import UnitScopedAdmin
 
 
@@ -23,6 +23,13 @@ class DutyShiftAdmin(UnitScopedAdmin):
     list_display = ["unit", "weekday", "start", "end", "staff", "position"]
     list_filter = ["weekday"]
     raw_id_fields = ["staff"]
+
+
+@admin.register(DutyCover)
+class DutyCoverAdmin(UnitScopedAdmin):
+    unit_lookup = "unit_id"
+    list_display = ["unit", "absent", "first_day", "last_day", "cover"]
+    raw_id_fields = ["absent", "cover", "created_by"]
 
 
 class HelpAlertInline(admin.TabularInline):

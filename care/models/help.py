@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.models import Unit
 
-__all__ = ["DutyShift", "HelpAlert", "HelpRequest", "HelpSettings"]
+__all__ = ["DutyCover", "DutyShift", "HelpAlert", "HelpRequest", "HelpSettings"]
 
 
 class HelpSettings(models.Model):
@@ -77,6 +77,50 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.start:%H:%M}–{self.end:%H:%M} {self.staff_id}"
+
+
+class DutyCover(models.Model):
+    """Someone on the rota is away from one day to another; their shifts go to ``cover``.
+
+    The weekly rota stays as it is: a holiday, a course or a sick week is entered here
+    and ends by itself. With nobody covering, the away person's shifts are left out and
+    the next on the rota is alerted first.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="duty_covers", verbose_name=_("unit"))
+    absent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("away")
+    )
+    cover = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("covered by"),
+        help_text=_("Empty: nobody takes the shifts; the next on the rota is alerted first."),
+    )
+    first_day = models.DateField(_("from"))
+    last_day = models.DateField(_("to (inclusive)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["first_day", "pk"]
+        verbose_name = _("duty cover")
+        verbose_name_plural = _("duty cover")
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="duty_cover_days_in_order"),
+            models.CheckConstraint(
+                condition=Q(cover__isnull=True) | ~Q(cover=F("absent")), name="duty_cover_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "last_day"], name="duty_cover_unit_last_day")]
+
+    def __str__(self) -> str:
+        return f"{self.absent_id} {self.first_day}–{self.last_day}"
 
 
 class HelpRequest(models.Model):

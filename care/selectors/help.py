@@ -2,13 +2,13 @@
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
 from booking.holidays import is_public_holiday
-from care.models import DutyShift, HelpRequest, HelpSettings
+from care.models import DutyCover, DutyShift, HelpRequest, HelpSettings
 from people.models import OpeningHours, Unit, User
 
 # Shown whenever the unit is closed, and as a calm reminder when it is open.
@@ -63,20 +63,39 @@ def next_opening(*, unit: Unit, after: datetime) -> datetime | None:
     return None
 
 
+def covers_on(*, unit: Unit, day: date) -> dict[int, User | None]:
+    """Who is away on the local ``day`` and who takes their shifts (None: nobody).
+
+    Where covers for one person overlap, the one entered last applies."""
+    covers = (
+        DutyCover.objects.filter(unit=unit, first_day__lte=day, last_day__gte=day)
+        .select_related("cover")
+        .order_by("created_at", "pk")
+    )
+    return {c.absent_id: c.cover for c in covers}
+
+
+def _on_shift(shift: DutyShift, covers: dict[int, User | None]) -> User | None:
+    """Who actually holds ``shift`` given the day's covers, if anyone (active)."""
+    person = covers.get(shift.staff_id, shift.staff)  # present with None: nobody covers
+    return person if person is not None and person.is_active else None
+
+
 def on_duty(*, unit: Unit, at: datetime) -> list[User]:
-    """Staff on the rota at ``at``, in order of escalation (each person once)."""
+    """Staff on the rota at ``at`` after the day's covers, in order of escalation (each
+    person once)."""
     local = _local(unit, at)
     shifts = (
-        DutyShift.objects.filter(
-            unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time(), staff__is_active=True
-        )
+        DutyShift.objects.filter(unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time())
         .select_related("staff")
         .order_by("position", "start", "pk")
     )
+    covers = covers_on(unit=unit, day=local.date())
     people: list[User] = []
     for shift in shifts:
-        if shift.staff not in people:
-            people.append(shift.staff)
+        person = _on_shift(shift, covers)
+        if person is not None and person not in people:
+            people.append(person)
     return people
 
 
@@ -96,9 +115,29 @@ def rota_for(*, unit: Unit) -> QuerySet[DutyShift]:
     return DutyShift.objects.filter(unit=unit).select_related("staff").order_by("weekday", "position", "start")
 
 
-def duty_today(*, unit: Unit, now: datetime) -> list[DutyShift]:
-    """Today's shifts at the unit (local day), in order of escalation."""
-    return list(rota_for(unit=unit).filter(weekday=_local(unit, now).weekday()).order_by("position", "start"))
+@dataclass(frozen=True)
+class TodayShift:
+    shift: DutyShift
+    holder: User | None  # who holds it today after covers; None when nobody covers
+    covered: bool  # the rota's person is away today
+
+
+def duty_today(*, unit: Unit, now: datetime) -> list[TodayShift]:
+    """Today's shifts at the unit (local day), in order of escalation, with who holds each
+    one after the day's covers."""
+    local = _local(unit, now)
+    covers = covers_on(unit=unit, day=local.date())
+    shifts = rota_for(unit=unit).filter(weekday=local.weekday()).order_by("position", "start")
+    return [TodayShift(s, _on_shift(s, covers), s.staff_id in covers) for s in shifts]
+
+
+def covers_ahead(*, unit: Unit, today: date) -> QuerySet[DutyCover]:
+    """The unit's covers that have not ended, soonest first."""
+    return (
+        DutyCover.objects.filter(unit=unit, last_day__gte=today)
+        .select_related("absent", "cover")
+        .order_by("first_day", "pk")
+    )
 
 
 def help_requests_visible_to(*, actor: User) -> QuerySet[HelpRequest]:

@@ -4,13 +4,14 @@ acknowledging, resolving — and the rota a coordinator keeps.
 Everything takes ``now`` so the escalation can be tested with a frozen clock.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.models import DutyShift, HelpAlert, HelpRequest, HelpSettings
+from care.models import DutyCover, DutyShift, HelpAlert, HelpRequest, HelpSettings
 from care.selectors import help as selectors
 from config.errors import Conflict, NotFound, Unprocessable
 from people.models import Unit, User
@@ -348,3 +349,51 @@ def duty_shift_delete(*, actor: User, shift_id: int) -> None:
     deleted, _rows = DutyShift.objects.filter(pk=shift_id, unit=unit).delete()
     if not deleted:
         raise NotFound(_("Shift not found."))
+
+
+# Covers are entered a few weeks ahead at most, and never for long: a longer absence is a
+# change of the weekly rota.
+COVER_MAX_DAYS = 92
+
+
+@transaction.atomic
+def duty_cover_add(
+    *, actor: User, absent_id: int, cover_id: int | None, first_day: date, last_day: date, today: date | None = None
+) -> DutyCover:
+    """Someone on the rota is away from ``first_day`` to ``last_day`` (inclusive); their
+    shifts go to ``cover_id``, or to nobody. Refused when it overlaps a cover already
+    entered for the same person: remove that one first."""
+    unit = _coordinator_unit(actor)
+    today = today or timezone.now().astimezone(ZoneInfo(unit.timezone)).date()
+    if last_day < first_day:
+        raise Unprocessable(
+            _("The last day must be on or after the first."), fields={"last_day": [_("Before the first day.")]}
+        )
+    if last_day < today:
+        raise Unprocessable(_("This cover has already ended."), fields={"last_day": [_("In the past.")]})
+    if (last_day - first_day).days + 1 > COVER_MAX_DAYS:
+        raise Unprocessable(
+            _("A cover can be at most %(days)d days. Change the weekly rota for a longer absence.")
+            % {"days": COVER_MAX_DAYS},
+            fields={"last_day": [_("Too long.")]},
+        )
+    absent = _unit_staff(unit, absent_id, "absent")
+    cover = _unit_staff(unit, cover_id, "cover") if cover_id else None
+    if cover is not None and cover.pk == absent.pk:
+        raise Unprocessable(_("Choose someone else to cover."), fields={"cover": [_("The same person.")]})
+    # One coordinator at a time per unit, so two overlapping covers cannot both pass the check.
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    if DutyCover.objects.filter(unit=unit, absent=absent, first_day__lte=last_day, last_day__gte=first_day).exists():
+        raise Conflict(
+            _("%(name)s already has a cover on some of these days. Remove it first.") % {"name": absent.short_name}
+        )
+    return DutyCover.objects.create(
+        unit=unit, absent=absent, cover=cover, first_day=first_day, last_day=last_day, created_by=actor
+    )
+
+
+def duty_cover_delete(*, actor: User, cover_id: int) -> None:
+    unit = _coordinator_unit(actor)
+    deleted, _rows = DutyCover.objects.filter(pk=cover_id, unit=unit).delete()
+    if not deleted:
+        raise NotFound(_("Cover not found."))
