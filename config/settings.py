@@ -278,6 +278,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
+    "invitation-mails": {"task": "care.tasks.groups.invitation_mails_sweep", "schedule": 60.0},
 }
 
 # --- Waiting list ----------------------------------------------------------------------------

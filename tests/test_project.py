@@ -96,3 +96,13 @@ def test_every_admin_page_opens_for_a_superuser(client, world):
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             assert client.get(f"{base}{first.pk}/change/").status_code == 200, f"{base}{first.pk}/change/"
+
+
+def test_every_task_the_beat_schedules_is_a_registered_task():
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name

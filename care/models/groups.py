@@ -216,6 +216,10 @@ class InvitationMail(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["invitee", "method", "sequence"], name="invitation_mail_once"),
         ]
+        # The sweep reads only unsent rows; sent ones are nearly all of them.
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="invitation_mail_unsent")
+        ]
 
     def __str__(self) -> str:
         return self.message_id

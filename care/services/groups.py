@@ -65,6 +65,8 @@ PROPOSALS_ON_CONFLICT = 5
 FAR_DAYS = 10 * 366
 # A claim on an invitation e-mail older than this is taken to be from a crashed worker.
 MAIL_CLAIM_TIMEOUT = timedelta(minutes=10)
+# Tries per invitation e-mail, by its task and the sweep together, before it is left unsent.
+MAIL_MAX_ATTEMPTS = 10
 
 
 # --- The group --------------------------------------------------------------------------------
@@ -639,7 +641,38 @@ def _queue_mails(meeting: GroupMeeting, invitees: list[MeetingInvitee], method: 
 
     from care.tasks.groups import send_invitation_mail
 
-    transaction.on_commit(lambda: [send_invitation_mail.delay(mail_id) for mail_id in ids])
+    # Robust: the meeting is saved whatever the broker does, and a publish that failed is
+    # made good by the sweep (invitation_mails_sweep), which finds the unsent rows.
+    transaction.on_commit(lambda: [send_invitation_mail.delay(mail_id) for mail_id in ids], robust=True)
+
+
+def invitation_mails_sweep(*, now: datetime | None = None, limit: int = 100) -> int:
+    """Send the invitation e-mails still owed: rows whose task was never published, ran out
+    of retries, or died with its worker. Only for meetings that have not ended (and, for an
+    invitation, are still on). Returns how many were sent; a failure is logged and left to
+    the next sweep, up to ``MAIL_MAX_ATTEMPTS`` tries in all."""
+    now = now or timezone.now()
+    due = (
+        InvitationMail.objects.filter(
+            sent_at__isnull=True,
+            attempts__lt=MAIL_MAX_ATTEMPTS,
+            invitee__meeting__end__gt=now,
+            # Older than a task's first try, so the sweep does not race the task it backs up.
+            created_at__lt=now - timedelta(minutes=1),
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - MAIL_CLAIM_TIMEOUT))
+        .exclude(method=InvitationMail.Method.REQUEST, invitee__meeting__status=GroupMeeting.Status.CANCELLED)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for mail_id in list(due):
+        try:
+            sent += invitation_mail_send(mail_id=mail_id, now=now)
+        except Exception as exc:
+            # invitation_mail_send released the claim; the next sweep tries again.
+            logger.warning("invitation mail %s failed in the sweep: %s", mail_id, type(exc).__name__)
+    return sent
 
 
 def invitation_respond(*, token: str, response: str, now: datetime | None = None) -> MeetingInvitee:
@@ -772,6 +805,10 @@ def invitation_mail_send(*, mail_id: int, now: datetime | None = None) -> bool:
     if mail.method == InvitationMail.Method.REQUEST and meeting.status != GroupMeeting.Status.BOOKED:
         # Cancelled before the invitation went out: the cancellation mail says all there is.
         InvitationMail.objects.filter(pk=mail.pk).update(last_error="meeting cancelled before sending")
+        return False
+    if meeting.end <= now:
+        # Neither an invitation nor a cancellation helps anyone after the meeting.
+        InvitationMail.objects.filter(pk=mail.pk).update(last_error="meeting over before sending")
         return False
     with translation.override(settings.LANGUAGE_CODE), timezone.override(ZoneInfo(meeting.group.client.timezone)):
         text = _mail_text(invitee, mail.method)

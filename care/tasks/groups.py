@@ -17,3 +17,9 @@ from care.services import groups as services
 def send_invitation_mail(mail_id: int) -> bool:
     """Send one invitation e-mail; running it twice sends it once."""
     return services.invitation_mail_send(mail_id=mail_id)
+
+
+@shared_task(ignore_result=True)
+def invitation_mails_sweep() -> int:
+    """Periodic: send the invitation e-mails still owed (see the service)."""
+    return services.invitation_mails_sweep()

@@ -2,11 +2,14 @@
 stable UID), sent once even when the task runs twice; a cancellation bumps SEQUENCE; the
 answer link works without an account and the organiser sees the answer."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import icalendar
 import pytest
 from django.core import mail
+from django.test import TestCase
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from care.models import InvitationMail, MeetingInvitee
 from care.services import groups as services
@@ -188,3 +191,77 @@ def test_an_invitation_link_with_odd_characters_is_a_404_not_a_server_error(db, 
     for token in ("ab%00c", "a" * 65, "%C3%A6%C3%B8"):
         assert client.get(f"/invitation/{token}/").status_code == 404
         assert client.post(f"/invitation/{token}/", {"response": "accepted"}).status_code == 404
+
+
+# --- The sweep: invitation e-mails still owed -----------------------------------------------------
+
+
+def _booked_without_publishing(world, group, tuesday: date):
+    """A meeting whose invitation task was never published (the broker was down)."""
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        return services.group_meeting_book(
+            actor=world.worker, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
+        )
+
+
+def test_the_sweep_sends_an_invitation_whose_task_was_never_published_and_only_once(
+    world, group, tuesday: date
+) -> None:
+    _booked_without_publishing(world, group, tuesday)
+    later = timezone.now() + timedelta(minutes=2)
+    assert services.invitation_mails_sweep(now=later) == 1
+    assert services.invitation_mails_sweep(now=later) == 0
+    (message,) = mail.outbox
+    assert message.to == ["nina@nav.example"]
+    assert InvitationMail.objects.get().sent_at is not None
+
+
+def test_the_sweep_leaves_a_fresh_row_to_its_task(world, group, tuesday: date) -> None:
+    _booked_without_publishing(world, group, tuesday)
+    assert services.invitation_mails_sweep(now=timezone.now()) == 0
+    assert not mail.outbox
+
+
+def test_the_sweep_gives_up_after_the_last_attempt_and_keeps_trying_until_then(
+    world, group, tuesday: date, monkeypatch
+) -> None:
+    _booked_without_publishing(world, group, tuesday)
+
+    def refuse(self, fail_silently: bool = False) -> int:
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    later = timezone.now() + timedelta(minutes=2)
+    for _ in range(services.MAIL_MAX_ATTEMPTS + 2):
+        assert services.invitation_mails_sweep(now=later) == 0
+    row = InvitationMail.objects.get()
+    assert row.attempts == services.MAIL_MAX_ATTEMPTS
+    assert row.last_error == "ConnectionRefusedError"
+    monkeypatch.undo()
+    assert services.invitation_mails_sweep(now=later) == 0
+    assert not mail.outbox
+
+
+def test_nothing_is_mailed_about_a_meeting_that_is_over(world, group, tuesday: date) -> None:
+    _booked_without_publishing(world, group, tuesday)
+    after_the_meeting = f.local(tuesday, 12)
+    assert services.invitation_mails_sweep(now=after_the_meeting) == 0
+    row = InvitationMail.objects.get()
+    assert services.invitation_mail_send(mail_id=row.pk, now=after_the_meeting) is False
+    assert not mail.outbox
+
+
+def test_a_broker_that_is_down_does_not_undo_or_fail_the_booking(world, group, tuesday: date, monkeypatch) -> None:
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_invitation_mail, "delay", broker_down)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        meeting = services.group_meeting_book(
+            actor=world.worker, group_id=group.pk, start=f.local(tuesday, 10), duration_minutes=60
+        )
+    assert meeting.pk is not None
+    assert not mail.outbox
+    monkeypatch.undo()
+    assert services.invitation_mails_sweep(now=timezone.now() + timedelta(minutes=2)) == 1
+    assert len(mail.outbox) == 1
