@@ -536,6 +536,11 @@ def group_meeting_cancel(
         if meeting.start > now:
             owners = [link.appointment.calendar.owner for link in links]
             _tell_participants(actor, meeting.group.client, meeting, owners, "cancelled", now)
+            # As for a single meeting: the time freed in each calendar goes to the waiting list.
+            from care.tasks.waiting import slot_freed
+
+            freed_ids = [link.appointment.pk for link in links]
+            transaction.on_commit(lambda: [slot_freed.delay(pk) for pk in freed_ids], robust=True)
     return meeting
 
 

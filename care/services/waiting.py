@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 # An offer that would leave less time than this to answer is not made.
 SHORTEST_ANSWER = timedelta(minutes=15)
+# How far back the sweep looks for a cancellation or move whose task never ran, and how
+# long it leaves a fresh one to its own task.
+CATCH_UP_WINDOW = timedelta(hours=2)
+CATCH_UP_GRACE = timedelta(minutes=1)
 
 
 def waiting_entry_join(*, user: User, meeting_type_id: int, now: datetime | None = None) -> WaitingEntry:
@@ -340,7 +345,7 @@ def waiting_offers_sweep(*, now: datetime | None = None) -> int:
     """Expire offers not answered in time and ask the next person; offer freed times that
     wait for offer hours or for a busy person. Safe to run twice or concurrently."""
     now = now or timezone.now()
-    changed = 0
+    changed = _catch_up_freed(now)
     overdue = WaitingOffer.objects.filter(status=WaitingOffer.Status.OPEN, expires_at__lte=now).values_list(
         "pk", flat=True
     )
@@ -368,6 +373,30 @@ def waiting_offers_sweep(*, now: datetime | None = None) -> int:
             if freed is not None and _offer_next(freed=freed, now=now) is not None:
                 changed += 1
     return changed
+
+
+def _catch_up_freed(now: datetime) -> int:
+    """Record the freed times whose ``slot_freed`` task never ran (its publish was lost with
+    the broker, or its worker died): recent cancellations and moves of times still ahead, on
+    calendars someone waits for, with no freed time recorded for that change. The
+    appointment row changed in the same transaction as the cancellation, so it is the
+    record to go by. Returns the offers made."""
+    waited_for = WaitingEntry.objects.filter(status=WaitingEntry.Status.WAITING).values("meeting_type__calendar_id")
+    recorded = FreedTime.objects.filter(appointment=OuterRef("pk"), sequence=OuterRef("sequence"))
+    missed = (
+        Appointment.objects.filter(
+            calendar_id__in=waited_for,
+            updated_at__gte=now - CATCH_UP_WINDOW,
+            updated_at__lt=now - CATCH_UP_GRACE,
+            blocked_end__gt=now,
+        )
+        # New bookings have sequence 0; a change (a move) bumps it.
+        .filter(Q(status=Appointment.Status.CANCELLED) | Q(status=Appointment.Status.BOOKED, sequence__gt=0))
+        .exclude(Exists(recorded))
+        .order_by("updated_at", "pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    return sum(waiting_slot_freed(appointment_id=pk, now=now) is not None for pk in list(missed))
 
 
 def waiting_sms_reply(*, user: User, keyword: str, ref: str, now: datetime) -> bool:

@@ -285,3 +285,55 @@ def test_the_sweep_is_safe_to_run_twice(line):
     assert waiting.waiting_offers_sweep(now=later) == 0
     assert WaitingOffer.objects.filter(status=WaitingOffer.Status.OPEN).count() == 1
     assert len(offers_sms(third)) == 1
+
+
+def _changed_at(appointment: Appointment, at: datetime) -> None:
+    # The row's own clock, frozen like the rest of this file's.
+    Appointment.objects.filter(pk=appointment.pk).update(updated_at=at)
+
+
+def test_a_cancellation_whose_task_never_ran_is_offered_by_the_sweep_once(line):
+    world, third, held = line
+    both_waiting(world, third)
+    cancelled_at = NOW + timedelta(hours=1)
+    # Cancelled, but the task that offers the time was never published (the broker was down).
+    booking.appointment_cancel(actor=world.worker, appointment_id=held.pk, reason="Syk", now=cancelled_at)
+    _changed_at(held, cancelled_at)
+
+    assert waiting.waiting_offers_sweep(now=cancelled_at + timedelta(seconds=30)) == 0  # its task's turn
+    assert waiting.waiting_offers_sweep(now=cancelled_at + timedelta(minutes=2)) == 1
+    assert waiting.waiting_offers_sweep(now=cancelled_at + timedelta(minutes=3)) == 0
+    offer = WaitingOffer.objects.get()
+    assert (offer.user, offer.start) == (world.client, THURSDAY)
+    assert len(offers_sms(world.client)) == 1
+    # The task arriving late finds the change already recorded.
+    assert waiting.waiting_slot_freed(appointment_id=held.pk, now=cancelled_at + timedelta(minutes=4)) is None
+
+
+def test_the_sweep_does_not_look_back_further_than_its_window(line):
+    world, third, held = line
+    both_waiting(world, third)
+    booking.appointment_cancel(actor=world.worker, appointment_id=held.pk, reason="Syk", now=NOW)
+    _changed_at(held, NOW)
+    assert waiting.waiting_offers_sweep(now=NOW + waiting.CATCH_UP_WINDOW + timedelta(minutes=1)) == 0
+    assert not WaitingOffer.objects.exists()
+
+
+def test_a_cancelled_group_meeting_frees_its_time_for_the_waiting_list(line, django_capture_on_commit_callbacks):
+    from care.services import groups
+    from tests.care.groups_support import make_group
+
+    world, third, held = line
+    Appointment.objects.filter(pk=held.pk).delete()
+    group = make_group(world, members=[world.worker], externals=False)
+    group_meeting = groups.group_meeting_book(
+        actor=world.worker, group_id=group.pk, start=THURSDAY, duration_minutes=45, now=NOW
+    )
+    both_waiting(world, third)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        groups.group_meeting_cancel(actor=world.worker, meeting_id=group_meeting.pk, now=NOW + timedelta(hours=1))
+
+    freed = FreedTime.objects.get()
+    assert freed.calendar == world.calendar
+    assert freed.start <= THURSDAY < freed.end
