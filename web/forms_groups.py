@@ -50,6 +50,12 @@ class FindTimeForm(forms.Form):
     )
 
 
+class MoveFromForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
 class AgendaForm(forms.Form):
     agenda = forms.CharField(
         label=_("Agenda"),

@@ -116,6 +116,7 @@ urlpatterns = [
         name="group_meeting_action_delete",
     ),
     path("groups/meetings/<int:meeting_id>/cancel/", views_groups.group_meeting_cancel, name="group_meeting_cancel"),
+    path("groups/meetings/<int:meeting_id>/move/", views_groups.group_meeting_move, name="group_meeting_move"),
     path("my-group/", views_groups.my_group, name="my_group"),
     path("invitation/<str:token>/", views_groups.group_invitation, name="group_invitation"),
     # waiting

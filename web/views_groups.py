@@ -127,15 +127,12 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
 @require_POST
 def group_book(request: HttpRequest, group_id: int) -> HttpResponse:
     group = _group(request, group_id, manage=True)
-    try:
-        start = parse_datetime(request.POST.get("start", ""))
-    except ValueError:  # well formed but no such day or hour, e.g. 30 February
-        start = None
+    start = _parse_start(request)
     try:
         duration = int(request.POST.get("duration", ""))
     except ValueError:
         duration = 0
-    if start is None or start.tzinfo is None:
+    if start is None:
         messages.error(request, _("Choose one of the proposed times."))
         return redirect("web:group_detail", group.pk)
     try:
@@ -372,6 +369,60 @@ def group_meeting_cancel(request: HttpRequest, meeting_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The meeting is cancelled in everyone's calendar."))
     return redirect("web:group_meeting", meeting.pk)
+
+
+def _parse_start(request: HttpRequest) -> datetime | None:
+    """The aware start a proposal's button posted, or None."""
+    try:
+        start = parse_datetime(request.POST.get("start", ""))
+    except ValueError:  # well formed but no such day or hour, e.g. 30 February
+        return None
+    return start if start is not None and start.tzinfo is not None else None
+
+
+@group_staff_required
+def group_meeting_move(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """GET: the times every participant is free, for the meeting's length; POST: move there."""
+    meeting = _meeting(request, meeting_id)
+    if not selectors.may_manage(user=request.user, group=meeting.group):
+        raise Http404
+    tz = ZoneInfo(meeting.group.client.timezone)
+    today = timezone.now().astimezone(tz).date()
+    error, status, proposals = "", 200, None
+    if request.method == "POST":
+        start = _parse_start(request)
+        if start is None:
+            error, status = _("Choose one of the proposed times."), 400
+        else:
+            try:
+                services.group_meeting_move(actor=request.user, meeting_id=meeting.pk, start=start)
+            except ApplicationError as exc:
+                if exc.status_code == 404:
+                    raise Http404 from exc
+                error, status = exc.message, exc.status_code
+                if exc.status_code == 409:
+                    proposals = [datetime.fromisoformat(p["start"]) for p in exc.extra.get("proposals", [])]
+            else:
+                messages.success(request, _("The meeting is moved in everyone's calendar."))
+                return redirect("web:group_meeting", meeting.pk)
+    find = forms.MoveFromForm(request.GET if "start" in request.GET else None)
+    first_day = today
+    if find.is_valid() and find.cleaned_data["start"]:
+        first_day = min(max(find.cleaned_data["start"], today), today + FAR_AHEAD)
+    elif not find.is_bound:
+        find = forms.MoveFromForm(initial={"start": today})
+    if proposals is None and selectors.meeting_changeable(meeting=meeting, now=timezone.now()):
+        last_day = first_day + timedelta(days=PROPOSAL_DAYS - 1)
+        proposals = [p.start for p in services.move_proposals(meeting=meeting, first_day=first_day, last_day=last_day)]
+    context = {
+        "meeting": meeting,
+        "group": meeting.group,
+        "find_form": find,
+        "move_error": error,
+        "changeable": selectors.meeting_changeable(meeting=meeting, now=timezone.now()),
+        "days": _by_day([p.astimezone(tz) for p in proposals or []]),
+    }
+    return render(request, "web/groups/move.html", context, status=status)
 
 
 @login_required

@@ -354,6 +354,41 @@ class MeetingCancelApi(APIView):
         return Response(meeting_data(_meeting(request, meeting_id)))
 
 
+class GroupMeetingMoveSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+
+
+class MeetingMoveApi(APIView):
+    @extend_schema(
+        request=GroupMeetingMoveSerializer,
+        responses=MeetingOutSerializer,
+        summary="Move the meeting (same length and people) to a time all of them are free",
+    )
+    def post(self, request: Request, meeting_id: int) -> Response:
+        body = GroupMeetingMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.group_meeting_move(actor=request.user, meeting_id=meeting_id, start=body.validated_data["start"])
+        return Response(meeting_data(_meeting(request, meeting_id)))
+
+
+class MeetingMoveProposalsApi(APIView):
+    @extend_schema(
+        parameters=[DateRangeQuerySerializer],
+        responses=ProposalSerializer(many=True),
+        summary="Times the meeting could move to: its people all free for its length (local days start..end)",
+    )
+    def get(self, request: Request, meeting_id: int) -> Response:
+        query = DateRangeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        meeting = _meeting(request, meeting_id)
+        if not selectors.may_manage(user=request.user, group=meeting.group):
+            raise NotFound(_("Meeting not found."))
+        proposals = services.move_proposals(
+            meeting=meeting, first_day=query.validated_data["start"], last_day=query.validated_data["end"]
+        )
+        return Response(services.proposals_as_json(proposals))
+
+
 class AgendaApi(APIView):
     @extend_schema(
         request=AgendaSerializer, responses=MeetingOutSerializer, summary="Change the agenda (until the meeting starts)"
@@ -408,6 +443,12 @@ urlpatterns: list[URLPattern] = [
     path("group-meetings/", MeetingListApi.as_view(), name="group-meeting-list"),
     path("group-meetings/<int:meeting_id>/", MeetingDetailApi.as_view(), name="group-meeting-detail"),
     path("group-meetings/<int:meeting_id>/cancel/", MeetingCancelApi.as_view(), name="group-meeting-cancel"),
+    path("group-meetings/<int:meeting_id>/move/", MeetingMoveApi.as_view(), name="group-meeting-move"),
+    path(
+        "group-meetings/<int:meeting_id>/move/proposals/",
+        MeetingMoveProposalsApi.as_view(),
+        name="group-meeting-move-proposals",
+    ),
     path("group-meetings/<int:meeting_id>/agenda/", AgendaApi.as_view(), name="group-meeting-agenda"),
     path("group-meetings/<int:meeting_id>/actions/", ActionAddApi.as_view(), name="group-meeting-action-add"),
     path(

@@ -236,31 +236,68 @@ def _rules(calendar: Calendar, duration: timedelta) -> SlotRules:
     )
 
 
+@dataclass(frozen=True)
+class _Participant:
+    """One internal participant's calendar, and (when a meeting is being moved) the
+    appointment of that meeting in it, which does not count as busy."""
+
+    calendar: Calendar
+    owner: User
+    moving_appointment_id: int | None = None
+
+
+def _participants(group: ResponsibilityGroup, moving: "GroupMeeting | None") -> list[_Participant]:
+    """Whose calendars must be free: the group's members for a new meeting; for a meeting
+    being moved, the calendars it is booked in."""
+    if moving is None:
+        return [_Participant(m.user.calendar, m.user) for m in members_active(group=group)]
+    appointments = (
+        Appointment.objects.filter(group_link__meeting=moving, status=Appointment.Status.BOOKED)
+        .select_related("calendar__owner")
+        .order_by("calendar_id")
+    )
+    return [_Participant(a.calendar, a.calendar.owner, a.pk) for a in appointments]
+
+
 def _calendar_starts(
-    *, calendar: Calendar, owner: User, duration: timedelta, first_day: date, last_day: date, now: datetime
+    *, participant: _Participant, duration: timedelta, first_day: date, last_day: date, now: datetime
 ) -> set[datetime]:
-    tz = ZoneInfo(owner.timezone)
-    state = calendar_state(calendar=calendar, tz=tz, first_day=first_day, last_day=last_day)
+    calendar = participant.calendar
+    tz = ZoneInfo(participant.owner.timezone)
+    state = calendar_state(
+        calendar=calendar,
+        tz=tz,
+        first_day=first_day,
+        last_day=last_day,
+        exclude_appointment_id=participant.moving_appointment_id,
+    )
     slots = free_slots(state=state, rules=_rules(calendar, duration), first_day=first_day, last_day=last_day, now=now)
     return {slot.start.astimezone(UTC) for slot in slots}
 
 
-def _client_busy(client: User, first: datetime, last: datetime) -> list[Interval]:
-    rows = Appointment.objects.filter(
-        client=client, status__in=OCCUPYING_STATUSES, start__lt=last, end__gt=first
-    ).values_list("start", "end")
-    return [Interval(s, e) for s, e in rows]
+def _client_busy(client: User, first: datetime, last: datetime, moving: "GroupMeeting | None" = None) -> list[Interval]:
+    rows = Appointment.objects.filter(client=client, status__in=OCCUPYING_STATUSES, start__lt=last, end__gt=first)
+    if moving is not None:
+        rows = rows.exclude(group_link__meeting=moving)
+    return [Interval(s, e) for s, e in rows.values_list("start", "end")]
 
 
 def group_proposals(
-    *, group: ResponsibilityGroup, duration_minutes: int, first_day: date, last_day: date, now: datetime | None = None
+    *,
+    group: ResponsibilityGroup,
+    duration_minutes: int,
+    first_day: date,
+    last_day: date,
+    now: datetime | None = None,
+    moving: GroupMeeting | None = None,
 ) -> list[Interval]:
     """Times on local days first_day..last_day when every internal participant is free.
 
     Each calendar's free start times come from the booking engine with that calendar's
     hours, breaks, overrides, existing appointments, buffers, notice and horizon; a
     proposal is a start time free in all of them, and not while the service user is in
-    another meeting.
+    another meeting. With ``moving``, the participants are that meeting's, and the meeting
+    itself does not count as busy (it may move by a quarter of an hour).
     """
     now = now or timezone.now()
     duration = _duration(duration_minutes)
@@ -269,18 +306,13 @@ def group_proposals(
     today = now.astimezone(ZoneInfo(group.client.timezone)).date()
     first_day = max(first_day, today - timedelta(days=1))
     last_day = min(last_day, today + timedelta(days=FAR_DAYS))
-    members = list(members_active(group=group))
-    if not members or first_day > last_day:
+    participants = _participants(group, moving)
+    if not participants or first_day > last_day:
         return []
     common: set[datetime] | None = None
-    for member in members:
+    for participant in participants:
         starts = _calendar_starts(
-            calendar=member.user.calendar,
-            owner=member.user,
-            duration=duration,
-            first_day=first_day,
-            last_day=last_day,
-            now=now,
+            participant=participant, duration=duration, first_day=first_day, last_day=last_day, now=now
         )
         common = starts if common is None else common & starts
         if not common:
@@ -288,13 +320,32 @@ def group_proposals(
     ordered = sorted(common or ())
     if not ordered:
         return []
-    busy = _client_busy(group.client, ordered[0], ordered[-1] + duration)
+    busy = _client_busy(group.client, ordered[0], ordered[-1] + duration, moving)
     tz = ZoneInfo(group.client.timezone)
     return [
         Interval(start.astimezone(tz), (start + duration).astimezone(tz))
         for start in ordered
         if not any(b.start < start + duration and start < b.end for b in busy)
     ]
+
+
+def _length_minutes(meeting: GroupMeeting) -> int:
+    return int((meeting.end - meeting.start).total_seconds() // 60)
+
+
+def move_proposals(
+    *, meeting: GroupMeeting, first_day: date, last_day: date, now: datetime | None = None
+) -> list[Interval]:
+    """Times ``meeting`` could move to: its people all free for its length, other than now."""
+    proposals = group_proposals(
+        group=meeting.group,
+        duration_minutes=_length_minutes(meeting),
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        moving=meeting,
+    )
+    return [p for p in proposals if p.start != meeting.start]
 
 
 def _duration(minutes: int) -> timedelta:
@@ -319,43 +370,59 @@ class _Taken(Exception):
     nothing written so far survives."""
 
 
-def _fresh_proposals(group: ResponsibilityGroup, duration_minutes: int, around: datetime, now: datetime) -> list:
+def _fresh_proposals(
+    group: ResponsibilityGroup,
+    duration_minutes: int,
+    around: datetime,
+    now: datetime,
+    moving: GroupMeeting | None = None,
+) -> list:
     day = around.astimezone(ZoneInfo(group.client.timezone)).date()
     proposals = group_proposals(
-        group=group, duration_minutes=duration_minutes, first_day=day, last_day=day + timedelta(days=14), now=now
+        group=group,
+        duration_minutes=duration_minutes,
+        first_day=day,
+        last_day=day + timedelta(days=14),
+        now=now,
+        moving=moving,
     )
     return proposals_as_json(proposals[:PROPOSALS_ON_CONFLICT])
 
 
-def _never_offered(group: ResponsibilityGroup, duration: timedelta, start: datetime, now: datetime) -> bool:
+def _never_offered(participants: list[_Participant], duration: timedelta, start: datetime, now: datetime) -> bool:
     """True when ``start`` would not be proposed even with every calendar empty: outside
     someone's hours, too soon, too far ahead or off the quarter-hour grid."""
-    for member in members_active(group=group):
-        tz = ZoneInfo(member.user.timezone)
+    for participant in participants:
+        tz = ZoneInfo(participant.owner.timezone)
         day = start.astimezone(tz).date()
-        state = calendar_state(calendar=member.user.calendar, tz=tz, first_day=day, last_day=day)
+        state = calendar_state(calendar=participant.calendar, tz=tz, first_day=day, last_day=day)
         empty = replace(state, busy=())
-        rules = _rules(member.user.calendar, duration)
+        rules = _rules(participant.calendar, duration)
         if start not in {s.start for s in free_slots(state=empty, rules=rules, first_day=day, last_day=day, now=now)}:
             return True
     return False
 
 
 def _taken_conflict(
-    group: ResponsibilityGroup, duration_minutes: int, start: datetime, now: datetime
+    group: ResponsibilityGroup,
+    duration_minutes: int,
+    start: datetime,
+    now: datetime,
+    moving: GroupMeeting | None = None,
 ) -> ApplicationError:
     """409 for a time someone took meanwhile, 400 for a time that was never on offer."""
-    if _never_offered(group, timedelta(minutes=duration_minutes), start, now):
+    proposals = _fresh_proposals(group, duration_minutes, start, now, moving)
+    if _never_offered(_participants(group, moving), timedelta(minutes=duration_minutes), start, now):
         return ApplicationError(
             _("That time is not one of the proposed times. Pick one of the free times."),
             code="time_not_offered",
             fields={"start": [_("Not a proposed time.")]},
-            proposals=_fresh_proposals(group, duration_minutes, start, now),
+            proposals=proposals,
         )
     return Conflict(
-        _("Someone in the group is no longer free at that time. Nothing was booked; here are free times."),
+        _("Someone in the group is no longer free at that time. Nothing was changed; here are free times."),
         code="group_slot_taken",
-        proposals=_fresh_proposals(group, duration_minutes, start, now),
+        proposals=proposals,
     )
 
 
@@ -393,11 +460,11 @@ def group_meeting_book(
             fields={"start": [_("Not a proposed time.")]},
             proposals=_fresh_proposals(group, duration_minutes, now, now),
         )
-    members = list(members_active(group=group))
-    if not members:
+    participants = sorted(_participants(group, None), key=lambda p: p.calendar.pk)
+    if not participants:
         raise ApplicationError(_("Add at least one social worker or peer to the group first."), code="no_participants")
-    calendars = sorted((m.user.calendar for m in members), key=lambda c: c.pk)
-    owners = {m.user.calendar.pk: m.user for m in members}
+    calendars = [p.calendar for p in participants]
+    owners = {p.calendar.pk: p.owner for p in participants}
     worker = current_worker_of(client=group.client)
     try:
         with transaction.atomic():
@@ -408,11 +475,10 @@ def group_meeting_book(
             for calendar in calendars:
                 Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
             types = {calendar.pk: _group_type_get_or_create(calendar) for calendar in calendars}
-            for calendar in calendars:
-                owner = owners[calendar.pk]
-                day = start.astimezone(ZoneInfo(owner.timezone)).date()
+            for participant in participants:
+                day = start.astimezone(ZoneInfo(participant.owner.timezone)).date()
                 starts = _calendar_starts(
-                    calendar=calendar, owner=owner, duration=duration, first_day=day, last_day=day, now=now
+                    participant=participant, duration=duration, first_day=day, last_day=day, now=now
                 )
                 if start not in starts:
                     raise _Taken
@@ -541,6 +607,109 @@ def group_meeting_cancel(
 
             freed_ids = [link.appointment.pk for link in links]
             transaction.on_commit(lambda: [slot_freed.delay(pk) for pk in freed_ids], robust=True)
+    return meeting
+
+
+def group_meeting_move(*, actor: User, meeting_id: int, start: datetime, now: datetime | None = None) -> GroupMeeting:
+    """Move the meeting, with the same length and people, to a time all of them are free.
+
+    Every calendar's appointment moves in one transaction (its old time not counting as
+    busy), or none does: Conflict (``group_slot_taken``, with proposals) when someone is no
+    longer free, ApplicationError (``time_not_offered``) for a time never on offer. Each
+    appointment keeps its UID and history; the person's reminders follow; participants are
+    told; externals get the updated invitation (same UID, SEQUENCE bumped) and are asked
+    again whether they can come; the old time goes to the waiting list.
+    """
+    now = now or timezone.now()
+    meeting = _managed_meeting(actor, meeting_id)
+    group = meeting.group
+    duration_minutes = _length_minutes(meeting)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
+    try:
+        start = start.astimezone(UTC)
+        far_off = not now - timedelta(days=1) < start < now + timedelta(days=FAR_DAYS)
+    except OverflowError:
+        far_off = True
+    if far_off:
+        raise ApplicationError(
+            _("That time is not one of the proposed times. Pick one of the free times."),
+            code="time_not_offered",
+            fields={"start": [_("Not a proposed time.")]},
+        )
+    try:
+        with transaction.atomic():
+            meeting = _managed_meeting(actor, meeting_id, for_update=True)
+            if not meeting_changeable(meeting=meeting, now=now):
+                raise ApplicationError(_("Only a meeting that has not started can be changed."), code="not_changeable")
+            if start == meeting.start:
+                return meeting
+            participants = _participants(group, meeting)
+            # Calendars first, in id order, as booking does; then their appointments.
+            for participant in participants:
+                Calendar.objects.select_for_update().filter(pk=participant.calendar.pk).first()
+            appointments = list(
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("meeting_type")
+                .filter(pk__in=[p.moving_appointment_id for p in participants], status=Appointment.Status.BOOKED)
+                .order_by("calendar_id")
+            )
+            duration = timedelta(minutes=duration_minutes)
+            for participant in participants:
+                day = start.astimezone(ZoneInfo(participant.owner.timezone)).date()
+                starts = _calendar_starts(
+                    participant=participant, duration=duration, first_day=day, last_day=day, now=now
+                )
+                if start not in starts:
+                    raise _Taken
+            previous = {a.pk: (a.start, a.end) for a in appointments}
+            for appointment in appointments:
+                meeting_type = appointment.meeting_type
+                appointment.start = start
+                appointment.end = start + duration
+                appointment.blocked_start = start - meeting_type.buffer_before
+                appointment.blocked_end = appointment.end + meeting_type.buffer_after
+                appointment.sequence += 1
+                appointment.save(
+                    update_fields=["start", "end", "blocked_start", "blocked_end", "sequence", "updated_at"]
+                )
+            AppointmentEvent.objects.bulk_create(
+                [
+                    AppointmentEvent(
+                        appointment=a,
+                        action=AppointmentEvent.Action.RESCHEDULED,
+                        actor=actor,
+                        previous_start=previous[a.pk][0],
+                        previous_end=previous[a.pk][1],
+                    )
+                    for a in appointments
+                ]
+            )
+            meeting.start, meeting.end = start, start + duration
+            meeting.sequence += 1
+            meeting.save(update_fields=["start", "end", "sequence", "updated_at"])
+            holder = GroupMeetingAppointment.objects.filter(meeting=meeting, holds_reminders=True).first()
+            if holder is not None:
+                moved = next((a for a in appointments if a.pk == holder.appointment_id), None)
+                if moved is not None:
+                    reminders.appointment_reminders_moved(appointment=moved, actor=actor, now=now)
+            _tell_participants(actor, group.client, meeting, [p.owner for p in participants], "moved", now)
+            invitees = list(meeting.invitees.select_related("external"))
+            # A new time is a new question: an earlier yes or no was for the old one.
+            MeetingInvitee.objects.filter(meeting=meeting).update(
+                response=MeetingInvitee.Response.NEEDS_ACTION, responded_at=None
+            )
+            _queue_mails(meeting, invitees, InvitationMail.Method.REQUEST)
+            from care.tasks.waiting import slot_freed
+
+            freed_ids = [a.pk for a in appointments]
+            transaction.on_commit(lambda: [slot_freed.delay(pk) for pk in freed_ids], robust=True)
+    except _Taken:
+        raise _taken_conflict(group, duration_minutes, start, now, meeting) from None
+    except IntegrityError as exc:
+        if "appointment_no_overlap" in str(exc):
+            raise _taken_conflict(group, duration_minutes, start, now, meeting) from exc
+        raise
     return meeting
 
 

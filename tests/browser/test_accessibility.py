@@ -238,6 +238,7 @@ def test_responsibility_group_pages_have_no_serious_accessibility_violations(
         ("group", f"/groups/{group.pk}/"),
         ("group external edit", f"/groups/{group.pk}/externals/{external.pk}/"),
         ("group meeting (worker)", f"/groups/meetings/{meeting.pk}/"),
+        ("group meeting move", f"/groups/meetings/{meeting.pk}/move/"),
     ]:
         findings.visit(page, name, url)
     context.clear_cookies()

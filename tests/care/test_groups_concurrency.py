@@ -130,3 +130,37 @@ def test_the_exclusion_constraint_is_the_last_guard_and_answers_409(world, api, 
     assert answer.json()["error"]["code"] == "group_slot_taken"
     assert not GroupMeeting.objects.exists()
     assert not Appointment.objects.filter(client=world.client).exists()
+
+
+def test_moving_a_group_meeting_racing_a_single_booking_moves_every_part_or_none(world, api) -> None:
+    set_hours(world.peer_calendar, [(d, time(8), time(15, 30)) for d in range(5)])
+    group = make_group(world, externals=False)
+    day = f.next_weekday(0, min_days_ahead=3)
+    meeting = services.group_meeting_book(
+        actor=world.worker, group_id=group.pk, start=f.local(day, 8), duration_minutes=60
+    )
+    group_api = api.as_(world.worker)
+    single_api = api.as_(world.other_client)
+    outcomes = set()
+
+    for round_ in range(ROUNDS // 2):
+        meeting.refresh_from_db()
+        old_start = meeting.start
+        target = f.local(day + timedelta(days=1 + round_), 13)
+        move_body = {"start": target.isoformat()}
+        single_body = {"worker": world.peer.pk, "meeting_type": world.peer_meeting_type.pk, "start": target.isoformat()}
+
+        move_answer, single_answer = race(
+            [
+                lambda body=move_body: group_api.post(f"/api/group-meetings/{meeting.pk}/move/", body, format="json"),
+                lambda body=single_body: single_api.post("/api/appointments/", body, format="json"),
+            ]
+        )
+
+        statuses = (move_answer.status_code, single_answer.status_code)
+        assert statuses in {(200, 409), (409, 201)}, (statuses, move_answer.json(), single_answer.json())
+        outcomes.add(statuses)
+        starts = set(Appointment.objects.filter(group_link__meeting=meeting).values_list("start", flat=True))
+        assert starts == ({target} if statuses[0] == 200 else {old_start})
+        assert Appointment.objects.filter(calendar=world.peer_calendar, start=target, status="booked").count() == 1
+    print("outcomes seen:", outcomes)
