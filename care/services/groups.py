@@ -345,7 +345,7 @@ def move_proposals(
         now=now,
         moving=meeting,
     )
-    return [p for p in proposals if p.start != meeting.start]
+    return [p for p in proposals if p.start != meeting.start]  # where it already is, is no answer
 
 
 def _duration(minutes: int) -> timedelta:
@@ -386,6 +386,8 @@ def _fresh_proposals(
         now=now,
         moving=moving,
     )
+    if moving is not None:  # where it already is, is no answer
+        proposals = [p for p in proposals if p.start != moving.start]
     return proposals_as_json(proposals[:PROPOSALS_ON_CONFLICT])
 
 
@@ -645,6 +647,11 @@ def group_meeting_move(*, actor: User, meeting_id: int, start: datetime, now: da
             if start == meeting.start:
                 return meeting
             participants = _participants(group, meeting)
+            if not participants:
+                raise ApplicationError(
+                    _("Nobody with a calendar takes part in this meeting any more. Cancel it instead."),
+                    code="no_participants",
+                )
             # Calendars first, in id order, as booking does; then their appointments.
             for participant in participants:
                 Calendar.objects.select_for_update().filter(pk=participant.calendar.pk).first()

@@ -210,3 +210,19 @@ def test_a_time_taken_meanwhile_is_shown_on_the_page_with_other_times(world, mee
     body = response.content.decode()
     assert "no longer free" in body
     assert "Move to" in body
+
+
+def test_a_meeting_nobody_with_a_calendar_still_attends_is_not_moved(world, meeting, tuesday) -> None:
+    Appointment.objects.filter(group_link__meeting=meeting).update(status="cancelled")
+    with pytest.raises(ApplicationError) as raised:
+        move(world, meeting, f.local(tuesday, 13))
+    assert raised.value.code == "no_participants"
+    meeting.refresh_from_db()
+    assert meeting.start == f.local(tuesday, 10)
+
+
+def test_proposals_after_a_conflict_never_include_where_the_meeting_already_is(world, meeting, tuesday) -> None:
+    f.make_appointment(world.peer_meeting_type, world.other_client, f.local(tuesday, 13))
+    with pytest.raises(Conflict) as raised:
+        move(world, meeting, f.local(tuesday, 13))
+    assert f.local(tuesday, 10).isoformat() not in [p["start"] for p in raised.value.extra["proposals"]]
