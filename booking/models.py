@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +148,16 @@ class MeetingType(models.Model):
     place = models.CharField(_("place"), max_length=300, blank=True)
     audience = models.CharField(_("who may book"), max_length=10, choices=Audience.choices, default=Audience.CASELOAD)
     is_active = models.BooleanField(_("active"), default=True)
+    waiting_list_days = models.PositiveSmallIntegerField(
+        _("waiting list: nothing free within (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(56)],
+        help_text=_(
+            "People may join the waiting list when nothing is free this many days ahead, and are "
+            "offered freed times within them. Empty: the service's default."
+        ),
+    )
 
     class Meta:
         ordering = ["calendar", "name"]
@@ -166,6 +177,10 @@ class MeetingType(models.Model):
             ),
             models.CheckConstraint(condition=Q(mode__in=["in_person", "phone", "video"]), name="meeting_type_mode"),
             models.CheckConstraint(condition=Q(audience__in=["caseload", "unit"]), name="meeting_type_audience"),
+            models.CheckConstraint(
+                condition=Q(waiting_list_days__isnull=True) | Q(waiting_list_days__gte=1, waiting_list_days__lte=56),
+                name="meeting_type_waiting_list_days_range",
+            ),
         ]
 
     # What a calendar's owner sets for a meeting type, in the order forms show it.
@@ -182,6 +197,7 @@ class MeetingType(models.Model):
         "place",
         "audience",
         "is_active",
+        "waiting_list_days",
     )
 
     def __str__(self) -> str:

@@ -13,15 +13,20 @@ from care.models import WaitingEntry, WaitingOffer
 from people.models import User
 
 
-def window_days() -> int:
-    return settings.WAITING_LIST_DAYS
+def window_days(meeting_type: MeetingType) -> int:
+    """How many days ahead count for the waiting list: the meeting type's own, or the default."""
+    return meeting_type.waiting_list_days or settings.WAITING_LIST_DAYS
 
 
 def free_times_in_window(*, meeting_type: MeetingType, user: User, now: datetime) -> list[Interval]:
     """The free times ``user`` could book within the waiting-list window (the same rules as booking)."""
     today = now.astimezone(ZoneInfo(meeting_type.calendar.owner.timezone)).date()
     return slots_for(
-        meeting_type=meeting_type, actor=user, first_day=today, last_day=today + timedelta(days=window_days()), now=now
+        meeting_type=meeting_type,
+        actor=user,
+        first_day=today,
+        last_day=today + timedelta(days=window_days(meeting_type)),
+        now=now,
     )
 
 

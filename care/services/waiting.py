@@ -3,7 +3,8 @@
 Rules:
 
 * A person may join for a meeting type they may book only when it has no free time within
-  ``WAITING_LIST_DAYS``; one active entry per person and type (database constraint).
+  the meeting type's ``waiting_list_days`` (else ``WAITING_LIST_DAYS``); one active entry per
+  person and type (database constraint).
 * When a meeting is cancelled or moved away, its old time is a ``FreedTime``. It is offered
   to one person at a time, first come first served across the calendar's meeting types: the
   first waiting person for whom a bookable time (their own meeting type, booking rules and
@@ -65,7 +66,8 @@ def waiting_entry_join(*, user: User, meeting_type_id: int, now: datetime | None
     if free:
         tz = ZoneInfo(meeting_type.calendar.owner.timezone)
         raise Conflict(
-            _("There are free times in the next %(days)d days. Book one of them instead.") % {"days": window_days()},
+            _("There are free times in the next %(days)d days. Book one of them instead.")
+            % {"days": window_days(meeting_type)},
             code="free_times_exist",
             first_free=free[0].start.astimezone(tz).isoformat(),
         )
@@ -159,7 +161,7 @@ def _fitting_time(*, entry: WaitingEntry, freed: FreedTime, now: datetime) -> In
     """The bookable time of the entry's meeting type that uses the freed time, nearest its start."""
     meeting_type = entry.meeting_type
     tz = ZoneInfo(meeting_type.calendar.owner.timezone)
-    last_allowed = now.astimezone(tz).date() + timedelta(days=window_days())
+    last_allowed = now.astimezone(tz).date() + timedelta(days=window_days(meeting_type))
     first_day = freed.start.astimezone(tz).date()
     last_day = min(freed.end.astimezone(tz).date(), last_allowed)
     if first_day > last_day:

@@ -103,3 +103,43 @@ def test_cancelling_through_the_api_offers_the_time_and_the_offer_can_be_taken(
     again = api.as_(world.client).post(f"{URL}offers/{offer['id']}/accept/")
     assert again.status_code == 400
     assert again.json()["error"]["code"] == "offer_closed"
+
+
+@pytest.fixture
+def free_only_in_three_weeks(world):
+    """Kari's only free time is three weeks ahead: beyond the default 14 days."""
+    world.calendar.working_hours.all().delete()
+    start = f.local(f.next_weekday(3, 21), 9)
+    CalendarOverride.objects.create(
+        calendar=world.calendar, kind="extra", start=start, end=start + timedelta(minutes=45)
+    )
+    world.meeting_type.horizon_days = 60
+    world.meeting_type.save(update_fields=["horizon_days"])
+    return world
+
+
+def test_a_meeting_types_own_window_decides_when_people_may_join(free_only_in_three_weeks, api):
+    world = free_only_in_three_weeks
+    client = api.as_(world.client)
+    world.meeting_type.waiting_list_days = 30
+    world.meeting_type.save(update_fields=["waiting_list_days"])
+    refused = client.post(URL, {"meeting_type": world.meeting_type.pk}, format="json")
+    assert refused.status_code == 409
+    assert "30" in refused.json()["error"]["message"]
+
+    world.meeting_type.waiting_list_days = None  # back to the service's 14 days
+    world.meeting_type.save(update_fields=["waiting_list_days"])
+    assert client.post(URL, {"meeting_type": world.meeting_type.pk}, format="json").status_code == 201
+
+
+def test_the_worker_sets_the_window_per_meeting_type_within_limits(world, api):
+    worker = api.as_(world.worker)
+    url = f"/api/calendar/meeting-types/{world.meeting_type.pk}/"
+    assert worker.get(url).json()["waiting_list_days"] is None
+    assert worker.patch(url, {"waiting_list_days": 28}, format="json").json()["waiting_list_days"] == 28
+    for bad in (0, 57):
+        response = worker.patch(url, {"waiting_list_days": bad}, format="json")
+        assert response.status_code == 400
+        assert "waiting_list_days" in response.json()["error"]["fields"]
+    world.meeting_type.refresh_from_db()
+    assert world.meeting_type.waiting_list_days == 28

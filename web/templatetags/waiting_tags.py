@@ -20,7 +20,7 @@ def waiting_choice(context: template.Context, meeting_type: MeetingType, shown: 
 
     ``shown`` is the page's own free times (``PAGE_DAYS`` days): when there are some and the
     window is no longer, nothing is offered and nothing more is read."""
-    if shown and selectors.window_days() <= PAGE_DAYS:
+    if shown and selectors.window_days(meeting_type) <= PAGE_DAYS:
         return {"can_join": False}
     user = context["request"].user
     entry = selectors.entry_waiting(user=user, meeting_type=meeting_type)
@@ -31,7 +31,7 @@ def waiting_choice(context: template.Context, meeting_type: MeetingType, shown: 
         "meeting_type": meeting_type,
         "entry": entry,
         "can_join": entry is None and not free,
-        "days": selectors.window_days(),
+        "days": selectors.window_days(meeting_type),
         "csrf_token": context.get("csrf_token"),
     }
 
