@@ -16,6 +16,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.db import transaction
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -70,6 +71,16 @@ service_user_required = role_required(lambda user: user.is_service_user)
 staff_required = role_required(lambda user: user.has_calendar_role)
 # Coordinators of a unit: handover, feedback summary and the other unit-wide pages.
 coordinator_required = role_required(lambda user: user.is_coordinator and bool(user.unit_id))
+
+
+def add_service_errors(form: BaseForm, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: its message at the top (it says what to do),
+    and its short notes beside the fields it names."""
+    form.add_error(None, exc.message)
+    for name, errors in (exc.fields or {}).items():
+        if name in form.fields:
+            for error in errors:
+                form.add_error(name, error)
 
 
 def back_to_next(request: HttpRequest, fallback: str) -> HttpResponse:

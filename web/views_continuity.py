@@ -6,7 +6,6 @@ may see what), writes through ``care.services.continuity``.
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,19 +22,7 @@ from care.services import continuity as services
 from config.errors import ApplicationError
 from people.models import User
 from web.forms_continuity import HandoverForm, PlanEntryAddForm, PlanEntryEditForm
-from web.views import coordinator_required, service_user_required
-
-
-def _add_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's error on the fields it names, or on the form as a whole."""
-    placed = False
-    for name, errors in (exc.fields or {}).items():
-        if name in form.fields:
-            for error in errors:
-                form.add_error(name, error)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+from web.views import add_service_errors, coordinator_required, service_user_required
 
 
 def _plan_context(viewer: User, client: User) -> dict[str, Any]:
@@ -54,7 +41,7 @@ def _add_entry(request: HttpRequest, client: User, form: PlanEntryAddForm) -> bo
     try:
         services.plan_entry_add(actor=request.user, client_id=client.pk, **form.cleaned_data)
     except ApplicationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return False
     messages.success(request, _("Added to the plan."))
     return True
@@ -84,7 +71,7 @@ def _entry_edit(request: HttpRequest, client: User, entry_id: int, back: str) ->
         try:
             services.plan_entry_change(actor=request.user, client_id=client.pk, entry_id=entry.pk, **form.cleaned_data)
         except ApplicationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved. The earlier wording is kept in the history."))
             return redirect(back)
@@ -188,7 +175,7 @@ def handover(request: HttpRequest) -> HttpResponse:
             try:
                 done = services.handover_run(actor=request.user, **form.service_args())
             except ApplicationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The handover is done."))
                 return redirect("web:handover_detail", handover_id=done.pk)
@@ -198,7 +185,7 @@ def handover(request: HttpRequest) -> HttpResponse:
             try:
                 preview = services.handover_preview(actor=request.user, **form.service_args())
             except ApplicationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
     else:
         form = _handover_form(request, None)
     return render(

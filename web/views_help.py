@@ -1,9 +1,11 @@
 """Pages for "I need help now": the service user's button and answer, the staff's
 acknowledge and resolve, and the duty rota a coordinator keeps."""
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +18,7 @@ from care.services import help as services
 from config.errors import ApplicationError, NotFound
 from web.forms import WEEKDAYS
 from web.forms_help import DutyCoverForm, DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
-from web.views import back_to_next, role_required, service_user_required
+from web.views import add_service_errors, back_to_next, role_required, service_user_required
 
 # Social workers, peers and coordinators of a unit: everyone who may be on the rota.
 help_staff_required = role_required(
@@ -125,6 +127,20 @@ def help_resolve(request: HttpRequest, request_id: int) -> HttpResponse:
 # --- The rota ----------------------------------------------------------------------------------
 
 
+def _saved(request: HttpRequest, form: BaseForm, save: Callable[[dict], object], done: str) -> bool:
+    """Validate ``form`` and ``save`` its data through a service. True when saved (``done``
+    is shown on the next page); otherwise the errors are on the form, and nothing is saved."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.cleaned_data)
+    except ApplicationError as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
 @help_staff_required
 def help_rota(request: HttpRequest) -> HttpResponse:
     """Who is on duty today and the weekly rota; a coordinator also edits them here."""
@@ -147,58 +163,52 @@ def help_rota(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not is_coordinator:
             raise Http404
+        actor = request.user
         if "cover-absent" in request.POST:
             cover_form = DutyCoverForm(request.POST, staff=staff, prefix="cover")
-            if cover_form.is_valid():
-                data = cover_form.cleaned_data
-                try:
-                    services.duty_cover_add(
-                        actor=request.user,
-                        absent_id=data["absent"],
-                        cover_id=data["cover"],
-                        first_day=data["first_day"],
-                        last_day=data["last_day"],
-                    )
-                except ApplicationError as exc:
-                    cover_form.add_error(None, exc.message)
-                else:
-                    messages.success(request, _("The cover is added."))
-                    return redirect("web:help_rota")
+            saved = _saved(
+                request,
+                cover_form,
+                lambda d: services.duty_cover_add(
+                    actor=actor,
+                    absent_id=d["absent"],
+                    cover_id=d["cover"],
+                    first_day=d["first_day"],
+                    last_day=d["last_day"],
+                ),
+                _("The cover is added."),
+            )
         elif "settings-ack_minutes" in request.POST:
             settings_form = HelpSettingsForm(request.POST, staff=staff, prefix="settings")
-            if settings_form.is_valid():
-                data = settings_form.cleaned_data
-                try:
-                    services.help_settings_save(
-                        actor=request.user,
-                        leader_id=data["leader"],
-                        ack_minutes=data["ack_minutes"],
-                        crisis_line_name=data["crisis_line_name"],
-                        crisis_line_number=data["crisis_line_number"],
-                    )
-                except ApplicationError as exc:
-                    settings_form.add_error(None, exc.message)
-                else:
-                    messages.success(request, _("Saved."))
-                    return redirect("web:help_rota")
+            saved = _saved(
+                request,
+                settings_form,
+                lambda d: services.help_settings_save(
+                    actor=actor,
+                    leader_id=d["leader"],
+                    ack_minutes=d["ack_minutes"],
+                    crisis_line_name=d["crisis_line_name"],
+                    crisis_line_number=d["crisis_line_number"],
+                ),
+                _("Saved."),
+            )
         else:
             shift_form = DutyShiftForm(request.POST, staff=staff, prefix="shift")
-            if shift_form.is_valid():
-                data = shift_form.cleaned_data
-                try:
-                    services.duty_shift_add(
-                        actor=request.user,
-                        weekday=data["weekday"],
-                        start=data["start"],
-                        end=data["end"],
-                        staff_id=data["staff"],
-                        position=data["position"],
-                    )
-                except ApplicationError as exc:
-                    shift_form.add_error(None, exc.message)
-                else:
-                    messages.success(request, _("The shift is added."))
-                    return redirect("web:help_rota")
+            saved = _saved(
+                request,
+                shift_form,
+                lambda d: services.duty_shift_add(
+                    actor=actor,
+                    weekday=d["weekday"],
+                    start=d["start"],
+                    end=d["end"],
+                    staff_id=d["staff"],
+                    position=d["position"],
+                ),
+                _("The shift is added."),
+            )
+        if saved:
+            return redirect("web:help_rota")
     now = timezone.now()
     today = now.astimezone(ZoneInfo(unit.timezone)).date()
     shifts = list(selectors.rota_for(unit=unit))

@@ -208,3 +208,21 @@ def test_todays_shift_of_someone_away_names_who_holds_it(world, stand_in):
     page = as_(world.coordinator).get("/help/rota/").content.decode()
     assert "Kari Nordmann is away" in page
     assert "<strong>Ola Vikar</strong>" in page
+
+
+def test_a_cover_the_service_refuses_shows_why_on_the_form_and_beside_the_field(world, rota):
+    yesterday = timezone.now().astimezone(OSLO).date() - timedelta(days=1)
+    response = as_(world.coordinator).post(
+        "/help/rota/",
+        {
+            "cover-absent": str(world.worker.pk),
+            "cover-first_day": (yesterday - timedelta(days=2)).isoformat(),
+            "cover-last_day": yesterday.isoformat(),
+            "cover-cover": "",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["cover_form"]
+    assert form.non_field_errors() == ["This cover has already ended."]
+    assert form.errors["last_day"] == ["In the past."]
+    assert not DutyCover.objects.exists()
