@@ -46,6 +46,12 @@ def _meeting(request: HttpRequest, meeting_id: int) -> GroupMeeting:
     return meeting
 
 
+def _first_day(asked: date | None, today: date) -> date:
+    """The first day to propose times from: the day asked for, not before today and not so
+    far ahead that the date arithmetic could overflow (nothing is proposed there anyway)."""
+    return min(max(asked or today, today), today + FAR_AHEAD)
+
+
 def _by_day(starts: list[datetime]) -> list[tuple[date, list[datetime]]]:
     return [(day, list(items)) for day, items in groupby(starts, key=lambda s: s.date())]
 
@@ -91,8 +97,7 @@ def _group_page(request: HttpRequest, group: ResponsibilityGroup, *, status: int
         duration, first_day = 60, timezone.now().astimezone(tz).date()
         if find.is_valid():
             duration = find.cleaned_data["duration"]
-            # Within the range anything can be proposed, so a far-off date cannot overflow.
-            first_day = min(max(find.cleaned_data["start"] or first_day, first_day), first_day + FAR_AHEAD)
+            first_day = _first_day(find.cleaned_data["start"], first_day)
         elif not find.is_bound:
             find = forms.FindTimeForm(initial={"duration": duration, "start": first_day})
         # A bound form with errors is shown with them, and the proposals use the defaults.
@@ -407,8 +412,8 @@ def group_meeting_move(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 return redirect("web:group_meeting", meeting.pk)
     find = forms.MoveFromForm(request.GET if "start" in request.GET else None)
     first_day = today
-    if find.is_valid() and find.cleaned_data["start"]:
-        first_day = min(max(find.cleaned_data["start"], today), today + FAR_AHEAD)
+    if find.is_valid():
+        first_day = _first_day(find.cleaned_data["start"], today)
     elif not find.is_bound:
         find = forms.MoveFromForm(initial={"start": today})
     if proposals is None and selectors.meeting_changeable(meeting=meeting, now=timezone.now()):
