@@ -405,6 +405,27 @@ def _never_offered(participants: list[_Participant], duration: timedelta, start:
     return False
 
 
+def _not_offered(proposals: list | None = None) -> ApplicationError:
+    return ApplicationError(
+        _("That time is not one of the proposed times. Pick one of the free times."),
+        code="time_not_offered",
+        fields={"start": [_("Not a proposed time.")]},
+        **({"proposals": proposals} if proposals is not None else {}),
+    )
+
+
+def _start_in_reach(group: ResponsibilityGroup, start: datetime, now: datetime) -> datetime | None:
+    """``start`` in UTC (a naive one read in the person's zone), or None when it is so far
+    off that no calendar could offer it: year 1 or 9999 cannot even be turned into a local day."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
+    try:
+        start = start.astimezone(UTC)
+    except OverflowError:
+        return None
+    return start if now - timedelta(days=1) < start < now + timedelta(days=FAR_DAYS) else None
+
+
 def _taken_conflict(
     group: ResponsibilityGroup,
     duration_minutes: int,
@@ -415,12 +436,7 @@ def _taken_conflict(
     """409 for a time someone took meanwhile, 400 for a time that was never on offer."""
     proposals = _fresh_proposals(group, duration_minutes, start, now, moving)
     if _never_offered(_participants(group, moving), timedelta(minutes=duration_minutes), start, now):
-        return ApplicationError(
-            _("That time is not one of the proposed times. Pick one of the free times."),
-            code="time_not_offered",
-            fields={"start": [_("Not a proposed time.")]},
-            proposals=proposals,
-        )
+        return _not_offered(proposals)
     return Conflict(
         _("Someone in the group is no longer free at that time. Nothing was changed; here are free times."),
         code="group_slot_taken",
@@ -447,21 +463,10 @@ def group_meeting_book(
     now = now or timezone.now()
     group = _managed_group(actor, group_id)
     duration = _duration(duration_minutes)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
-    try:
-        start = start.astimezone(UTC)
-        far_off = not now - timedelta(days=1) < start < now + timedelta(days=FAR_DAYS)
-    except OverflowError:
-        far_off = True
-    if far_off:
-        # Year 1 or 9999 cannot even be turned into a local day; no calendar offers it.
-        raise ApplicationError(
-            _("That time is not one of the proposed times. Pick one of the free times."),
-            code="time_not_offered",
-            fields={"start": [_("Not a proposed time.")]},
-            proposals=_fresh_proposals(group, duration_minutes, now, now),
-        )
+    asked = _start_in_reach(group, start, now)
+    if asked is None:
+        raise _not_offered(_fresh_proposals(group, duration_minutes, now, now))
+    start = asked
     participants = sorted(_participants(group, None), key=lambda p: p.calendar.pk)
     if not participants:
         raise ApplicationError(_("Add at least one social worker or peer to the group first."), code="no_participants")
@@ -626,19 +631,10 @@ def group_meeting_move(*, actor: User, meeting_id: int, start: datetime, now: da
     meeting = _managed_meeting(actor, meeting_id)
     group = meeting.group
     duration_minutes = _length_minutes(meeting)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=ZoneInfo(group.client.timezone))
-    try:
-        start = start.astimezone(UTC)
-        far_off = not now - timedelta(days=1) < start < now + timedelta(days=FAR_DAYS)
-    except OverflowError:
-        far_off = True
-    if far_off:
-        raise ApplicationError(
-            _("That time is not one of the proposed times. Pick one of the free times."),
-            code="time_not_offered",
-            fields={"start": [_("Not a proposed time.")]},
-        )
+    asked = _start_in_reach(group, start, now)
+    if asked is None:
+        raise _not_offered()
+    start = asked
     try:
         with transaction.atomic():
             meeting = _managed_meeting(actor, meeting_id, for_update=True)
