@@ -30,6 +30,7 @@ from booking.serializers import (
     WorkingWeekSerializer,
     appointment_payload,
 )
+from booking.slots import slots_offered
 from config.errors import ApplicationError, NotFound
 
 
@@ -68,7 +69,7 @@ class WorkerSlotsApi(APIView):
         )
         if meeting_type is None:
             raise NotFound(_("That meeting type is not available to you."))
-        slots = services.slots_offered(
+        slots = slots_offered(
             meeting_type=meeting_type,
             actor=request.user,
             first_day=query.validated_data["start"],

@@ -261,6 +261,13 @@ class Appointment(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     # iCalendar SEQUENCE: bumped on every change so subscribed calendars pick it up.
     sequence = models.PositiveIntegerField(default=0)
+    # One meeting held in several calendars at once (a responsibility-group meeting) is one
+    # appointment per calendar, all with the same key; they are booked, moved and cancelled
+    # together only (booking.services.joint). None for a meeting in one calendar.
+    joint = models.UUIDField(null=True, blank=True, editable=False)
+    # The part of a joint meeting the service user sees and is reminded of; the other parts
+    # are False. A meeting in one calendar is always the person's copy.
+    client_copy = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -282,6 +289,12 @@ class Appointment(models.Model):
             # both ends instead of scanning a calendar's whole past.
             models.CheckConstraint(
                 condition=Q(blocked_end__lte=F("blocked_start") + MAX_BLOCKED), name="appointment_blocked_at_most_16h"
+            ),
+            models.CheckConstraint(
+                condition=Q(joint__isnull=False) | Q(client_copy=True), name="appointment_single_is_client_copy"
+            ),
+            models.UniqueConstraint(
+                fields=["joint"], condition=Q(client_copy=True), name="appointment_one_client_copy_per_joint"
             ),
             # One calendar can never hold two overlapping appointments (buffers included):
             # an exclusion constraint added by migration 0002 on PostgreSQL only. It is kept

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Exists, FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import FloatField, Func, OuterRef, Q, QuerySet
 
+from booking.access import read_granted
 from booking.availability import CalendarState, Interval, WeeklyInterval
 from booking.holidays import public_holidays
 from booking.models import (
@@ -19,8 +20,6 @@ from booking.models import (
     MeetingType,
     WorkingHours,
 )
-from care.models import GroupMeetingAppointment
-from care.selectors.peers import appointments_peer_filter
 from config import prepared
 from people.models import User
 from people.selectors import active_caseload_exists
@@ -197,22 +196,27 @@ def _busy_epoch(
 
 
 def appointments_of_client(*, user: User) -> QuerySet[Appointment]:
-    """A service user's own meetings, each once: a responsibility-group meeting holds one
-    appointment in every participant's calendar, and the person sees the one that carries
-    their reminders (the others are the same meeting)."""
-    # A subquery, not a join: the result is also locked with select_for_update, which
-    # PostgreSQL refuses on the nullable side of an outer join.
-    other_parts = GroupMeetingAppointment.objects.filter(appointment=OuterRef("pk"), holds_reminders=False)
-    return Appointment.objects.filter(client=user).exclude(Exists(other_parts))
+    """A service user's own meetings, each once: a joint meeting holds one appointment in
+    every participant's calendar, and the person sees the one that is their copy (the one
+    that carries their reminders)."""
+    return Appointment.objects.filter(client=user, client_copy=True)
+
+
+def _own_or_granted(user: User, *, for_write: bool) -> Q:
+    """A calendar owner's own appointments, and for reading also what an app built on booking
+    grants them (a peer: the meetings people share with them; see ``booking.access``)."""
+    own = Q(calendar__owner=user)
+    granted = None if for_write else read_granted(user=user)
+    return own if granted is None else own | granted
 
 
 def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[Appointment]:
     """The appointments a person may see: their own as a service user, their calendar's as
     staff, and the unit's as a coordinator. Anything else does not exist for them (404).
 
-    A peer also reads the meetings of people who share their meetings with them now, and a
-    single meeting they are invited to; read only: with ``for_write`` a peer has their own
-    calendar's meetings and nothing else."""
+    A calendar owner also reads what ``booking.access`` grants them (a peer: the meetings of
+    people who share them, and single meetings they are invited to); read only: with
+    ``for_write`` they have their own calendar's meetings and nothing else."""
     qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client")
     if user.is_superuser:
         return qs
@@ -222,10 +226,8 @@ def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[
         if not user.unit_id:
             return qs.none()
         return qs.filter(calendar__owner__unit_id=user.unit_id)
-    if user.is_peer and not for_write:
-        return qs.filter(Q(calendar__owner=user) | appointments_peer_filter(peer=user))
     if user.has_calendar_role:
-        return qs.filter(calendar__owner=user)
+        return qs.filter(_own_or_granted(user, for_write=for_write))
     return qs.none()
 
 
@@ -251,11 +253,9 @@ def feed_owner_by_secret(*, secret: str) -> User | None:
 
 
 def feed_appointments(*, user: User, since: datetime) -> QuerySet[Appointment]:
-    """Appointments for a person's calendar feed: their calendar's as staff, their own as a user,
-    and for a peer also what people share with them or invite them to (as on the pages)."""
+    """Appointments for a person's calendar feed: their calendar's as staff (with what
+    ``booking.access`` grants them, as on the pages), their own as a service user."""
     qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client").filter(end__gte=since)
-    if user.is_peer:
-        return qs.filter(Q(calendar__owner=user) | appointments_peer_filter(peer=user))
     if user.has_calendar_role:
-        return qs.filter(calendar__owner=user)
+        return qs.filter(_own_or_granted(user, for_write=False))
     return qs & appointments_of_client(user=user)

@@ -9,3 +9,6 @@ class CareConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "care"
     verbose_name = _("Co-production")
+
+    def ready(self) -> None:
+        from care import receivers  # noqa: F401  (subscribes to booking's events)

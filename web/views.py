@@ -33,6 +33,7 @@ from booking import services as booking
 from booking.apis import feed_url
 from booking.ical import appointment_event
 from booking.models import Appointment, CalendarOverride, MeetingType
+from booking.slots import slots_for
 from care.selectors.groups import group_meeting_id_of
 from config.errors import ApplicationError
 from people import services as people
@@ -277,9 +278,7 @@ def _type_for(request: HttpRequest, type_id: int) -> MeetingType:
 def _slots_by_day(meeting_type: MeetingType, actor: User, days: int = 14) -> list[tuple[date, list]]:
     tz = _tz(meeting_type.calendar.owner)
     today = timezone.now().astimezone(tz).date()
-    slots = booking.slots_for(
-        meeting_type=meeting_type, actor=actor, first_day=today, last_day=today + timedelta(days=days)
-    )
+    slots = slots_for(meeting_type=meeting_type, actor=actor, first_day=today, last_day=today + timedelta(days=days))
     grouped: dict[date, list] = {}
     for slot in slots:
         local = slot.start.astimezone(tz)

@@ -148,10 +148,9 @@ class GroupMeetingAppointment(models.Model):
     """The appointment a group meeting holds in one internal participant's calendar."""
 
     meeting = models.ForeignKey(GroupMeeting, on_delete=models.CASCADE, related_name="links")
+    # One part of the joint meeting booking holds for the group meeting (Appointment.joint);
+    # the part that is the service user's copy carries their reminders.
     appointment = models.OneToOneField("booking.Appointment", on_delete=models.PROTECT, related_name="group_link")
-    # The one appointment of the meeting that carries the service user's reminders, so they
-    # get one set of reminders however many calendars the meeting is in.
-    holds_reminders = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.meeting_id}: {self.appointment_id}"

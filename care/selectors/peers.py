@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from booking.models import Appointment
-from care.models import GroupMeetingAppointment, PeerCheckIn, PeerInvitation, PeerRequest, Sharing
+from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from people.models import User
 
 Scope = Literal["appointments", "plan"]
@@ -81,14 +81,17 @@ def appointments_peer_filter(*, peer: User) -> Q:
     sharing = Sharing.objects.filter(peer=peer, revoked_at__isnull=True, appointments=True)
     invited = PeerInvitation.objects.filter(peer=peer, status__in=LIVE_INVITATION)
     # A responsibility-group meeting holds one appointment per participant's calendar: a peer
-    # reads it once, through their own part if they are in it, else through the one part that
-    # carries the person's reminders (as the person sees it).
-    other_copy = GroupMeetingAppointment.objects.filter(appointment=OuterRef("pk"), holds_reminders=False)
-    own_part = GroupMeetingAppointment.objects.filter(
-        meeting__links__appointment=OuterRef("pk"), appointment__calendar__owner=peer
-    )
-    shared = Q(client_id__in=sharing.values("user_id")) & ~Q(Exists(other_copy)) & ~Q(Exists(own_part))
+    # reads it once, through their own part if they are in it, else through the person's copy
+    # (as the person sees it).
+    own_part = Appointment.objects.filter(joint=OuterRef("joint"), calendar__owner=peer)
+    shared = Q(client_id__in=sharing.values("user_id"), client_copy=True) & ~Q(Exists(own_part))
     return shared | Q(pk__in=invited.values("appointment_id"))
+
+
+def appointments_read_grant(user: User) -> Q | None:
+    """What booking's appointment queries also show ``user`` (``booking.access``): a peer's
+    shared and invited meetings."""
+    return appointments_peer_filter(peer=user) if user.is_peer else None
 
 
 # --- Requests --------------------------------------------------------------------------------

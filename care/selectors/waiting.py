@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from booking.availability import Interval
 from booking.models import MeetingType
-from booking.services import slots_for
+from booking.slots import slots_for
 from care.models import WaitingEntry, WaitingOffer
 from people.models import User
 

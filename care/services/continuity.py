@@ -5,17 +5,17 @@ moves people, meetings, tasks and alerts from one worker to another in one trans
 records what happened to each.
 """
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import Interval, SlotRules, free_slots
-from booking.models import Appointment, AppointmentEvent, Calendar, MeetingType
-from booking.selectors import calendar_state
+from booking import services as booking
+from booking.availability import Interval
+from booking.models import Appointment, Calendar, MeetingType
+from booking.slots import fits_at
 from care.models import Handover, HandoverAppointment, HandoverClient, PlanEntry, PlanEntryVersion
 from care.selectors.continuity import plan_client_get, plan_may_write, reoffers_open_for
 from config.errors import ApplicationError, NotFound, Unprocessable
@@ -202,39 +202,6 @@ def _equivalent(types: list[MeetingType], original: MeetingType, chosen: Meeting
     return chosen
 
 
-def _is_free(
-    *,
-    calendar: Calendar,
-    meeting_type: MeetingType,
-    start: datetime,
-    tz: ZoneInfo,
-    pending: list[Interval],
-    now: datetime,
-) -> bool:
-    """Whether the new worker's calendar can hold this meeting at exactly this time: inside their
-    working hours, not in time off, and clear of their meetings (buffers included), counting the
-    meetings this handover has already placed there."""
-    day = start.astimezone(tz).date()
-    state = calendar_state(calendar=calendar, tz=tz, first_day=day, last_day=day)
-    state = replace(state, busy=[*state.busy, *pending])
-    today = now.astimezone(tz).date()
-    # Staff rules (no notice, no horizon) on a one-minute grid: the question is whether the
-    # existing time fits, not whether it is a time the new worker would have offered.
-    rules = SlotRules(
-        duration=meeting_type.duration,
-        buffer_before=meeting_type.buffer_before,
-        buffer_after=meeting_type.buffer_after,
-        step=timedelta(minutes=1),
-        min_notice=timedelta(0),
-        horizon_days=max(1, (day - today).days + 1),
-    )
-    wanted = start.astimezone(UTC)
-    return any(
-        s.start.astimezone(UTC) == wanted
-        for s in free_slots(state=state, rules=rules, first_day=day, last_day=day, now=now)
-    )
-
-
 def _plan(
     *,
     from_worker: User,
@@ -247,20 +214,26 @@ def _plan(
 ) -> HandoverPlan:
     plan = HandoverPlan(from_worker=from_worker, to_worker=to_worker, clients=clients, whole_caseload=whole_caseload)
     client_ids = [c.pk for c in clients]
+    # A responsibility-group meeting is left to its own page: its parts change only together.
     appointments = Appointment.objects.filter(
-        calendar__owner=from_worker, client_id__in=client_ids, status=Appointment.Status.BOOKED, start__gt=now
+        calendar__owner=from_worker,
+        client_id__in=client_ids,
+        status=Appointment.Status.BOOKED,
+        start__gt=now,
+        joint__isnull=True,
     ).order_by("start", "id")
     if for_update:
         appointments = appointments.select_for_update(of=("self",))
     appointments = list(appointments.select_related("meeting_type", "client", "calendar__owner"))
-    to_calendar = Calendar.objects.filter(owner=to_worker).first()
+    to_calendar = Calendar.objects.select_related("owner").filter(owner=to_worker).first()
     types = list(to_calendar.meeting_types.filter(is_active=True)) if to_calendar else []
-    tz = ZoneInfo(to_worker.timezone)
+    # The meetings this handover has already placed in the new calendar count as busy: the
+    # preview has not written them.
     pending: list[Interval] = []
     for appointment in appointments:
         target = _equivalent(types, appointment.meeting_type, chosen) if to_calendar else None
-        if target is not None and _is_free(
-            calendar=to_calendar, meeting_type=target, start=appointment.start, tz=tz, pending=pending, now=now
+        if target is not None and fits_at(
+            calendar=to_calendar, meeting_type=target, start=appointment.start, now=now, extra_busy=pending
         ):
             end = appointment.start + target.duration
             pending.append(Interval(appointment.start - target.buffer_before, end + target.buffer_after))
@@ -328,11 +301,12 @@ def handover_run(
     )
     with transaction.atomic():
         # The race: someone books on either calendar between our availability check and the
-        # move, or a second handover moves the same meetings. Both calendars are locked, in id
-        # order so two handovers in opposite directions cannot deadlock; booking takes the same
-        # calendar lock, so the check below and the writes are one step.
-        owners = [from_worker.pk, to_worker.pk]
-        list(Calendar.objects.select_for_update().filter(owner_id__in=owners).order_by("pk"))
+        # move, or a second handover moves the same meetings. Both calendars are locked (in id
+        # order, so two handovers in opposite directions cannot deadlock); booking takes the
+        # same calendar locks, so the check below and the writes are one step.
+        booking.calendars_lock(
+            *Calendar.objects.filter(owner_id__in=[from_worker.pk, to_worker.pk]).values_list("pk", flat=True)
+        )
         # Re-read the caseload under the lock: only people the old worker still follows move.
         still = set(clients_of(worker=from_worker).filter(pk__in=[c.pk for c in clients]).values_list("pk", flat=True))
         clients = [c for c in clients if c.pk in still]
@@ -367,50 +341,27 @@ def _apply_move(
     *, handover: Handover, move: PlannedMove, actor: User, to_calendar: Calendar | None, now: datetime
 ) -> None:
     appointment = move.appointment
-    original_type = appointment.meeting_type
-    start, end = appointment.start, appointment.end
+    original_type, start = appointment.meeting_type, appointment.start
     new_name = handover.to_worker.get_full_name() or handover.to_worker.username
     if move.outcome == HandoverAppointment.Outcome.MOVED:
-        target = move.to_meeting_type
-        appointment.calendar = to_calendar
-        appointment.meeting_type = target
-        appointment.end = start + target.duration
-        appointment.blocked_start = start - target.buffer_before
-        appointment.blocked_end = appointment.end + target.buffer_after
-        appointment.sequence += 1
-        appointment.save(
-            update_fields=[
-                "calendar",
-                "meeting_type",
-                "end",
-                "blocked_start",
-                "blocked_end",
-                "sequence",
-                "updated_at",
-            ]
-        )
-        AppointmentEvent.objects.create(
-            appointment=appointment,
-            action=AppointmentEvent.Action.RESCHEDULED,
+        # Same time, the new worker's calendar; the person's reminders are renewed to name them.
+        booking.appointment_reassign(
             actor=actor,
-            previous_start=start,
-            previous_end=end,
+            appointment=appointment,
+            calendar=to_calendar,
+            meeting_type=move.to_meeting_type,
             note=_("Handed over to %(name)s, same time.") % {"name": new_name},
+            now=now,
         )
-        reminders.appointment_reminders_reassigned(appointment=appointment, now=now)
     else:
-        appointment.status = Appointment.Status.CANCELLED
-        appointment.cancel_reason = _("New worker: pick a new time with %(name)s.") % {"name": new_name}
-        appointment.sequence += 1
-        appointment.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
-        AppointmentEvent.objects.create(
-            appointment=appointment,
-            action=AppointmentEvent.Action.CANCELLED,
+        # Cancelled, and the person is told and asked to book a new time.
+        booking.appointment_cancel(
             actor=actor,
+            appointment_id=appointment.pk,
+            reason=_("New worker: pick a new time with %(name)s.") % {"name": new_name},
             note=_("Re-offered after handover to %(name)s.") % {"name": new_name},
+            now=now,
         )
-        # Tells the person the meeting is off and asks them to book a new time.
-        reminders.appointment_reminders_cancelled(appointment=appointment, actor=actor, now=now)
     HandoverAppointment.objects.create(
         handover=handover,
         appointment=appointment,

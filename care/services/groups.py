@@ -8,7 +8,7 @@ exclusion constraint on appointments is the last guard on PostgreSQL.
 """
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -22,9 +22,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from booking.availability import Interval, SlotRules, free_slots
-from booking.models import OCCUPYING_STATUSES, Appointment, AppointmentEvent, Calendar, MeetingType
-from booking.selectors import calendar_state
+from booking import services as booking
+from booking.availability import Interval, SlotRules
+from booking.models import OCCUPYING_STATUSES, Appointment, Calendar, MeetingType
+from booking.slots import free_times, joint_rules, offers_start
 from care.models import (
     AgreedAction,
     ExternalParticipant,
@@ -204,36 +205,28 @@ def _type_defaults(calendar: Calendar) -> dict[str, int | bool | str]:
     }
 
 
-def _group_type_get_or_create(calendar: Calendar) -> MeetingType:
-    """Call with the calendar row locked: the lock makes get-or-create race-free."""
+def _group_type(calendar: Calendar) -> MeetingType:
+    """The calendar's hidden group-meeting type; before its first group meeting, an unsaved one
+    with the values it will be created with."""
     link = GroupMeetingType.objects.select_related("meeting_type").filter(calendar=calendar).first()
     if link is not None:
         return link.meeting_type
-    meeting_type = MeetingType.objects.create(calendar=calendar, **_type_defaults(calendar))
-    GroupMeetingType.objects.create(calendar=calendar, meeting_type=meeting_type)
+    return MeetingType(calendar=calendar, **_type_defaults(calendar))
+
+
+def _group_type_get_or_create(calendar: Calendar) -> MeetingType:
+    """Call with the calendar row locked: the lock makes get-or-create race-free."""
+    meeting_type = _group_type(calendar)
+    if meeting_type.pk is None:
+        meeting_type = booking.meeting_type_create(calendar=calendar, **_type_defaults(calendar))
+        GroupMeetingType.objects.create(calendar=calendar, meeting_type=meeting_type)
     return meeting_type
 
 
 def _rules(calendar: Calendar, duration: timedelta) -> SlotRules:
-    link = GroupMeetingType.objects.select_related("meeting_type").filter(calendar=calendar).first()
-    values = (
-        {
-            "buffer_before_minutes": link.meeting_type.buffer_before_minutes,
-            "buffer_after_minutes": link.meeting_type.buffer_after_minutes,
-            "min_notice_minutes": link.meeting_type.min_notice_minutes,
-            "horizon_days": link.meeting_type.horizon_days,
-        }
-        if link
-        else _type_defaults(calendar)
-    )
-    return SlotRules(
-        duration=duration,
-        buffer_before=timedelta(minutes=values["buffer_before_minutes"]),
-        buffer_after=timedelta(minutes=values["buffer_after_minutes"]),
-        step=GROUP_STEP,
-        min_notice=timedelta(minutes=values["min_notice_minutes"]),
-        horizon_days=values["horizon_days"],
-    )
+    """A calendar's rules for a group meeting: its group type's buffers, notice and horizon,
+    on the quarter-hour grid every calendar shares."""
+    return joint_rules(meeting_type=_group_type(calendar), duration=duration, step=GROUP_STEP)
 
 
 @dataclass(frozen=True)
@@ -262,16 +255,14 @@ def _participants(group: ResponsibilityGroup, moving: "GroupMeeting | None") -> 
 def _calendar_starts(
     *, participant: _Participant, duration: timedelta, first_day: date, last_day: date, now: datetime
 ) -> set[datetime]:
-    calendar = participant.calendar
-    tz = ZoneInfo(participant.owner.timezone)
-    state = calendar_state(
-        calendar=calendar,
-        tz=tz,
+    slots = free_times(
+        calendar=participant.calendar,
+        rules=_rules(participant.calendar, duration),
         first_day=first_day,
         last_day=last_day,
+        now=now,
         exclude_appointment_id=participant.moving_appointment_id,
     )
-    slots = free_slots(state=state, rules=_rules(calendar, duration), first_day=first_day, last_day=last_day, now=now)
     return {slot.start.astimezone(UTC) for slot in slots}
 
 
@@ -365,11 +356,6 @@ def proposals_as_json(proposals: list[Interval]) -> list[dict[str, str]]:
 # --- Booking and cancelling -------------------------------------------------------------------
 
 
-class _Taken(Exception):
-    """A calendar is no longer free at the asked time; raised inside the transaction so
-    nothing written so far survives."""
-
-
 def _fresh_proposals(
     group: ResponsibilityGroup,
     duration_minutes: int,
@@ -394,15 +380,12 @@ def _fresh_proposals(
 def _never_offered(participants: list[_Participant], duration: timedelta, start: datetime, now: datetime) -> bool:
     """True when ``start`` would not be proposed even with every calendar empty: outside
     someone's hours, too soon, too far ahead or off the quarter-hour grid."""
-    for participant in participants:
-        tz = ZoneInfo(participant.owner.timezone)
-        day = start.astimezone(tz).date()
-        state = calendar_state(calendar=participant.calendar, tz=tz, first_day=day, last_day=day)
-        empty = replace(state, busy=())
-        rules = _rules(participant.calendar, duration)
-        if start not in {s.start for s in free_slots(state=empty, rules=rules, first_day=day, last_day=day, now=now)}:
-            return True
-    return False
+    return any(
+        not offers_start(
+            calendar=p.calendar, rules=_rules(p.calendar, duration), start=start, now=now, ignore_bookings=True
+        )
+        for p in participants
+    )
 
 
 def _not_offered(proposals: list | None = None) -> ApplicationError:
@@ -470,77 +453,67 @@ def group_meeting_book(
     participants = sorted(_participants(group, None), key=lambda p: p.calendar.pk)
     if not participants:
         raise ApplicationError(_("Add at least one social worker or peer to the group first."), code="no_participants")
-    calendars = [p.calendar for p in participants]
-    owners = {p.calendar.pk: p.owner for p in participants}
-    worker = current_worker_of(client=group.client)
     try:
         with transaction.atomic():
-            # The race: a single booking (or another group meeting) takes one of these
-            # calendars between our check and our insert. Locking every calendar row first
-            # makes check-then-insert one step; locking in id order means two group bookings
-            # sharing calendars wait for each other instead of deadlocking.
-            for calendar in calendars:
-                Calendar.objects.select_for_update().filter(pk=calendar.pk).first()
-            types = {calendar.pk: _group_type_get_or_create(calendar) for calendar in calendars}
-            for participant in participants:
-                day = start.astimezone(ZoneInfo(participant.owner.timezone)).date()
-                starts = _calendar_starts(
-                    participant=participant, duration=duration, first_day=day, last_day=day, now=now
-                )
-                if start not in starts:
-                    raise _Taken
-            meeting = GroupMeeting.objects.create(
+            meeting = _book_in_calendars(
+                actor=actor,
                 group=group,
-                organiser=actor,
+                participants=participants,
                 start=start,
-                end=start + duration,
+                duration=duration,
                 place=place.strip() or (group.client.unit.address if group.client.unit_id else ""),
                 agenda=agenda.strip(),
+                now=now,
             )
-            appointments = []
-            for calendar in calendars:
-                meeting_type = types[calendar.pk]
-                appointments.append(
-                    Appointment(
-                        calendar=calendar,
-                        meeting_type=meeting_type,
-                        client=group.client,
-                        booked_by=actor,
-                        start=start,
-                        end=start + duration,
-                        blocked_start=start - meeting_type.buffer_before,
-                        blocked_end=start + duration + meeting_type.buffer_after,
-                    )
-                )
-            Appointment.objects.bulk_create(appointments)
-            # The service user gets one set of reminders and one confirmation, hung on the
-            # appointment with their own worker when that worker takes part.
-            primary = next((a for a in appointments if owners[a.calendar_id] == worker), appointments[0])
-            GroupMeetingAppointment.objects.bulk_create(
-                [
-                    GroupMeetingAppointment(meeting=meeting, appointment=a, holds_reminders=a is primary)
-                    for a in appointments
-                ]
-            )
-            AppointmentEvent.objects.bulk_create(
-                [
-                    AppointmentEvent(appointment=a, action=AppointmentEvent.Action.BOOKED, actor=actor)
-                    for a in appointments
-                ]
-            )
-            reminders.appointments_booked(appointments=[primary], now=now)
-            _tell_participants(actor, group.client, meeting, [owners[c.pk] for c in calendars], "booked", now)
             invitees = MeetingInvitee.objects.bulk_create(
                 [MeetingInvitee(meeting=meeting, external=e) for e in externals_active(group=group)]
             )
             _queue_mails(meeting, invitees, InvitationMail.Method.REQUEST)
-    except _Taken:
+    except booking.TimeNotFree:
         raise _taken_conflict(group, duration_minutes, start, now) from None
-    except IntegrityError as exc:
-        # The exclusion constraint caught what the locks should have: still a 409, never a 500.
-        if "appointment_no_overlap" in str(exc):
-            raise _taken_conflict(group, duration_minutes, start, now) from exc
-        raise
+    return meeting
+
+
+def _book_in_calendars(
+    *,
+    actor: User,
+    group: ResponsibilityGroup,
+    participants: list[_Participant],
+    start: datetime,
+    duration: timedelta,
+    place: str,
+    agenda: str,
+    now: datetime,
+) -> GroupMeeting:
+    """Inside the booking transaction: one appointment in every participant's calendar, or
+    ``booking.TimeNotFree``; then the meeting, and a notice to everyone whose calendar changed."""
+    # The race: a single booking (or another group meeting) takes one of these calendars
+    # between our check and our insert. Booking locks every calendar row first, in id order,
+    # so check-then-insert is one step and two group bookings sharing calendars wait for each
+    # other; the hidden meeting types are made under the same locks.
+    booking.calendars_lock(*(p.calendar.pk for p in participants))
+    parts = [booking.JointPart(p.calendar, _group_type_get_or_create(p.calendar)) for p in participants]
+    # The service user gets one set of reminders and one confirmation, hung on the
+    # appointment with their own worker when that worker takes part.
+    worker = current_worker_of(client=group.client)
+    own = next((p.calendar for p in participants if p.owner == worker), participants[0].calendar)
+    appointments = booking.appointments_place(
+        actor=actor,
+        client=group.client,
+        parts=parts,
+        client_copy=own,
+        start=start,
+        duration=duration,
+        step=GROUP_STEP,
+        now=now,
+    )
+    meeting = GroupMeeting.objects.create(
+        group=group, organiser=actor, start=start, end=start + duration, place=place, agenda=agenda
+    )
+    GroupMeetingAppointment.objects.bulk_create(
+        [GroupMeetingAppointment(meeting=meeting, appointment=a) for a in appointments]
+    )
+    _tell_participants(actor, group.client, meeting, [p.owner for p in participants], "booked", now)
     return meeting
 
 
@@ -583,37 +556,12 @@ def group_meeting_cancel(
         meeting.status = GroupMeeting.Status.CANCELLED
         meeting.sequence += 1
         meeting.save(update_fields=["status", "sequence", "updated_at"])
-        links = list(
-            GroupMeetingAppointment.objects.select_related("appointment__client", "appointment__calendar__owner")
-            .select_for_update(of=("appointment",))
-            .filter(meeting=meeting, appointment__status=Appointment.Status.BOOKED)
-        )
-        for link in links:
-            appointment = link.appointment
-            appointment.status = Appointment.Status.CANCELLED
-            appointment.cancel_reason = reason
-            appointment.sequence += 1
-            appointment.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
-        AppointmentEvent.objects.bulk_create(
-            [
-                AppointmentEvent(
-                    appointment=link.appointment, action=AppointmentEvent.Action.CANCELLED, actor=actor, note=reason
-                )
-                for link in links
-            ]
-        )
-        for link in links:
-            if link.holds_reminders:
-                reminders.appointment_reminders_cancelled(appointment=link.appointment, actor=actor, now=now)
+        parts = list(meeting.links.values_list("appointment_id", flat=True))
+        cancelled = booking.appointments_cancel(actor=actor, appointment_ids=parts, reason=reason, now=now)
         _queue_mails(meeting, list(meeting.invitees.all()), InvitationMail.Method.CANCEL)
         if meeting.start > now:
-            owners = [link.appointment.calendar.owner for link in links]
+            owners = [appointment.calendar.owner for appointment in cancelled]
             _tell_participants(actor, meeting.group.client, meeting, owners, "cancelled", now)
-            # As for a single meeting: the time freed in each calendar goes to the waiting list.
-            from care.tasks.waiting import slot_freed
-
-            freed_ids = [link.appointment.pk for link in links]
-            transaction.on_commit(lambda: [slot_freed.delay(pk) for pk in freed_ids], robust=True)
     return meeting
 
 
@@ -648,54 +596,18 @@ def group_meeting_move(*, actor: User, meeting_id: int, start: datetime, now: da
                     _("Nobody with a calendar takes part in this meeting any more. Cancel it instead."),
                     code="no_participants",
                 )
-            # Calendars first, in id order, as booking does; then their appointments.
-            for participant in participants:
-                Calendar.objects.select_for_update().filter(pk=participant.calendar.pk).first()
-            appointments = list(
-                Appointment.objects.select_for_update(of=("self",))
-                .select_related("meeting_type")
-                .filter(pk__in=[p.moving_appointment_id for p in participants], status=Appointment.Status.BOOKED)
-                .order_by("calendar_id")
-            )
             duration = timedelta(minutes=duration_minutes)
-            for participant in participants:
-                day = start.astimezone(ZoneInfo(participant.owner.timezone)).date()
-                starts = _calendar_starts(
-                    participant=participant, duration=duration, first_day=day, last_day=day, now=now
-                )
-                if start not in starts:
-                    raise _Taken
-            previous = {a.pk: (a.start, a.end) for a in appointments}
-            for appointment in appointments:
-                meeting_type = appointment.meeting_type
-                appointment.start = start
-                appointment.end = start + duration
-                appointment.blocked_start = start - meeting_type.buffer_before
-                appointment.blocked_end = appointment.end + meeting_type.buffer_after
-                appointment.sequence += 1
-                appointment.save(
-                    update_fields=["start", "end", "blocked_start", "blocked_end", "sequence", "updated_at"]
-                )
-            AppointmentEvent.objects.bulk_create(
-                [
-                    AppointmentEvent(
-                        appointment=a,
-                        action=AppointmentEvent.Action.RESCHEDULED,
-                        actor=actor,
-                        previous_start=previous[a.pk][0],
-                        previous_end=previous[a.pk][1],
-                    )
-                    for a in appointments
-                ]
+            booking.appointments_move(
+                actor=actor,
+                appointment_ids=[p.moving_appointment_id for p in participants],
+                start=start,
+                duration=duration,
+                step=GROUP_STEP,
+                now=now,
             )
             meeting.start, meeting.end = start, start + duration
             meeting.sequence += 1
             meeting.save(update_fields=["start", "end", "sequence", "updated_at"])
-            holder = GroupMeetingAppointment.objects.filter(meeting=meeting, holds_reminders=True).first()
-            if holder is not None:
-                moved = next((a for a in appointments if a.pk == holder.appointment_id), None)
-                if moved is not None:
-                    reminders.appointment_reminders_moved(appointment=moved, actor=actor, now=now)
             _tell_participants(actor, group.client, meeting, [p.owner for p in participants], "moved", now)
             invitees = list(meeting.invitees.select_related("external"))
             # A new time is a new question: an earlier yes or no was for the old one.
@@ -703,16 +615,8 @@ def group_meeting_move(*, actor: User, meeting_id: int, start: datetime, now: da
                 response=MeetingInvitee.Response.NEEDS_ACTION, responded_at=None
             )
             _queue_mails(meeting, invitees, InvitationMail.Method.REQUEST)
-            from care.tasks.waiting import slot_freed
-
-            freed_ids = [a.pk for a in appointments]
-            transaction.on_commit(lambda: [slot_freed.delay(pk) for pk in freed_ids], robust=True)
-    except _Taken:
+    except booking.TimeNotFree:
         raise _taken_conflict(group, duration_minutes, start, now, meeting) from None
-    except IntegrityError as exc:
-        if "appointment_no_overlap" in str(exc):
-            raise _taken_conflict(group, duration_minutes, start, now, meeting) from exc
-        raise
     return meeting
 
 

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from booking.availability import Interval
 from booking.models import Appointment, AppointmentEvent
 from booking.selectors import meeting_types_bookable_by
-from booking.services import appointment_book, slots_for
+from booking.services import appointment_book
+from booking.slots import slots_for
 from care.models import FreedTime, WaitingEntry, WaitingOffer
 from care.selectors.waiting import free_times_in_window, window_days
 from config.errors import ApplicationError, Conflict, NotFound

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking import services
+from booking import services, slots
 from booking.migration_ops import trigger_names
 from booking.models import Appointment, CalendarOverride, CalendarVersion, WorkingHours
 from tests.factories import OSLO, local, make_appointment, next_weekday
@@ -32,8 +32,8 @@ def slot_starts(client, world, day) -> list[str]:
 
 def fresh_starts(world, day) -> list[str]:
     """The same answer computed without the cache."""
-    slots = services.slots_for(meeting_type=world.meeting_type, actor=world.client, first_day=day, last_day=day)
-    return [s.start.isoformat() for s in slots]
+    found = slots.slots_for(meeting_type=world.meeting_type, actor=world.client, first_day=day, last_day=day)
+    return [s.start.isoformat() for s in found]
 
 
 def test_a_second_request_is_answered_from_the_cache_with_two_queries(world, api):
@@ -130,13 +130,13 @@ def test_the_minimum_notice_is_applied_when_reading_a_cached_answer(world):
     monday = next_weekday(0)
     early = local(monday, 7).astimezone(UTC)
     kwargs = {"meeting_type": world.meeting_type, "actor": world.client, "first_day": monday, "last_day": monday}
-    at_seven = services.slots_offered(**kwargs, now=early)
+    at_seven = slots.slots_offered(**kwargs, now=early)
     # Two hours' notice: at 07:00 the first time is 09:00; at 08:10 (same cache entry) 10:30.
     assert at_seven[0]["start"] == local(monday, 9).isoformat()
-    later = services.slots_offered(**kwargs, now=local(monday, 8, 10).astimezone(UTC))
+    later = slots.slots_offered(**kwargs, now=local(monday, 8, 10).astimezone(UTC))
     assert later[0]["start"] == local(monday, 10, 30).isoformat()
     assert [s["start"] for s in later] == [
-        s.start.isoformat() for s in services.slots_for(**kwargs, now=local(monday, 8, 10).astimezone(UTC))
+        s.start.isoformat() for s in slots.slots_for(**kwargs, now=local(monday, 8, 10).astimezone(UTC))
     ]
 
 
@@ -162,8 +162,8 @@ def test_cached_answers_match_a_fresh_computation_across_a_daylight_saving_chang
     now = timezone.now()
     kwargs = {"meeting_type": world.meeting_type, "actor": world.worker, "first_day": first, "last_day": last}
     for _ in range(2):  # computed, then cached
-        offered = services.slots_offered(**kwargs, now=now)
-        fresh = services.slots_for(**kwargs, now=now)
+        offered = slots.slots_offered(**kwargs, now=now)
+        fresh = slots.slots_for(**kwargs, now=now)
         assert [(s["start"], s["end"]) for s in offered] == [(s.start.isoformat(), s.end.isoformat()) for s in fresh]
 
 
@@ -209,7 +209,7 @@ def test_an_appointment_committed_by_another_connection_takes_its_time(world, ap
 def test_a_time_a_moment_inside_the_notice_window_is_not_offered_from_the_cache(world):
     monday = next_weekday(0)
     kwargs = {"meeting_type": world.meeting_type, "actor": world.client, "first_day": monday, "last_day": monday}
-    services.slots_offered(**kwargs, now=local(monday, 6).astimezone(UTC))  # fills the cache
+    slots.slots_offered(**kwargs, now=local(monday, 6).astimezone(UTC))  # fills the cache
     # Half a second past 07:00: with two hours' notice, 09:00 is just too close.
     now = local(monday, 7).astimezone(UTC) + timedelta(milliseconds=500)
-    assert services.slots_offered(**kwargs, now=now)[0]["start"] == local(monday, 9, 30).isoformat()
+    assert slots.slots_offered(**kwargs, now=now)[0]["start"] == local(monday, 9, 30).isoformat()

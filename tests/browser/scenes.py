@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from booking import services as booking
 from booking.models import Appointment, CalendarOverride, MeetingType
+from booking.slots import slots_for
 from care.models import PlanEntry
 from care.services import continuity
 from care.services.peers import invitation_create, peer_request_create
@@ -102,7 +103,7 @@ class Scene:
         ]
 
     def free_start_param(self) -> str:
-        slot = booking.slots_for(
+        slot = slots_for(
             meeting_type=self.samtale,
             actor=self.anna,
             first_day=timezone.localdate(),

@@ -1,19 +1,22 @@
 """Handover: a coordinator moves a caseload (or one person) to another worker in one step."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from booking.models import Appointment, AppointmentEvent
-from care.models import Handover, HandoverAppointment
+from care.models import Handover, HandoverAppointment, PeerInvitation
 from care.selectors.continuity import reoffers_open_for
+from care.services.groups import group_meeting_book
+from care.services.peers import invitation_create, sharing_set
 from people.models import Caseload, User
 from people.selectors import current_worker_of
 from reminders import services as reminders
 from reminders.messages import render
 from reminders.models import Delivery, FollowUpTask, ReminderPreferences
 from tests import factories as f
+from tests.care.groups_support import make_group, set_hours
 from tests.factories import local, next_weekday
 
 pytestmark = pytest.mark.django_db
@@ -291,3 +294,33 @@ def test_the_introduction_is_sent_once_as_a_discreet_sms_in_the_users_language(w
     assert "Hansen" not in sms["text"]
     assert "kontaktperson" in sms["text"]  # Norwegian, the user's language
     assert Delivery.objects.get(kind=Delivery.Kind.HANDOVER).status == Delivery.Status.SENT
+
+
+def test_a_meeting_reoffered_at_a_handover_tells_the_peer_invited_to_it(world, api):
+    world.other_calendar.working_hours.filter(weekday=3).delete()
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
+    mine = book(api, world, local(next_weekday(3), 9))
+    invitation = invitation_create(user=world.client, appointment_id=mine.pk, peer_id=world.peer.pk)
+
+    assert hand_over(api, world).status_code == 201
+
+    invitation.refresh_from_db()
+    assert invitation.status == PeerInvitation.Status.WITHDRAWN
+    told = Delivery.objects.filter(recipient=world.peer, kind=Delivery.Kind.PEER_POOL, context__what="cancelled")
+    assert told.exists()
+
+
+def test_a_handover_leaves_a_group_meeting_to_its_own_page(world, api):
+    group = make_group(world, externals=False)
+    set_hours(world.peer_calendar, [(d, time(8), time(15, 30)) for d in range(5)])
+    meeting = group_meeting_book(
+        actor=world.worker, group_id=group.pk, start=local(next_weekday(2, min_days_ahead=3), 10), duration_minutes=60
+    )
+    parts = {a.pk: (a.calendar_id, a.status) for a in Appointment.objects.filter(group_link__meeting=meeting)}
+
+    response = hand_over(api, world)
+
+    assert response.status_code == 201, response.json()
+    # Not one calendar's part cancelled or moved on its own: the group meeting stays whole.
+    assert {a.pk: (a.calendar_id, a.status) for a in Appointment.objects.filter(group_link__meeting=meeting)} == parts
+    assert not HandoverAppointment.objects.filter(appointment_id__in=parts).exists()

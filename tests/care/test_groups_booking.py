@@ -8,7 +8,7 @@ from django.test import Client
 
 from booking.models import Appointment
 from booking.selectors import meeting_types_bookable_by
-from care.models import GroupMeeting, GroupMeetingAppointment
+from care.models import GroupMeeting
 from care.services import groups as services
 from config.errors import ApplicationError, Conflict, NotFound
 from reminders.models import Delivery
@@ -53,7 +53,7 @@ def test_the_service_user_gets_one_set_of_reminders_on_the_appointment_with_thei
     deliveries = Delivery.objects.filter(recipient=world.client)
     booked = deliveries.filter(kind=Delivery.Kind.APPOINTMENT_BOOKED)
     assert booked.count() == 1
-    holder = GroupMeetingAppointment.objects.get(meeting=meeting, holds_reminders=True).appointment
+    holder = Appointment.objects.get(group_link__meeting=meeting, client_copy=True)
     assert holder.calendar == world.calendar
     assert set(deliveries.values_list("appointment_id", flat=True)) == {holder.pk}
     reminders = deliveries.filter(kind=Delivery.Kind.APPOINTMENT)
@@ -201,7 +201,7 @@ def test_one_calendars_part_of_a_group_meeting_cannot_be_cancelled_or_moved_alon
 def test_the_service_user_sees_a_group_meeting_once_and_is_sent_to_its_page(world, api, group, tuesday: date) -> None:
     meeting = book(world, group, f.local(tuesday, 10))
     parts = list(Appointment.objects.filter(group_link__meeting=meeting))
-    shown = Appointment.objects.get(group_link__meeting=meeting, group_link__holds_reminders=True)
+    shown = Appointment.objects.get(group_link__meeting=meeting, client_copy=True)
 
     listed = api.as_(world.client).get("/api/appointments/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from booking.models import Appointment
+from booking.services import joint
 from care.models import GroupMeeting
 from care.services import groups as services
 from care.services.peers import sharing_set
@@ -118,9 +119,8 @@ def test_the_exclusion_constraint_is_the_last_guard_and_answers_409(world, api, 
     group = make_group(world, externals=False)
     start = f.local(f.next_weekday(1, min_days_ahead=3), 10)
     f.make_appointment(world.peer_meeting_type, world.other_client, start)
-    # Pretend the re-check missed it (as a bug or a lock-free path would): the database refuses.
-    real = services._calendar_starts
-    monkeypatch.setattr(services, "_calendar_starts", lambda **kw: real(**kw) | {start})
+    # Pretend booking's re-check missed it (as a bug or a lock-free path would): the database refuses.
+    monkeypatch.setattr(joint, "offers_start", lambda **kw: True)
 
     answer = api.as_(world.worker).post(
         "/api/group-meetings/", {"group": group.pk, "start": start.isoformat(), "duration": 60}, format="json"

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from booking import services as booking
 from booking.models import Appointment
+from booking.slots import slots_for
 from tests.factories import next_weekday
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def _first_free(world):
     day = next_weekday(1)
-    return booking.slots_for(meeting_type=world.peer_meeting_type, actor=world.client, first_day=day, last_day=day)[0]
+    return slots_for(meeting_type=world.peer_meeting_type, actor=world.client, first_day=day, last_day=day)[0]
 
 
 def test_a_service_user_books_a_peers_meeting_type_in_the_api(world, api) -> None:

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from booking import services as booking
 from booking.models import Appointment, FeedToken
+from booking.slots import slots_for
 from people.models import PhoneNumber, User
 from reminders import services as reminders
 from reminders.models import FollowUpTask, ItemDone, MedicationLog, ReminderPlan, ReminderPreferences
@@ -30,7 +31,7 @@ def today():
 
 def free_start(world, *, days_ahead: int = 2, skip: int = 0):
     """A time the client may book, far enough ahead that minimum notice cannot catch up with it."""
-    slots = booking.slots_for(
+    slots = slots_for(
         meeting_type=world.meeting_type, actor=world.client, first_day=today(), last_day=today() + timedelta(days=14)
     )
     later = [s.start for s in slots if s.start >= timezone.now() + timedelta(days=days_ahead)]

@@ -1,0 +1,290 @@
+"""Booking a meeting, or a weekly series of meetings, in one calendar."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking import events
+from booking.availability import localize
+from booking.models import Appointment, AppointmentEvent, AppointmentSeries, IdempotencyKey, MeetingType
+from booking.selectors import meeting_type_for_booking
+from booking.services.calendars import calendars_lock
+from booking.slots import alternatives, slot_taken, slot_unavailable, slots_for, tz_of
+from config import prepared
+from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
+from people.models import User
+from people.selectors import is_in_caseload
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """A weekly series: ``count`` occurrences, ``interval_weeks`` apart, same local time."""
+
+    count: int
+    interval_weeks: int = 1
+
+    def as_rrule(self) -> str:
+        return f"FREQ=WEEKLY;INTERVAL={self.interval_weeks};COUNT={self.count}"
+
+
+class _Unavailable(Exception):
+    """Raised inside the booking transaction; turned into the 400/409 answer outside it."""
+
+    def __init__(self, taken: list[datetime]) -> None:
+        super().__init__()
+        self.taken = taken
+
+
+@dataclass
+class BookingResult:
+    appointments: list[Appointment]
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    series: AppointmentSeries | None = None
+    replayed: bool = False
+
+
+def as_utc(value: datetime, tz: ZoneInfo) -> datetime:
+    """Booking arithmetic happens in UTC: adding a duration to a zone-aware local time in
+    Python is wall-clock arithmetic and is an hour off across a daylight-saving change."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def _resolve_client(*, actor: User, meeting_type: MeetingType, client_id: int | None) -> User:
+    """Who the meeting is for. A service user books for themselves; staff book for a
+    service user they follow (or, as coordinator, any in the unit)."""
+    if actor.is_service_user:
+        if client_id not in (None, actor.pk):
+            raise ApplicationError(
+                _("You can only book meetings for yourself."),
+                code="invalid",
+                fields={"user": [_("You can only book meetings for yourself.")]},
+            )
+        return actor
+    if client_id is None:
+        raise ApplicationError(
+            _("Choose the service user the meeting is for."),
+            fields={"user": [_("This field is required when staff book on someone's behalf.")]},
+        )
+    owner = meeting_type.calendar.owner
+    client = User.objects.filter(pk=client_id, role=User.Role.SERVICE_USER, is_active=True).first()
+    allowed = False
+    if client is not None:
+        if actor.is_coordinator:
+            allowed = client.unit_id == actor.unit_id == owner.unit_id
+        elif actor.pk == owner.pk:
+            in_caseload = is_in_caseload(worker=owner, client=client)
+            unit_wide = meeting_type.audience == MeetingType.Audience.UNIT and client.unit_id == owner.unit_id
+            allowed = in_caseload or unit_wide
+    if not allowed:
+        # Same answer whether the person exists or not, so nothing leaks.
+        raise ApplicationError(
+            _("You can only book for service users you follow."),
+            fields={"user": [_("You can only book for service users you follow.")]},
+        )
+    return client
+
+
+def _occurrences(*, start: datetime, tz: ZoneInfo, repeat: RepeatRule | None) -> list[datetime]:
+    if repeat is None:
+        return [start.astimezone(UTC)]
+    local = start.astimezone(tz)
+    result = []
+    for k in range(repeat.count):
+        day = local.date() + timedelta(weeks=k * repeat.interval_weeks)
+        # Same wall-clock time every week, whatever the daylight-saving offset is then.
+        aware = localize(day, local.time().replace(tzinfo=None), tz)
+        if aware is not None:
+            result.append(aware.astimezone(UTC))
+    return result
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def appointment_book(
+    *,
+    actor: User,
+    worker_id: int,
+    meeting_type_id: int,
+    start: datetime,
+    client_id: int | None = None,
+    repeat: RepeatRule | None = None,
+    skip_conflicts: bool = False,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> BookingResult:
+    """Book one appointment, or a weekly series, for ``actor`` or someone they act for.
+
+    Guarantees: every booked start was an offered slot at the moment of booking, and no
+    two occupying appointments of a calendar overlap (buffers included). Raises
+    ``NotFound`` for a calendar or meeting type the actor may not use, ``ApplicationError``
+    for bad input, ``Conflict`` (with ``alternatives`` or ``conflicts``) when a time is
+    taken, ``Unprocessable`` when an idempotency key is reused for another request.
+    A repeated request with the same idempotency key returns the first result.
+    Publishes ``AppointmentBooked`` (or ``AppointmentSeriesBooked``) in the transaction.
+    """
+    now = now or timezone.now()
+    meeting_type = meeting_type_for_booking(user=actor, worker_id=worker_id, meeting_type_id=meeting_type_id)
+    if meeting_type is None:
+        raise NotFound(_("That meeting type is not available to you."))
+    client = _resolve_client(actor=actor, meeting_type=meeting_type, client_id=client_id)
+    tz = tz_of(meeting_type.calendar.owner)
+    start = as_utc(start, tz)
+    occurrences = _occurrences(start=start, tz=tz, repeat=repeat)
+    fingerprint = _fingerprint(
+        {
+            "worker": worker_id,
+            "meeting_type": meeting_type_id,
+            "start": start.isoformat(),
+            "user": client.pk,
+            "repeat": repeat and repeat.as_rrule(),
+            "skip": skip_conflicts,
+        }
+    )
+    try:
+        with transaction.atomic():
+            calendars_lock(meeting_type.calendar_id)
+            if idempotency_key:
+                previous = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
+                if previous is not None:
+                    return _replay(previous, fingerprint=fingerprint)
+            result = _book_free_times(
+                meeting_type=meeting_type,
+                actor=actor,
+                client=client,
+                occurrences=occurrences,
+                repeat=repeat,
+                skip_conflicts=skip_conflicts,
+                now=now,
+            )
+            if idempotency_key:
+                IdempotencyKey.objects.create(
+                    user=actor,
+                    key=idempotency_key,
+                    request_fingerprint=fingerprint,
+                    result={"appointments": [a.pk for a in result.appointments], "skipped": result.skipped},
+                )
+    except _Unavailable as unavailable:
+        # The answer (with free alternatives) is worked out after the calendar lock is
+        # released, so people losing a race do not hold up the next booking.
+        raise _refusal(
+            meeting_type=meeting_type, actor=actor, start=start, repeat=repeat, now=now, error=unavailable
+        ) from None
+    except IntegrityError as exc:
+        if "appointment_no_overlap" in str(exc):
+            raise slot_taken(meeting_type=meeting_type, actor=actor, start=start) from exc
+        if "idempotency_key_unique_per_user" in str(exc):
+            raise Conflict(
+                _("The same request is already being handled. Try again in a moment."), code="request_in_progress"
+            ) from exc
+        raise
+    return result
+
+
+def _book_free_times(
+    *,
+    meeting_type: MeetingType,
+    actor: User,
+    client: User,
+    occurrences: list[datetime],
+    repeat: RepeatRule | None,
+    skip_conflicts: bool,
+    now: datetime,
+) -> BookingResult:
+    """Inside the booking transaction, with the calendar locked: write the occurrences that
+    are offered times, or raise ``_Unavailable`` when the request cannot be met."""
+    tz = tz_of(meeting_type.calendar.owner)
+    offered = {
+        slot.start.astimezone(UTC)
+        for slot in slots_for(
+            meeting_type=meeting_type,
+            actor=actor,
+            first_day=occurrences[0].astimezone(tz).date(),
+            last_day=occurrences[-1].astimezone(tz).date(),
+            now=now,
+        )
+    }
+    free = [occ for occ in occurrences if occ in offered]
+    taken = [occ for occ in occurrences if occ not in offered]
+    if (repeat is None and taken) or (taken and (not skip_conflicts or not free)):
+        raise _Unavailable(taken)
+
+    series = None if repeat is None else AppointmentSeries.objects.create(rule=repeat.as_rrule(), created_by=actor)
+    appointments = [
+        Appointment(
+            calendar=meeting_type.calendar,
+            meeting_type=meeting_type,
+            client=client,
+            booked_by=actor,
+            series=series,
+            start=occ,
+            end=occ + meeting_type.duration,
+            blocked_start=occ - meeting_type.buffer_before,
+            blocked_end=occ + meeting_type.duration + meeting_type.buffer_after,
+        )
+        for occ in free
+    ]
+    prepared.insert(appointments)
+    prepared.insert(
+        [AppointmentEvent(appointment=a, action=AppointmentEvent.Action.BOOKED, actor=actor) for a in appointments]
+    )
+    if series is None:
+        events.publish(events.AppointmentBooked(appointments=tuple(appointments), actor=actor, now=now))
+    else:
+        events.publish(
+            events.AppointmentSeriesBooked(appointments=tuple(appointments), series=series, actor=actor, now=now)
+        )
+    skipped = [_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken]
+    return BookingResult(appointments=appointments, skipped=skipped, series=series)
+
+
+def _refusal(
+    *,
+    meeting_type: MeetingType,
+    actor: User,
+    start: datetime,
+    repeat: RepeatRule | None,
+    now: datetime,
+    error: _Unavailable,
+) -> ApplicationError:
+    if repeat is None:
+        return slot_unavailable(meeting_type=meeting_type, actor=actor, start=start, now=now)
+    return Conflict(
+        _("Some of the dates in the series are not free. Nothing was booked."),
+        code="series_conflict",
+        conflicts=[_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in error.taken],
+    )
+
+
+def _replay(previous: IdempotencyKey, *, fingerprint: str) -> BookingResult:
+    if previous.request_fingerprint != fingerprint:
+        raise Unprocessable(
+            _("This Idempotency-Key was already used for a different request. Use a new key."),
+            code="idempotency_key_reused",
+        )
+    ids = previous.result.get("appointments", [])
+    appointments = list(
+        Appointment.objects.select_related("meeting_type", "calendar__owner", "client").filter(pk__in=ids)
+    )
+    series = appointments[0].series if appointments and appointments[0].series_id else None
+    return BookingResult(
+        appointments=appointments, skipped=previous.result.get("skipped", []), series=series, replayed=True
+    )
+
+
+def _conflict_entry(*, meeting_type: MeetingType, actor: User, start: datetime) -> dict[str, Any]:
+    tz = tz_of(meeting_type.calendar.owner)
+    return {
+        "start": start.astimezone(tz).isoformat(),
+        "alternatives": alternatives(meeting_type=meeting_type, actor=actor, around=start),
+    }

@@ -1,0 +1,32 @@
+"""How care follows what booking announces (``booking.events``), and what it lets booking's
+queries show a peer (``booking.access``)."""
+
+from booking import access, events
+from care.selectors.peers import appointments_read_grant
+from care.services import peers
+from care.tasks.waiting import slot_freed
+
+# A peer reads the meetings people share with them, and single meetings they are invited to.
+access.read_grant_register(appointments_read_grant)
+
+
+@events.subscribe(events.AppointmentRescheduled, events.AppointmentCancelled, in_transaction=True)
+def tell_invited_peers(event: events.AppointmentRescheduled | events.AppointmentCancelled) -> None:
+    """A peer invited to the meeting is told in the same commit, never left waiting at the old time."""
+    cancelled = isinstance(event, events.AppointmentCancelled)
+    for appointment in event.appointments:
+        peers.invitations_meeting_changed(appointment=appointment, cancelled=cancelled, now=event.now)
+
+
+@events.subscribe(events.AppointmentNoShow, in_transaction=True)
+def reach_out_after_no_show(event: events.AppointmentNoShow) -> None:
+    for appointment in event.appointments:
+        peers.no_show_outreach_open(appointment=appointment)
+
+
+@events.subscribe(events.AppointmentRescheduled, events.AppointmentCancelled, in_transaction=False)
+def offer_freed_time(event: events.AppointmentRescheduled | events.AppointmentCancelled) -> None:
+    """The time the meeting left goes to the waiting list. After the commit: a publish lost
+    with the broker is made good by the waiting list's sweep (``waiting_offers_sweep``)."""
+    for appointment in event.appointments:
+        slot_freed.delay(appointment.pk)
