@@ -16,9 +16,9 @@ from care.models import HelpRequest
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import ApplicationError, NotFound
+from web.decorators import add_service_errors, back_to_next, role_required, service_user_required
 from web.forms import WEEKDAYS
 from web.forms_help import DutyCoverForm, DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
-from web.views import add_service_errors, back_to_next, role_required, service_user_required
 
 # Social workers, peers and coordinators of a unit: everyone who may be on the rota.
 help_staff_required = role_required(
