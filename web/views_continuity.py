@@ -21,8 +21,8 @@ from care.selectors import continuity as selectors
 from care.services import continuity as services
 from config.errors import ApplicationError
 from people.models import User
+from web.decorators import add_service_errors, coordinator_required, service_user_required
 from web.forms_continuity import HandoverForm, PlanEntryAddForm, PlanEntryEditForm
-from web.views import add_service_errors, coordinator_required, service_user_required
 
 
 def _plan_context(viewer: User, client: User) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from care.selectors import feedback as selectors
 from care.services import feedback as services
 from config.errors import ApplicationError
 from web import forms_feedback as forms
+from web.decorators import coordinator_required, service_user_required, staff_required
 from web.selectors import local_today
-from web.views import coordinator_required, service_user_required, staff_required
 
 
 def _month(request: HttpRequest) -> date:

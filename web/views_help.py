@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care.models import HelpRequest
+from care.models import HelpRequest, HelpSettings
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import ApplicationError, NotFound
+from people.models import Unit, User
+from web.decorators import add_service_errors, back_to_next, role_required, service_user_required
 from web.forms import WEEKDAYS
 from web.forms_help import DutyCoverForm, DutyShiftForm, HelpAskForm, HelpResolveForm, HelpSettingsForm
-from web.views import add_service_errors, back_to_next, role_required, service_user_required
 
 # Social workers, peers and coordinators of a unit: everyone who may be on the rota.
 help_staff_required = role_required(
@@ -141,74 +142,93 @@ def _saved(request: HttpRequest, form: BaseForm, save: Callable[[dict], object],
     return True
 
 
-@help_staff_required
-def help_rota(request: HttpRequest) -> HttpResponse:
-    """Who is on duty today and the weekly rota; a coordinator also edits them here."""
-    unit = request.user.unit
-    staff = list(selectors.staff_of_unit(unit_id=unit.pk))
-    settings = selectors.help_settings_for(unit)
-    is_coordinator = request.user.is_coordinator
-    settings_form = HelpSettingsForm(
-        initial={
-            "leader": settings.leader_id,
-            "ack_minutes": settings.ack_minutes,
-            "crisis_line_name": settings.crisis_line_name,
-            "crisis_line_number": settings.crisis_line_number,
-        },
-        staff=staff,
-        prefix="settings",
+def _rota_forms(*, staff: list[User], settings: HelpSettings) -> dict[str, BaseForm]:
+    """The rota page's three forms as they stand before anything is posted: the unit's help
+    settings, a new weekly shift and a new cover for someone away."""
+    return {
+        "settings_form": HelpSettingsForm(
+            initial={
+                "leader": settings.leader_id,
+                "ack_minutes": settings.ack_minutes,
+                "crisis_line_name": settings.crisis_line_name,
+                "crisis_line_number": settings.crisis_line_number,
+            },
+            staff=staff,
+            prefix="settings",
+        ),
+        "shift_form": DutyShiftForm(staff=staff, prefix="shift"),
+        "cover_form": DutyCoverForm(staff=staff, prefix="cover"),
+    }
+
+
+def _save_cover(request: HttpRequest, staff: list[User]) -> tuple[BaseForm, bool]:
+    form = DutyCoverForm(request.POST, staff=staff, prefix="cover")
+    actor = request.user
+    saved = _saved(
+        request,
+        form,
+        lambda d: services.duty_cover_add(
+            actor=actor,
+            absent_id=d["absent"],
+            cover_id=d["cover"],
+            first_day=d["first_day"],
+            last_day=d["last_day"],
+        ),
+        _("The cover is added."),
     )
-    shift_form = DutyShiftForm(staff=staff, prefix="shift")
-    cover_form = DutyCoverForm(staff=staff, prefix="cover")
-    if request.method == "POST":
-        if not is_coordinator:
-            raise Http404
-        actor = request.user
-        if "cover-absent" in request.POST:
-            cover_form = DutyCoverForm(request.POST, staff=staff, prefix="cover")
-            saved = _saved(
-                request,
-                cover_form,
-                lambda d: services.duty_cover_add(
-                    actor=actor,
-                    absent_id=d["absent"],
-                    cover_id=d["cover"],
-                    first_day=d["first_day"],
-                    last_day=d["last_day"],
-                ),
-                _("The cover is added."),
-            )
-        elif "settings-ack_minutes" in request.POST:
-            settings_form = HelpSettingsForm(request.POST, staff=staff, prefix="settings")
-            saved = _saved(
-                request,
-                settings_form,
-                lambda d: services.help_settings_save(
-                    actor=actor,
-                    leader_id=d["leader"],
-                    ack_minutes=d["ack_minutes"],
-                    crisis_line_name=d["crisis_line_name"],
-                    crisis_line_number=d["crisis_line_number"],
-                ),
-                _("Saved."),
-            )
-        else:
-            shift_form = DutyShiftForm(request.POST, staff=staff, prefix="shift")
-            saved = _saved(
-                request,
-                shift_form,
-                lambda d: services.duty_shift_add(
-                    actor=actor,
-                    weekday=d["weekday"],
-                    start=d["start"],
-                    end=d["end"],
-                    staff_id=d["staff"],
-                    position=d["position"],
-                ),
-                _("The shift is added."),
-            )
-        if saved:
-            return redirect("web:help_rota")
+    return form, saved
+
+
+def _save_settings(request: HttpRequest, staff: list[User]) -> tuple[BaseForm, bool]:
+    form = HelpSettingsForm(request.POST, staff=staff, prefix="settings")
+    actor = request.user
+    saved = _saved(
+        request,
+        form,
+        lambda d: services.help_settings_save(
+            actor=actor,
+            leader_id=d["leader"],
+            ack_minutes=d["ack_minutes"],
+            crisis_line_name=d["crisis_line_name"],
+            crisis_line_number=d["crisis_line_number"],
+        ),
+        _("Saved."),
+    )
+    return form, saved
+
+
+def _save_shift(request: HttpRequest, staff: list[User]) -> tuple[BaseForm, bool]:
+    form = DutyShiftForm(request.POST, staff=staff, prefix="shift")
+    actor = request.user
+    saved = _saved(
+        request,
+        form,
+        lambda d: services.duty_shift_add(
+            actor=actor,
+            weekday=d["weekday"],
+            start=d["start"],
+            end=d["end"],
+            staff_id=d["staff"],
+            position=d["position"],
+        ),
+        _("The shift is added."),
+    )
+    return form, saved
+
+
+def _rota_post(request: HttpRequest, staff: list[User]) -> tuple[str, BaseForm, bool]:
+    """Save the one form that was posted, told apart by a field only it has. Returns the
+    form's name on the page, so that a form with errors is shown again in its place."""
+    if "cover-absent" in request.POST:
+        return ("cover_form", *_save_cover(request, staff))
+    if "settings-ack_minutes" in request.POST:
+        return ("settings_form", *_save_settings(request, staff))
+    return ("shift_form", *_save_shift(request, staff))
+
+
+def _rota_page(
+    request: HttpRequest, *, unit: Unit, settings: HelpSettings, is_coordinator: bool, forms: dict[str, BaseForm]
+) -> HttpResponse:
     now = timezone.now()
     today = now.astimezone(ZoneInfo(unit.timezone)).date()
     shifts = list(selectors.rota_for(unit=unit))
@@ -225,12 +245,30 @@ def help_rota(request: HttpRequest) -> HttpResponse:
             "days": days,
             "has_shifts": bool(shifts),
             "is_coordinator": is_coordinator,
-            "settings_form": settings_form,
-            "shift_form": shift_form,
+            "settings_form": forms["settings_form"],
+            "shift_form": forms["shift_form"],
             "covers": list(selectors.covers_ahead(unit=unit, today=today)),
-            "cover_form": cover_form,
+            "cover_form": forms["cover_form"],
         },
     )
+
+
+@help_staff_required
+def help_rota(request: HttpRequest) -> HttpResponse:
+    """Who is on duty today and the weekly rota; a coordinator also edits them here."""
+    unit = request.user.unit
+    staff = list(selectors.staff_of_unit(unit_id=unit.pk))
+    settings = selectors.help_settings_for(unit)
+    is_coordinator = request.user.is_coordinator
+    forms = _rota_forms(staff=staff, settings=settings)
+    if request.method == "POST":
+        if not is_coordinator:
+            raise Http404
+        name, form, saved = _rota_post(request, staff)
+        if saved:
+            return redirect("web:help_rota")
+        forms[name] = form
+    return _rota_page(request, unit=unit, settings=settings, is_coordinator=is_coordinator, forms=forms)
 
 
 @help_staff_required

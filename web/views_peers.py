@@ -2,8 +2,6 @@
 own page (pool, invitations, people who share), and the worker's outreach after a no-show.
 Reads go through care.selectors.peers, writes through care.services.peers."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,9 +16,8 @@ from care.selectors import peers as selectors
 from care.services import peers as services
 from config.errors import ApplicationError
 from people.models import PhoneNumber, User
-from reminders.models import FollowUpTask
+from web.decorators import back_to_next, role_required, service_user_required, staff_required
 from web.forms_peers import InviteForm, PeerRequestForm, SharingForm
-from web.views import back_to_next, role_required, service_user_required, staff_required
 
 peer_required = role_required(lambda user: user.is_peer)
 
@@ -115,14 +112,6 @@ def _my_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
     if appointment is None or appointment.client_id != request.user.pk:
         raise Http404
     return appointment
-
-
-def meeting_peer_context(*, user: User, appointment: Appointment) -> dict[str, Any]:
-    """What the meeting page shows about a peer: the live invitation, or the form to invite."""
-    invitation = selectors.live_invitations_by_appointment(appointment_ids=[appointment.pk]).get(appointment.pk)
-    can_invite = invitation is None and not selectors.not_invitable_because(appointment=appointment, now=timezone.now())
-    form = InviteForm(peers=list(selectors.peers_shared_with(user=user))) if can_invite else None
-    return {"invitation": invitation, "invite_form": form}
 
 
 @service_user_required
@@ -237,21 +226,6 @@ def peer_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 # --- Worker: outreach after a missed meeting -------------------------------------------------
-
-
-def decorate_today(*, appointments: list[Appointment], tasks: list[FollowUpTask]) -> None:
-    """Give the worker's Today and week pages what they show about peers, in a fixed number of
-    queries: the peer coming to each meeting, and for each no-show task the peers who could
-    check in."""
-    invitations = selectors.live_invitations_by_appointment(appointment_ids=[a.pk for a in appointments])
-    for appointment in appointments:
-        appointment.peer_invitation = invitations.get(appointment.pk)
-    no_shows = [t for t in tasks if t.kind == FollowUpTask.Kind.NO_SHOW]
-    peers = selectors.sharing_peers_by_client(client_ids=[t.client_id for t in no_shows])
-    check_ins = selectors.check_ins_by_task(task_ids=[t.pk for t in no_shows])
-    for task in no_shows:
-        task.check_in_peers = peers.get(task.client_id, [])
-        task.check_in = check_ins.get(task.pk)
 
 
 @staff_required

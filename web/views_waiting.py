@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from care.selectors import waiting as selectors
 from care.services import waiting as services
 from config.errors import ApplicationError, NotFound
-from web.views import service_user_required
+from web.decorators import service_user_required
 
 
 @service_user_required

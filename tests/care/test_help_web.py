@@ -160,6 +160,42 @@ def test_a_shift_that_ends_before_it_starts_is_refused(world):
     assert not DutyShift.objects.exists()
 
 
+def test_a_refused_shift_is_shown_again_beside_the_other_rota_forms_as_they_were(world):
+    HelpSettings.objects.create(unit=world.unit, leader=world.coordinator, ack_minutes=7)
+    response = as_(world.coordinator).post(
+        "/help/rota/",
+        {
+            "shift-weekday": "0",
+            "shift-start": "15:00",
+            "shift-end": "08:00",
+            "shift-staff": str(world.worker.pk),
+            "shift-position": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["shift_form"].is_bound
+    assert response.context["shift_form"].errors
+    assert not response.context["cover_form"].is_bound
+    settings_form = response.context["settings_form"]
+    assert not settings_form.is_bound
+    assert (settings_form.initial["leader"], settings_form.initial["ack_minutes"]) == (world.coordinator.pk, 7)
+
+
+def test_staff_who_are_not_coordinators_cannot_post_to_the_rota(world):
+    response = as_(world.worker).post(
+        "/help/rota/",
+        {
+            "shift-weekday": "0",
+            "shift-start": "08:00",
+            "shift-end": "15:30",
+            "shift-staff": str(world.worker.pk),
+            "shift-position": "1",
+        },
+    )
+    assert response.status_code == 404
+    assert not DutyShift.objects.exists()
+
+
 def test_a_service_user_cannot_open_the_staff_pages(world):
     client = as_(world.client)
     assert client.get("/help/rota/").status_code == 302

@@ -1,0 +1,217 @@
+"""Signing in and out, the language, and one's own details: a service user's e-mail and phone
+numbers, and the calendar link of anyone who has one. Signing in takes a code by SMS, a link
+by e-mail or a password."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from booking import services as booking
+from booking.apis import feed_url
+from config.errors import ApplicationError
+from people import services as people
+from people.models import PhoneNumber, User
+from web import forms
+from web.decorators import service_user_required
+
+SESSION_PHONE = "sign_in_phone"
+
+
+def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # A language picked on the sign-in page is a fresh choice: keep it and remember it.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        user.language = chosen
+        User.objects.filter(pk=user.pk).update(language=chosen)
+    translation.activate(user.language)
+    response = redirect("web:home")
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The page for any request over a rate limit (settings.RATELIMIT_VIEW)."""
+    return render(
+        request,
+        "web/message.html",
+        {"title": _("Please wait a little"), "text": _("Too many tries. Wait a few minutes and try again.")},
+        status=429,
+    )
+
+
+# --- Signing in ----------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    if request.user.is_service_user:
+        return redirect("web:my_day")
+    if request.user.has_calendar_role:
+        return redirect("web:today")
+    if request.user.is_coordinator and request.user.unit_id:
+        # Urgent requests first; the rest of the unit's work is one menu away.
+        return redirect("web:help_requests")
+    if request.user.is_superuser:
+        return redirect("admin:index")
+    return redirect("web:login")
+
+
+@ratelimit(key="ip", rate="20/15m", method="POST", block=True)
+def login_phone(request: HttpRequest) -> HttpResponse:
+    form = forms.PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.sign_in_code_send(raw_phone=form.cleaned_data["phone"])
+        except ApplicationError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            request.session[SESSION_PHONE] = form.cleaned_data["phone"]
+            return redirect("web:login_code")
+    return render(request, "web/login.html", {"form": form})
+
+
+@ratelimit(key="ip", rate="30/15m", method="POST", block=True)
+def login_code(request: HttpRequest) -> HttpResponse:
+    phone = request.session.get(SESSION_PHONE)
+    if not phone:
+        return redirect("web:login")
+    form = forms.CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = people.sign_in_code_verify(raw_phone=phone, code=form.cleaned_data["code"])
+        except ApplicationError as exc:
+            form.add_error("code", exc.message)
+        else:
+            request.session.pop(SESSION_PHONE, None)
+            return _sign_in(request, user)
+    return render(request, "web/login_code.html", {"form": form})
+
+
+@ratelimit(key="ip", rate="10/15m", method="POST", block=True)
+def login_email(request: HttpRequest) -> HttpResponse:
+    form = forms.EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.sign_in_link_send(
+                email=form.cleaned_data["email"],
+                link_for=lambda token: settings.SITE_URL + reverse("web:login_link", args=[token]),
+            )
+        except ApplicationError as exc:
+            form.add_error("email", exc.message)
+        else:
+            return render(
+                request,
+                "web/message.html",
+                {
+                    "title": _("Check your e-mail"),
+                    "text": _(
+                        "If the address is registered with us, a sign-in link is on its way. It works for 20 minutes."
+                    ),
+                },
+            )
+    return render(request, "web/login_email.html", {"form": form})
+
+
+@ratelimit(key="ip", rate="30/15m", method="POST", block=True)
+def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    # Opening the link only shows a button: mail scanners that follow links must not use it up.
+    if request.method == "POST":
+        try:
+            user = people.sign_in_link_use(token=token)
+        except ApplicationError as exc:
+            return render(request, "web/message.html", {"title": _("Link not valid"), "text": exc.message}, status=400)
+        return _sign_in(request, user)
+    return render(request, "web/login_link.html")
+
+
+class PasswordLoginView(LoginView):
+    template_name = "web/login_password.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        super().form_valid(form)
+        return _sign_in(self.request, form.get_user())
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("web:login")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "nb")
+    if language not in dict(settings.LANGUAGES):
+        language = "nb"
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    if request.user.is_authenticated and request.user.language != language:
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    response = redirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+# --- Own details -------------------------------------------------------------------------------
+
+
+@service_user_required
+def details(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = forms.DetailsForm(request.POST or None, initial={"email": user.email, "language": user.language})
+    phone_form = forms.NewPhoneForm()
+    if request.method == "POST" and form.is_valid():
+        user.email = form.cleaned_data["email"]
+        user.language = form.cleaned_data["language"]
+        user.save(update_fields=["email", "language"])
+        messages.success(request, _("Saved."))
+        response = redirect("web:details")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+    token = booking.feed_token_get_or_create(user=user)
+    phones = PhoneNumber.objects.filter(user=user).order_by("-is_active", "-created_at")
+    return render(
+        request,
+        "web/details.html",
+        {"form": form, "phone_form": phone_form, "phones": phones, "feed_url": feed_url(token.secret)},
+    )
+
+
+@service_user_required
+@require_POST
+def details_phone(request: HttpRequest) -> HttpResponse:
+    form = forms.NewPhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            people.phone_number_add(user=request.user, raw=form.cleaned_data["number"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your new number is saved and will be used from now on."))
+    return redirect("web:details")
+
+
+@login_required
+@require_POST
+def feed_rotate(request: HttpRequest) -> HttpResponse:
+    with transaction.atomic():
+        booking.feed_token_rotate(user=request.user)
+    messages.success(request, _("You have a new calendar link. The old one no longer works."))
+    return redirect("web:details" if request.user.is_service_user else "web:calendar")

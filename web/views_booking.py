@@ -1,0 +1,174 @@
+"""A service user's booking: choosing a meeting type and a free time, then their meetings:
+the booked page, the list, one meeting, moving, cancelling, and its calendar file."""
+
+import uuid
+from datetime import date, timedelta
+
+import icalendar
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from booking import selectors as booking_selectors
+from booking import services as booking
+from booking.ical import appointment_event
+from booking.models import Appointment, MeetingType
+from booking.slots import slots_for
+from care.selectors.groups import group_meeting_id_of
+from config.errors import ApplicationError
+from people.models import User
+from web import forms, selectors
+from web.decorators import service_user_required, user_tz
+from web.peer_context import meeting_peer_context
+
+
+def _type_for(request: HttpRequest, type_id: int) -> MeetingType:
+    meeting_type = selectors.bookable_types(user=request.user).filter(pk=type_id).first()
+    if meeting_type is None:
+        raise Http404
+    return meeting_type
+
+
+def _slots_by_day(meeting_type: MeetingType, actor: User, days: int = 14) -> list[tuple[date, list]]:
+    tz = user_tz(meeting_type.calendar.owner)
+    today = timezone.now().astimezone(tz).date()
+    slots = slots_for(meeting_type=meeting_type, actor=actor, first_day=today, last_day=today + timedelta(days=days))
+    grouped: dict[date, list] = {}
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        grouped.setdefault(local.date(), []).append(local)
+    return list(grouped.items())
+
+
+@service_user_required
+def book_choose_type(request: HttpRequest) -> HttpResponse:
+    types = list(selectors.bookable_types(user=request.user))
+    if len(types) == 1:
+        return redirect("web:book_times", type_id=types[0].pk)
+    return render(request, "web/book_types.html", {"types": types})
+
+
+@service_user_required
+def book_times(request: HttpRequest, type_id: int) -> HttpResponse:
+    meeting_type = _type_for(request, type_id)
+    days = _slots_by_day(meeting_type, request.user)
+    return render(request, "web/book_times.html", {"meeting_type": meeting_type, "days": days})
+
+
+@service_user_required
+def book_confirm(request: HttpRequest, type_id: int) -> HttpResponse:
+    meeting_type = _type_for(request, type_id)
+    start = parse_datetime(request.GET.get("start") or request.POST.get("start") or "")
+    if start is None:
+        return redirect("web:book_times", type_id=type_id)
+    if request.method == "POST":
+        try:
+            result = booking.appointment_book(
+                actor=request.user,
+                worker_id=meeting_type.calendar.owner_id,
+                meeting_type_id=meeting_type.pk,
+                start=start,
+                idempotency_key=request.POST.get("token") or None,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:book_times", type_id=type_id)
+        return redirect("web:meeting_booked", appointment_id=result.appointments[0].pk)
+    local = start.astimezone(user_tz(meeting_type.calendar.owner))
+    return render(
+        request,
+        "web/book_confirm.html",
+        {"meeting_type": meeting_type, "start": local, "token": uuid.uuid4()},
+    )
+
+
+def _my_appointment(request: HttpRequest, appointment_id: int) -> Appointment:
+    appointment = booking_selectors.appointment_get(user=request.user, appointment_id=appointment_id)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@service_user_required
+def meeting_booked(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _my_appointment(request, appointment_id)
+    return render(request, "web/meeting_booked.html", {"a": appointment, "unit": request.user.unit})
+
+
+@service_user_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    upcoming, past = selectors.upcoming_and_past(user=request.user)
+    return render(request, "web/meetings.html", {"upcoming": upcoming, "past": past})
+
+
+@service_user_required
+def meeting_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _my_appointment(request, appointment_id)
+    return render(
+        request,
+        "web/meeting_detail.html",
+        {
+            "a": appointment,
+            "unit": request.user.unit,
+            "cancel_form": forms.CancelForm(),
+            # A responsibility-group meeting changes as a whole, from its own page.
+            "group_meeting_id": group_meeting_id_of(appointment=appointment),
+            **meeting_peer_context(user=request.user, appointment=appointment),
+        },
+    )
+
+
+@service_user_required
+def meeting_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _my_appointment(request, appointment_id)
+    form = forms.CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.appointment_cancel(
+                actor=request.user, appointment_id=appointment.pk, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:meeting_detail", appointment_id=appointment.pk)
+        messages.success(request, _("The meeting is cancelled. The time is free for someone else."))
+        return redirect("web:meetings")
+    return render(request, "web/meeting_cancel.html", {"a": appointment, "form": form})
+
+
+@service_user_required
+def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _my_appointment(request, appointment_id)
+    if request.method == "POST":
+        start = parse_datetime(request.POST.get("start", ""))
+        if start is None:
+            messages.error(request, _("Choose one of the free times below."))
+            return redirect("web:meeting_move", appointment_id=appointment.pk)
+        try:
+            booking.appointment_reschedule(actor=request.user, appointment_id=appointment.pk, start=start)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:meeting_move", appointment_id=appointment.pk)
+        messages.success(request, _("The meeting is moved."))
+        return redirect("web:meeting_detail", appointment_id=appointment.pk)
+    meeting_type = appointment.meeting_type
+    meeting_type.calendar = appointment.calendar
+    days = _slots_by_day(meeting_type, request.user)
+    return render(request, "web/meeting_move.html", {"a": appointment, "days": days})
+
+
+@login_required
+def meeting_ics(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _my_appointment(request, appointment_id)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Triangel//Booking//NB")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    cal.add_component(appointment_event(appointment, request.user))
+    cal.add_missing_timezones()
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="meeting.ics"'
+    return response

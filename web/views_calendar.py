@@ -1,0 +1,211 @@
+"""A social worker's or peer's calendar: the week, working hours, time off, meeting types,
+booking for a service user, and closing a meeting as held or missed."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from booking import services as booking
+from booking.apis import feed_url
+from booking.models import Appointment, CalendarOverride
+from config.errors import ApplicationError
+from people.models import User
+from people.selectors import clients_manageable_by
+from web import forms, selectors
+from web.decorators import back_to_next, staff_required, user_tz
+from web.peer_context import decorate_today
+
+
+def _monday(value: str | None, user: User) -> date:
+    try:
+        day = date.fromisoformat(value) if value else selectors.local_today(user)
+    except ValueError:
+        day = selectors.local_today(user)
+    return day - timedelta(days=day.weekday())
+
+
+@staff_required
+def calendar_week(request: HttpRequest) -> HttpResponse:
+    monday = _monday(request.GET.get("week"), request.user)
+    appointments, overrides = selectors.week_of(worker=request.user, monday=monday)
+    decorate_today(appointments=appointments, tasks=[])
+    tz = user_tz(request.user)
+    days = []
+    for i in range(7):
+        day = monday + timedelta(days=i)
+        days.append(
+            {
+                "day": day,
+                "appointments": [a for a in appointments if a.start.astimezone(tz).date() == day],
+                "off": [
+                    o
+                    for o in overrides
+                    if o.kind == CalendarOverride.Kind.TIME_OFF
+                    and o.start.astimezone(tz).date()
+                    <= day
+                    < (o.end - timedelta(seconds=1)).astimezone(tz).date() + timedelta(days=1)
+                ],
+            }
+        )
+    token = booking.feed_token_get_or_create(user=request.user)
+    return render(
+        request,
+        "web/calendar.html",
+        {
+            "days": days,
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "next": monday + timedelta(days=7),
+            "feed_url": feed_url(token.secret),
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_required
+def working_hours(request: HttpRequest) -> HttpResponse:
+    calendar = booking.calendar_for(owner=request.user)
+    existing: dict[int, list] = {}
+    for item in calendar.working_hours.order_by("weekday", "start"):
+        existing.setdefault(item.weekday, []).append(item)
+    day_forms = []
+    for weekday, label in forms.WEEKDAYS:
+        initial = {}
+        for i, item in enumerate(existing.get(weekday, [])[:3], start=1):
+            initial[f"start{i}"], initial[f"end{i}"] = item.start, item.end
+        day_forms.append(
+            (weekday, label, forms.WorkingDayForm(request.POST or None, prefix=f"d{weekday}", initial=initial))
+        )
+    if request.method == "POST" and all(f.is_valid() for _w, _l, f in day_forms):
+        intervals = [(w, s, e) for w, _l, f in day_forms for s, e in f.intervals()]
+        try:
+            booking.working_hours_replace(owner=request.user, intervals=intervals)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Working hours saved."))
+            return redirect("web:calendar")
+    return render(request, "web/working_hours.html", {"day_forms": day_forms})
+
+
+@staff_required
+def time_off(request: HttpRequest) -> HttpResponse:
+    form = forms.TimeOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start, end = booking.whole_days(
+            owner=request.user, first=form.cleaned_data["first_day"], last=form.cleaned_data["last_day"]
+        )
+        booking.override_create(
+            owner=request.user,
+            kind=CalendarOverride.Kind.TIME_OFF,
+            start=start,
+            end=end,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Time off saved."))
+        return redirect("web:time_off")
+    calendar = booking.calendar_for(owner=request.user)
+    items = calendar.overrides.filter(end__gte=timezone.now()).order_by("start")
+    return render(request, "web/time_off.html", {"form": form, "items": items})
+
+
+@staff_required
+@require_POST
+def time_off_delete(request: HttpRequest, item_id: int) -> HttpResponse:
+    try:
+        booking.override_delete(owner=request.user, override_id=item_id)
+    except ApplicationError as exc:
+        raise Http404 from exc
+    return redirect("web:time_off")
+
+
+@staff_required
+def meeting_types(request: HttpRequest, type_id: int | None = None) -> HttpResponse:
+    calendar = booking.calendar_for(owner=request.user)
+    instance = None
+    if type_id is not None:
+        instance = calendar.meeting_types.filter(pk=type_id).first()
+        if instance is None:
+            raise Http404
+    form = forms.MeetingTypeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        item = form.save(commit=False)
+        item.calendar = calendar
+        item.save()
+        messages.success(request, _("Meeting type saved."))
+        return redirect("web:meeting_types")
+    return render(
+        request,
+        "web/meeting_types.html",
+        {"form": form, "types": calendar.meeting_types.order_by("name"), "instance": instance},
+    )
+
+
+@staff_required
+def book_for_user(request: HttpRequest) -> HttpResponse:
+    users = (
+        list(clients_manageable_by(actor=request.user).order_by("first_name")) if request.user.is_social_worker else []
+    )
+    if request.user.is_peer:
+        users = list(User.objects.filter(role=User.Role.SERVICE_USER, unit_id=request.user.unit_id, is_active=True))
+    types = list(booking.calendar_for(owner=request.user).meeting_types.filter(is_active=True))
+    form = forms.BookForUserForm(request.POST or None, users=users, types=types, initial=request.GET.dict() or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tz = user_tz(request.user)
+        start = datetime.combine(data["day"], data["start"], tzinfo=tz)
+        repeat = booking.RepeatRule(count=data["weeks"]) if data["weeks"] > 1 else None
+        try:
+            result = booking.appointment_book(
+                actor=request.user,
+                worker_id=request.user.pk,
+                meeting_type_id=data["meeting_type"],
+                start=start,
+                client_id=data["user"],
+                repeat=repeat,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            alternatives = exc.extra.get("alternatives") or [
+                a for c in exc.extra.get("conflicts", []) for a in c.get("alternatives", [])
+            ]
+            return render(
+                request,
+                "web/book_for_user.html",
+                {
+                    "form": form,
+                    "alternatives": [datetime.fromisoformat(a["start"]) for a in alternatives[:6]],
+                    "conflicts": exc.extra.get("conflicts", []),
+                },
+                status=409 if exc.status_code == 409 else 400,
+            )
+        count = len(result.appointments)
+        messages.success(
+            request,
+            ngettext("Booked %(count)d meeting(s).", "Booked %(count)d meeting(s).", count) % {"count": count},
+        )
+        return redirect(
+            f"{reverse('web:calendar')}?week={result.appointments[0].start.astimezone(tz).date().isoformat()}"
+        )
+    return render(request, "web/book_for_user.html", {"form": form})
+
+
+@staff_required
+@require_POST
+def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -> HttpResponse:
+    if outcome not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+        raise Http404
+    try:
+        booking.appointment_close(actor=request.user, appointment_id=appointment_id, outcome=outcome)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:today")
+    messages.success(request, _("Saved."))
+    return back_to_next(request, "web:today")

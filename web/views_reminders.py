@@ -1,0 +1,155 @@
+"""A service user's day and reminders: "My day" with its ticks, the reminder settings, and
+adding, changing and removing a reminder plan."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from reminders import services as reminders
+from reminders.models import ItemDone, ReminderPlan
+from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
+from web import forms, selectors
+from web.decorators import service_user_required
+
+
+@service_user_required
+def my_day(request: HttpRequest) -> HttpResponse:
+    days = selectors.my_day(user=request.user)
+    types = list(selectors.bookable_types(user=request.user)[:6])
+    return render(request, "web/my_day.html", {"days": days, "types": types, "today": days[0].day})
+
+
+def _plan_and_occurrence(request: HttpRequest) -> tuple[ReminderPlan, datetime]:
+    plan_id = request.POST.get("plan", "")
+    # A plan id that is not a number is a 404 like any unknown plan, not a 500.
+    plan = ReminderPlan.objects.filter(pk=plan_id, owner=request.user).first() if plan_id.isdigit() else None
+    at = parse_datetime(request.POST.get("occurrence", ""))
+    if plan is None or at is None:
+        raise Http404
+    return plan, at.astimezone(UTC)
+
+
+@service_user_required
+@require_POST
+def tick(request: HttpRequest) -> HttpResponse:
+    """Medication 'taken', routine or money item 'done'."""
+    plan, at = _plan_and_occurrence(request)
+    if plan.kind == ReminderPlan.Kind.MEDICATION:
+        reminders.medication_mark_taken(plan=plan, occurrence_at=at, via="web")
+    else:
+        ItemDone.objects.get_or_create(plan=plan, occurrence_at=at)
+    if request.htmx:
+        return HttpResponse(f'<span class="done" role="status">✓ {_("Done")}</span>')
+    messages.success(request, _("Noted. Well done!"))
+    return redirect("web:my_day")
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+@service_user_required
+def reminders_page(request: HttpRequest) -> HttpResponse:
+    prefs = reminders.preferences_read(request.user)
+    form = forms.PreferencesForm(
+        request.POST or None,
+        initial={
+            "channel_sms": "sms" in prefs.appointment_channels,
+            "channel_email": "email" in prefs.appointment_channels,
+            "quiet_start": prefs.quiet_start,
+            "quiet_end": prefs.quiet_end,
+            "discreet": prefs.discreet,
+            "morning_summary": prefs.morning_summary,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        channels = [c for c, on in (("sms", data["channel_sms"]), ("email", data["channel_email"])) if on] or ["sms"]
+        prefs.appointment_channels = channels
+        prefs.quiet_start, prefs.quiet_end = data["quiet_start"], data["quiet_end"]
+        prefs.discreet, prefs.morning_summary = data["discreet"], data["morning_summary"]
+        # Turning SMS back on here is the way back after replying STOPP.
+        prefs.sms_enabled = prefs.sms_enabled or data["channel_sms"]
+        prefs.save()
+        messages.success(request, _("Saved."))
+        return redirect("web:reminders")
+    plans = ReminderPlan.objects.filter(owner=request.user, is_active=True).order_by("kind", "title")
+    return render(request, "web/reminders.html", {"form": form, "plans": plans, "kinds": ReminderPlan.Kind.choices})
+
+
+def _schedule_initial(rule: str) -> dict[str, Any]:
+    """The simple form's times and days for a saved plan. Without them, changing a reminder
+    starts from an empty time field and unticked days, and re-typing the times silently
+    turns a Monday-Wednesday-Friday reminder into a daily one."""
+    parts = dict(p.split("=", 1) for p in rule.upper().removeprefix("RRULE:").split(";") if "=" in p)
+    try:
+        hours = [int(h) for h in parts["BYHOUR"].split(",")]
+        minutes = [int(m) for m in parts.get("BYMINUTE", "0").split(",")]
+    except (KeyError, ValueError):
+        return {}
+    initial: dict[str, Any] = {"times": " ".join(f"{h:02d}:{m:02d}" for h in hours for m in minutes)}
+    if parts.get("BYDAY"):
+        days = [d[-2:] for d in parts["BYDAY"].split(",")]
+        initial["weekdays"] = [WEEKDAY_CODES.index(d) for d in days if d in WEEKDAY_CODES]
+    if parts.get("BYMONTHDAY", "").isdigit():
+        initial["day_of_month"] = int(parts["BYMONTHDAY"])
+    return initial
+
+
+@service_user_required
+def reminder_edit(request: HttpRequest, kind: str | None = None, plan_id: int | None = None) -> HttpResponse:
+    plan = None
+    if plan_id is not None:
+        plan = ReminderPlan.objects.filter(pk=plan_id, owner=request.user, is_active=True).first()
+        if plan is None:
+            raise Http404
+        kind = plan.kind
+    if kind not in ReminderPlan.Kind.values:
+        raise Http404
+    initial = {"channel_sms": True}
+    if plan is not None:
+        initial = {
+            "title": plan.title,
+            "dose": plan.dose,
+            "money_kind": plan.money_kind,
+            "amount": plan.amount,
+            "channel_sms": "sms" in plan.channels,
+            "channel_email": "email" in plan.channels,
+            **_schedule_initial(plan.rrule),
+        }
+    form = forms.PlanForm(request.POST or None, kind=kind, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rule = rrule_from_simple(
+                times=data["times"], weekdays=data.get("weekdays") or None, day_of_month=data.get("day_of_month")
+            )
+        except InvalidSchedule as exc:
+            form.add_error("times", _(str(exc)))
+        else:
+            plan = plan or ReminderPlan(owner=request.user, created_by=request.user, kind=kind)
+            plan.title, plan.rrule, plan.channels = data["title"], rule, form.channels
+            plan.starts_on = plan.starts_on or selectors.local_today(request.user)
+            plan.dose = data.get("dose", "") or ""
+            plan.money_kind = data.get("money_kind", "") or ""
+            plan.amount = data.get("amount")
+            reminders.plan_save(plan=plan)
+            messages.success(request, _("Reminder saved."))
+            return redirect("web:reminders")
+    return render(request, "web/reminder_edit.html", {"form": form, "kind": kind, "plan": plan})
+
+
+@service_user_required
+@require_POST
+def reminder_delete(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = ReminderPlan.objects.filter(pk=plan_id, owner=request.user, is_active=True).first()
+    if plan is None:
+        raise Http404
+    reminders.plan_delete(plan=plan)
+    messages.success(request, _("Reminder removed."))
+    return redirect("web:reminders")

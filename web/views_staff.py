@@ -1,0 +1,76 @@
+"""A social worker's or peer's daily pages: Today with its follow-up tasks, and the caseload
+with the "lost my phone" page."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.errors import ApplicationError
+from people import services as people
+from people.models import PhoneNumber
+from people.selectors import clients_manageable_by
+from reminders import selectors as reminder_selectors
+from reminders.models import FollowUpTask
+from web import forms, selectors
+from web.decorators import staff_required
+from web.peer_context import decorate_today
+
+
+@staff_required
+def today(request: HttpRequest) -> HttpResponse:
+    day = selectors.local_today(request.user)
+    appointments = selectors.worker_day(worker=request.user, day=day)
+    tasks = list(reminder_selectors.open_tasks_for(worker=request.user)[:50])
+    decorate_today(appointments=appointments, tasks=tasks)
+    return render(
+        request,
+        "web/today.html",
+        {
+            "day": day,
+            "appointments": appointments,
+            "tasks": tasks,
+            "failing": list(selectors.failing_reminders(worker=request.user)),
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    updated = FollowUpTask.objects.filter(pk=task_id, worker=request.user, done_at__isnull=True).update(
+        done_at=timezone.now()
+    )
+    if not updated:
+        raise Http404
+    if request.htmx:
+        return HttpResponse(f'<span role="status">✓ {_("Done")}</span>')
+    return redirect("web:today")
+
+
+@staff_required
+def caseload(request: HttpRequest) -> HttpResponse:
+    people_ = list(selectors.caseload_overview(worker=request.user))
+    return render(request, "web/caseload.html", {"people": people_, "now": timezone.now()})
+
+
+@staff_required
+def caseload_phone(request: HttpRequest, user_id: int) -> HttpResponse:
+    """'Lost my phone': open the person, type the new number, save."""
+    client = clients_manageable_by(actor=request.user).filter(pk=user_id).first()
+    if client is None:
+        raise Http404
+    form = forms.NewPhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            people.phone_number_replace(actor=request.user, client=client, raw=form.cleaned_data["number"])
+        except ApplicationError as exc:
+            form.add_error("number", exc.message)
+        else:
+            messages.success(request, _("New number saved for %(name)s.") % {"name": client.get_full_name()})
+            return redirect("web:caseload")
+    phones = PhoneNumber.objects.filter(user=client).order_by("-is_active", "-created_at")
+    return render(request, "web/caseload_phone.html", {"client": client, "form": form, "phones": phones})
