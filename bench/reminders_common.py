@@ -427,7 +427,7 @@ def worker_child(name: str, config: WorkerConfig, gateway_url: str, run_dir: Pat
 
 
 def last_dispatch() -> datetime | None:
-    from reminders.models import DispatchState
+    from messaging.models import DispatchState
 
     return DispatchState.objects.filter(name="dispatch").values_list("last_run_at", flat=True).first()
 
@@ -504,7 +504,7 @@ def reset_deliveries() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE reminders_delivery")
+        cursor.execute("TRUNCATE messaging_delivery")
         cursor.execute("DELETE FROM reminders_dispatchstate")
 
 
@@ -512,7 +512,7 @@ def insert_due_rows(people: Sequence[int], due_times: Iterable[datetime], tag: s
     """One SMS delivery per due time, round-robin over ``people``; returns the count."""
     from django.db import connection
 
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     rows = []
     for i, due in enumerate(due_times):
@@ -532,13 +532,13 @@ def insert_due_rows(people: Sequence[int], due_times: Iterable[datetime], tag: s
     Delivery.objects.bulk_create(rows, batch_size=2000)
     with connection.cursor() as cursor:
         # Fresh statistics, as autovacuum would have them on a long-running table.
-        cursor.execute("ANALYZE reminders_delivery")
+        cursor.execute("ANALYZE messaging_delivery")
     return len(rows)
 
 
 def due_by_key() -> dict[str, float]:
     """Idempotency key → due_at (epoch seconds) of every row."""
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     return {str(key): due.timestamp() for key, due in Delivery.objects.values_list("idempotency_key", "due_at")}
 
@@ -546,13 +546,13 @@ def due_by_key() -> dict[str, float]:
 def status_counts() -> dict[str, int]:
     from django.db.models import Count
 
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     return dict(Delivery.objects.values_list("status").annotate(n=Count("id")).order_by())
 
 
 def rows_with_retries() -> int:
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     return Delivery.objects.filter(attempts__gt=1).count()
 

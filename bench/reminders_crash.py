@@ -89,7 +89,7 @@ class Event:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     if port_open(REDIS_PORT):
         raise SystemExit(f"127.0.0.1:{REDIS_PORT} is in use; the crash run needs a private Redis there")
@@ -223,7 +223,7 @@ def verify(
     logs: list[str],
     restarts: list[tuple[float, int]],
 ) -> dict[str, Any]:
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
     rows = {str(k): v for k, v in Delivery.objects.values_list("idempotency_key", "provider_message_id")}
     delivered = Counter(p["key"] for p in posts if p["outcome"] == "delivered")

@@ -116,9 +116,9 @@ def ensure_people_and_plans(count: int) -> dict[str, int]:
 
 
 def plan_rows(owner_ids: list[int]) -> int:
-    from reminders.models import Delivery
+    from messaging.models import Delivery
 
-    return Delivery.objects.filter(plan__owner_id__in=owner_ids).count()
+    return Delivery.objects.filter(about="plan", recipient_id__in=owner_ids).count()
 
 
 def reset(owner_ids: list[int]) -> None:
@@ -130,7 +130,7 @@ def reset(owner_ids: list[int]) -> None:
     rc.reset_deliveries()
     ReminderPlan.objects.filter(owner_id__in=owner_ids).update(materialized_until=None)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE reminders_delivery")
+        cursor.execute("VACUUM ANALYZE messaging_delivery")
         cursor.execute("VACUUM ANALYZE reminders_reminderplan")
 
 

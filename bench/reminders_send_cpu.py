@@ -1,4 +1,4 @@
-"""CPU per delivery of ``reminders.services.deliveries_send``, in-process, without Celery.
+"""CPU per delivery of ``messaging.sending.deliveries_send``, in-process, without Celery.
 
 The worker's CPU per message decides how many messages one process can send, and it hardly
 changes when a neighbour loads the machine (the wall-clock figures do). This script claims
@@ -50,7 +50,7 @@ def main() -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from reminders import services
+    from messaging import dispatch, sending
 
     people = rc.ensure_people(args.people)
     run_dir = rc.run_dir_for("send-cpu")
@@ -65,7 +65,7 @@ def main() -> int:
         rc.insert_due_rows(people, [timezone.now() - timedelta(seconds=1)] * args.rows, tag="cpu")
         batches: list[tuple[str, list[int]]] = []
         while True:
-            token, ids = services.deliveries_claim(limit=args.send_batch)
+            token, ids = dispatch.deliveries_claim(limit=args.send_batch)
             if not ids:
                 break
             batches.append((token, ids))
@@ -81,7 +81,7 @@ def main() -> int:
                     token, ids = batches.pop()
                 if profiler:
                     profiler.enable()
-                counts = services.deliveries_send(ids=ids, claim_token=token)
+                counts = sending.deliveries_send(ids=ids, claim_token=token)
                 if profiler:
                     profiler.disable()
                 with lock:

@@ -12,3 +12,8 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         from care import receivers  # noqa: F401  (subscribes to booking's events)
+        from care.sending import GroupInvitations
+        from care.services.groups.invitations import INVITATION_KIND
+        from messaging import kinds
+
+        kinds.register(GroupInvitations(), INVITATION_KIND)

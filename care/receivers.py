@@ -1,10 +1,14 @@
-"""How care follows what booking announces (``booking.events``), and what it lets booking's
-queries show a peer (``booking.access``)."""
+"""How care follows what booking announces (``booking.events``), what it lets booking's queries
+show a peer (``booking.access``), and the SMS replies it answers first (``reminders.inbound``)."""
+
+from datetime import datetime
 
 from booking import access, events
 from care.selectors.peers import appointments_read_grant
-from care.services import peers
+from care.services import help, peers, waiting
 from care.tasks.waiting import slot_freed
+from people.models import User
+from reminders import inbound
 
 # A peer reads the meetings people share with them, and single meetings they are invited to.
 access.read_grant_register(appointments_read_grant)
@@ -30,3 +34,27 @@ def offer_freed_time(event: events.AppointmentRescheduled | events.AppointmentCa
     with the broker is made good by the waiting list's sweep (``waiting_offers_sweep``)."""
     for appointment in event.appointments:
         slot_freed.delay(appointment.pk)
+
+
+# --- SMS replies ---------------------------------------------------------------------------------
+
+
+def _offer_yes(user: User, ref: str, now: datetime) -> bool:
+    """JA while a waiting-list offer is open takes the offer (else it confirms the next meeting)."""
+    return waiting.waiting_sms_reply(user=user, keyword="confirm", ref=ref, now=now)
+
+
+def _offer_no(user: User, ref: str, now: datetime) -> bool:
+    """NEI while a waiting-list offer is open turns it down (else it cancels the next meeting)."""
+    return waiting.waiting_sms_reply(user=user, keyword="cancel", ref=ref, now=now)
+
+
+def _help_now(user: User, ref: str, now: datetime) -> bool:
+    """HJELP asks for help now: routed to whoever is on duty, answered by SMS."""
+    help.help_request_sms(user=user, ref=ref, now=now)
+    return True
+
+
+inbound.keyword_handler_register("confirm", _offer_yes)
+inbound.keyword_handler_register("cancel", _offer_no)
+inbound.keyword_handler_register("help_now", _help_now)

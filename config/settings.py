@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_htmx",
+    "messaging",
     "people",
     "booking",
     "reminders",
@@ -267,18 +268,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due": {"task": "reminders.tasks.dispatch_due", "schedule": env_int("REMINDERS_DISPATCH_EVERY", 2)},
+    "dispatch-due": {"task": "messaging.tasks.dispatch_due", "schedule": env_int("REMINDERS_DISPATCH_EVERY", 2)},
     # Half the lease (at most 15 s): a row left by a dead worker waits at most 1.5 leases.
     "sweep-stuck": {
-        "task": "reminders.tasks.sweep_stuck",
+        "task": "messaging.tasks.sweep_stuck",
         "schedule": min(15.0, max(1.0, env_int("REMINDERS_LEASE_SECONDS", 120) / 2)),
     },
     "materialize-plans": {"task": "reminders.tasks.materialize_plans", "schedule": 600.0},
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
-    "purge-old": {"task": "reminders.tasks.purge_old", "schedule": 24 * 3600.0},
+    "purge-old": {"task": "messaging.tasks.purge_old", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
-    "invitation-mails": {"task": "care.tasks.groups.invitation_mails_sweep", "schedule": 60.0},
 }
 
 # --- Waiting list ----------------------------------------------------------------------------

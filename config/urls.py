@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from reminders.apis import health
+from messaging.apis import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/", include("people.urls")),
     path("api/", include("booking.urls")),
     path("api/", include("reminders.urls")),
+    path("api/", include("messaging.urls")),
     path("api/", include("care.urls")),
     path("health/", health, name="health"),
     path("", include("web.urls")),

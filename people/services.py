@@ -4,10 +4,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,6 +15,8 @@ from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
 from phonenumber_field.phonenumber import to_python
 
 from config.errors import ApplicationError
+from messaging.models import Channel, Delivery
+from messaging.sending import delivery_send_now
 from people.models import Caseload, PhoneNumber, SignInCode, User
 
 logger = logging.getLogger(__name__)
@@ -85,6 +85,8 @@ SIGN_IN_LINK_TTL = timedelta(minutes=20)
 SIGN_IN_MAX_CODES = 3  # codes sent per person per window
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_IN_MAX_GUESSES = 5  # wrong guesses before a code stops working
+# The outbox kinds of sign-in messages (people.sending prepares them).
+SIGN_IN_CODE, SIGN_IN_LINK = "sign_in_code", "sign_in_link"
 
 
 def _hash(secret: str) -> str:
@@ -95,23 +97,28 @@ def _recent_codes(user: User, channel: str, now: datetime) -> int:
     return SignInCode.objects.filter(user=user, channel=channel, created_at__gte=now - SIGN_IN_WINDOW).count()
 
 
-def _send_now(*, user: User, channel: str, to: str, kind: str, context: dict) -> None:
-    """Sign-in messages go out at once from the request: a person is waiting for them."""
-    from reminders import channels
-    from reminders.messages import render
-
-    subject, text = render(
-        kind=kind, language=user.language, tz=ZoneInfo(user.timezone), at=timezone.now(), context=context
+def _send_now(*, entry: SignInCode, to: str, kind: str, secret: dict[str, str], now: datetime) -> None:
+    """Sign-in messages go out at once from the request: a person is waiting for them. They
+    pass through the outbox like every message (a row, its attempt and outcome recorded),
+    but the secret is never stored: a message that cannot go now is not retried, the
+    person is told and asks again."""
+    row = Delivery(
+        recipient=entry.user,
+        kind=kind,
+        channel=Channel.SMS if entry.channel == SignInCode.Channel.SMS else Channel.EMAIL,
+        about="sign_in_code",
+        about_id=entry.pk,
+        occurrence_at=now,
+        due_at=now,
+        expires_at=entry.expires_at,
+        dedupe_key=f"sign-in:{entry.pk}",
     )
-    message = channels.Message(to=to, text=text, subject=subject, idempotency_key=str(uuid.uuid4()))
-    try:
-        channels.backend_for(channel).send(message)
-    except channels.ChannelError as exc:
-        logger.warning("sign-in message not sent: %s", type(exc).__name__)
+    if not delivery_send_now(row, transient={**secret, "to": to}, now=now):
+        logger.warning("sign-in message not sent (delivery %s)", row.pk)
         raise ApplicationError(
             _("We could not send the message just now. Try again in a minute, or ask your social worker."),
             code="not_sent",
-        ) from exc
+        )
 
 
 def sign_in_code_send(*, raw_phone: str, now: datetime | None = None) -> None:
@@ -131,13 +138,13 @@ def sign_in_code_send(*, raw_phone: str, now: datetime | None = None) -> None:
         return
     code = f"{secrets.randbelow(1_000_000):06d}"
     # The hash covers the user id too, so equal codes of two people never collide.
-    SignInCode.objects.create(
+    entry = SignInCode.objects.create(
         user=phone.user,
         channel=SignInCode.Channel.SMS,
         secret_hash=_hash(f"{phone.user_id}:{code}"),
         expires_at=now + SIGN_IN_CODE_TTL,
     )
-    _send_now(user=phone.user, channel="sms", to=str(phone.number), kind="sign_in_code", context={"code": code})
+    _send_now(entry=entry, to=str(phone.number), kind=SIGN_IN_CODE, secret={"code": code}, now=now)
 
 
 def sign_in_code_verify(*, raw_phone: str, code: str, now: datetime | None = None) -> User:
@@ -188,10 +195,10 @@ def sign_in_link_send(*, email: str, link_for: Callable[[str], str], now: dateti
     if user is None or _recent_codes(user, SignInCode.Channel.EMAIL, now) >= SIGN_IN_MAX_CODES:
         return
     token = secrets.token_urlsafe(32)
-    SignInCode.objects.create(
+    entry = SignInCode.objects.create(
         user=user, channel=SignInCode.Channel.EMAIL, secret_hash=_hash(token), expires_at=now + SIGN_IN_LINK_TTL
     )
-    _send_now(user=user, channel="email", to=user.email, kind="sign_in_link", context={"link": link_for(token)})
+    _send_now(entry=entry, to=user.email, kind=SIGN_IN_LINK, secret={"link": link_for(token)}, now=now)
 
 
 def sign_in_link_use(*, token: str, now: datetime | None = None) -> User:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from config.admin_scoping import UnitScopedAdmin
-from reminders.models import Delivery, FollowUpTask, MedicationLog, ReminderPlan, ReminderPreferences
+from reminders.models import FollowUpTask, MedicationLog, ReminderPlan, ReminderPreferences
 
 
 @admin.register(ReminderPlan)
@@ -11,23 +11,6 @@ class ReminderPlanAdmin(UnitScopedAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["title", "owner__username"]
     readonly_fields = ["version", "materialized_until", "created_by"]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(UnitScopedAdmin):
-    """Read-only: the dispatcher owns these rows."""
-
-    unit_lookup = "recipient__unit_id"
-    list_display = ["due_at", "kind", "channel", "recipient", "status", "attempts", "delivery_status"]
-    list_filter = ["status", "kind", "channel"]
-    date_hierarchy = "due_at"
-    readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(ReminderPreferences)

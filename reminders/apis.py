@@ -1,24 +1,17 @@
-"""HTTP layer for reminders, the SMS webhooks and the health check."""
+"""HTTP layer for reminders: plans, preferences, history, and the inbound SMS webhook."""
 
-import hashlib
-import hmac
-
-from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError, NotFound
+from messaging.apis import WebhookApi
 from people.models import User
 from reminders import inbound, selectors, services
-from reminders.models import DispatchState, ReminderPlan
+from reminders.models import ReminderPlan
 from reminders.serializers import (
     DeliverySerializer,
     InboundSmsSerializer,
@@ -26,7 +19,6 @@ from reminders.serializers import (
     MedicationTakenSerializer,
     PreferencesSerializer,
     ReminderPlanSerializer,
-    StatusReportSerializer,
 )
 
 USER_PARAM = OpenApiParameter("user", int, description="Staff: a service user in your caseload")
@@ -98,7 +90,7 @@ class PlanDetailApi(APIView):
 class DeliveryListApi(APIView):
     @extend_schema(parameters=[USER_PARAM], responses=DeliverySerializer(many=True), summary="Reminder history")
     def get(self, request: Request) -> Response:
-        qs = selectors.deliveries_visible_to(actor=request.user).select_related("plan")
+        qs = selectors.deliveries_listed(actor=request.user)
         if request.query_params.get("user"):
             qs = qs.filter(recipient=_subject(request))
         return Response(DeliverySerializer(qs.order_by("-due_at")[:200], many=True).data)
@@ -149,28 +141,7 @@ class PreferencesApi(APIView):
         return Response(body.data)
 
 
-def _signature_ok(request: HttpRequest) -> bool:
-    """HMAC-SHA256 of the raw body with SMS_WEBHOOK_SECRET, hex, in X-Triangel-Signature."""
-    secret = settings.SMS_WEBHOOK_SECRET
-    if not secret:
-        return False
-    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, request.headers.get("X-Triangel-Signature", ""))
-
-
-class _WebhookApi(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
-        # Read the raw body before DRF parses it, so the signature covers exactly what was sent.
-        body = request._request.body
-        super().initial(request, *args, **kwargs)
-        if not body or not _signature_ok(request._request):
-            raise NotFound(_("Not found."))
-
-
-class SmsInboundApi(_WebhookApi):
+class SmsInboundApi(WebhookApi):
     @extend_schema(request=InboundSmsSerializer, responses={204: None}, summary="Inbound SMS from the gateway")
     def post(self, request: Request) -> Response:
         body = InboundSmsSerializer(data=request.data)
@@ -182,43 +153,3 @@ class SmsInboundApi(_WebhookApi):
         )
         # The same answer for every sender: nothing tells a stranger whether a number is known.
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class SmsStatusApi(_WebhookApi):
-    @extend_schema(request=StatusReportSerializer, responses={204: None}, summary="Delivery report from the gateway")
-    def post(self, request: Request) -> Response:
-        body = StatusReportSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.sms_status(
-            provider_message_id=body.validated_data["message_id"],
-            status=body.validated_data["status"],
-            permanent=body.validated_data["permanent"],
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    """Database, broker and the time of the last dispatch sweep. 503 if a part is down."""
-    result: dict[str, object] = {}
-    ok = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        result["database"] = "ok"
-        state = DispatchState.objects.filter(name="dispatch").first()
-        result["last_dispatch"] = state.last_run_at.isoformat() if state else None
-    except Exception as exc:
-        ok = False
-        result["database"] = f"down: {type(exc).__name__}"
-    try:
-        from config.celery import app
-
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        result["broker"] = "ok"
-    except Exception as exc:
-        ok = False
-        result["broker"] = f"down: {type(exc).__name__}"
-    result["time"] = timezone.now().isoformat()
-    result["status"] = "ok" if ok else "degraded"
-    return JsonResponse(result, status=200 if ok else 503)

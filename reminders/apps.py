@@ -6,4 +6,10 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
+        from messaging import kinds
         from reminders import receivers  # noqa: F401  (subscribes to booking's events)
+        from reminders.models import MessageKind
+        from reminders.sending import PersonNotices
+
+        # Every message reminders writes is prepared for sending here.
+        kinds.register(PersonNotices(), *MessageKind.values)

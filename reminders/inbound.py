@@ -5,9 +5,14 @@ worker told), OK/TATT ticks off the last medication reminder, RING MEG/CALL ME a
 worker to call, STOPP/STOP turns SMS off (with one confirmation), HJELP/HELP asks for help
 now (routed to whoever is on duty). Anything else gets a short help text. A sender we do
 not know gets nothing, so the webhook reveals nothing about who uses the service.
+
+Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
+JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
 """
 
 import re
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -16,11 +21,11 @@ from phonenumber_field.phonenumber import to_python
 
 from booking.models import Appointment
 from booking.services import appointment_cancel
-from care.services.waiting import waiting_sms_reply
 from config.errors import ApplicationError
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services
-from reminders.models import Delivery, FollowUpTask, InboundSms
+from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan
 
 KEYWORDS = {
     "confirm": {"JA", "YES", "1", "J", "Y"},
@@ -30,6 +35,18 @@ KEYWORDS = {
     "stop": {"STOPP", "STOP"},
     "help_now": {"HJELP", "HELP"},
 }
+
+
+# (person, reference of the inbound message, now) -> whether the handler took the message.
+KeywordHandler = Callable[[User, str, datetime], bool]
+
+_first: dict[str, list[KeywordHandler]] = defaultdict(list)
+
+
+def keyword_handler_register(keyword: str, handler: KeywordHandler) -> None:
+    """Let ``handler`` answer ``keyword`` before reminders does; registering it again changes nothing."""
+    if handler not in _first[keyword]:
+        _first[keyword].append(handler)
 
 
 def keyword_of(text: str) -> str:
@@ -79,8 +96,9 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     if user is None or not user.is_service_user:
         return "unknown"
     ref = f"in:{provider_message_id}"
-    # An open waiting-list offer takes JA/NEI first; without one they mean what they always did.
-    if waiting_sms_reply(user=user, keyword=keyword, ref=ref, now=now):
+    # An app above may take the message first (an open waiting-list offer takes JA/NEI);
+    # when none does, the keyword means what it always did.
+    if any(first(user, ref, now) for first in _first.get(keyword, ())):
         return keyword
     handler = {
         "confirm": _confirm,
@@ -88,7 +106,6 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
         "taken": _taken,
         "call_back": _call_back,
         "stop": _stop,
-        "help_now": _help_now,
     }.get(keyword, _help)
     handler(user, ref, now)
     return keyword
@@ -142,20 +159,20 @@ def _taken(user: User, ref: str, now: datetime) -> None:
     last = (
         Delivery.objects.filter(
             recipient=user,
-            kind=Delivery.Kind.MEDICATION,
+            kind=MessageKind.MEDICATION,
             status=Delivery.Status.SENT,
             occurrence_at__gte=now - timedelta(hours=12),
-            plan__isnull=False,
+            about="plan",
         )
-        .select_related("plan")
         .order_by("-occurrence_at")
         .first()
     )
+    plan = ReminderPlan.objects.filter(pk=last.about_id).first() if last is not None else None
     with transaction.atomic():
-        if last is None:
+        if plan is None:
             services.reply_to(user=user, ref=ref, reply="nothing_to_mark", context={}, now=now)
             return
-        services.medication_mark_taken(plan=last.plan, occurrence_at=last.occurrence_at, via="sms")
+        services.medication_mark_taken(plan=plan, occurrence_at=last.occurrence_at, via="sms")
         services.reply_to(user=user, ref=ref, reply="taken", context={}, now=now)
 
 
@@ -172,13 +189,6 @@ def _stop(user: User, ref: str, now: datetime) -> None:
         prefs.save(update_fields=["sms_enabled", "updated_at"])
         # The one SMS sent after STOP: the confirmation that no more will come.
         services.reply_to(user=user, ref=ref, reply="stopped", context={}, now=now, force_sms=True)
-
-
-def _help_now(user: User, ref: str, now: datetime) -> None:
-    # Imported here: the care app builds on reminders, not the other way round.
-    from care.services.help import help_request_sms
-
-    help_request_sms(user=user, ref=ref, now=now)
 
 
 def _help(user: User, ref: str, now: datetime) -> None:

@@ -1,18 +1,11 @@
-import uuid
 from datetime import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment
-from people.models import PhoneNumber
-
-
-class Channel(models.TextChoices):
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("e-mail")
 
 
 def default_appointment_offsets() -> list[int]:
@@ -114,103 +107,29 @@ class ReminderPlan(models.Model):
         return self.title
 
 
-class Delivery(models.Model):
-    """One message to one person over one channel, due at one time.
+class MessageKind(models.TextChoices):
+    """The kinds of message reminders writes to the outbox (``messaging.models.Delivery.kind``)
+    and renders from its templates: reminders, and the notices other apps ask it to send to a
+    person, in that person's language, channels and quiet hours."""
 
-    Reminders are rows, not queued tasks: a periodic dispatcher claims due rows, so a
-    worker crash or a broker restart loses nothing. The state machine:
-
-        scheduled → sending → sent | failed
-        scheduled → cancelled (the cause changed) | missed (too late to be useful)
-        sending → scheduled (temporary error, or lease expired after a crash)
-    """
-
-    class Kind(models.TextChoices):
-        APPOINTMENT = "appointment", _("appointment reminder")
-        APPOINTMENT_BOOKED = "appointment_booked", _("appointment booked")
-        APPOINTMENT_MOVED = "appointment_moved", _("appointment moved")
-        APPOINTMENT_CANCELLED = "appointment_cancelled", _("appointment cancelled")
-        MEDICATION = "medication", _("medication")
-        MONEY = "money", _("money")
-        ROUTINE = "routine", _("routine")
-        SUMMARY = "summary", _("morning summary")
-        REPLY = "reply", _("reply to an SMS")
-        STAFF_ALERT = "staff_alert", _("alert to staff")
-        # The co-production triangle (care app)
-        PEER_POOL = "peer_pool", _("request to the peer pool")
-        PEER_ASSIGNED = "peer_assigned", _("a peer was found")
-        HELP_ALERT = "help_alert", _("urgent help request to staff")
-        HELP_ANSWER = "help_answer", _("answer to an urgent help request")
-        WAITING_OFFER = "waiting_offer", _("offer from the waiting list")
-        HANDOVER = "handover", _("introducing a new worker")
-        GROUP_MEETING = "group_meeting", _("responsibility group meeting")
-
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("scheduled")
-        SENDING = "sending", _("sending")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
-        CANCELLED = "cancelled", _("cancelled")
-        MISSED = "missed", _("missed")
-
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    channel = models.CharField(max_length=5, choices=Channel.choices)
-    plan = models.ForeignKey(ReminderPlan, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
-    )
-    # What the message is about (dose time, appointment start); due_at may differ (offsets, quiet hours).
-    occurrence_at = models.DateTimeField()
-    due_at = models.DateTimeField()
-    # After this the message is no longer useful and is marked missed instead of sent late.
-    expires_at = models.DateTimeField()
-    # Unique per cause, occurrence and channel: materialising twice creates nothing new.
-    dedupe_key = models.CharField(max_length=200, unique=True)
-    # Sent to the provider with every attempt, so a retry after a crash is recognised.
-    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Free-form values the message template needs (never sent as task arguments).
-    context = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    # Changes with every claim; a send task acts only on rows still carrying its token, so a
-    # task redelivered after a crash cannot send a row that was claimed again since.
-    claim_token = models.UUIDField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
-    delivery_status = models.CharField(max_length=30, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["due_at"]
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["scheduled", "sending", "sent", "failed", "cancelled", "missed"]),
-                name="delivery_status_valid",
-            ),
-            models.CheckConstraint(condition=Q(channel__in=["sms", "email"]), name="delivery_channel_valid"),
-            models.CheckConstraint(condition=Q(expires_at__gte=F("due_at")), name="delivery_expires_after_due"),
-            models.CheckConstraint(
-                condition=~Q(status="sending") | Q(lease_until__isnull=False), name="delivery_sending_has_lease"
-            ),
-        ]
-        indexes = [
-            # The dispatcher's hot query: due scheduled rows, oldest first.
-            models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="delivery_due_idx"),
-            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="delivery_lease_idx"),
-            models.Index(fields=["recipient", "-due_at"], name="delivery_recipient_idx"),
-            models.Index(fields=["appointment", "status"], name="delivery_appointment_idx"),
-            models.Index(fields=["plan", "status"], name="delivery_plan_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.channel} {self.due_at:%Y-%m-%d %H:%M} {self.status}"
+    APPOINTMENT = "appointment", _("appointment reminder")
+    APPOINTMENT_BOOKED = "appointment_booked", _("appointment booked")
+    APPOINTMENT_MOVED = "appointment_moved", _("appointment moved")
+    APPOINTMENT_CANCELLED = "appointment_cancelled", _("appointment cancelled")
+    MEDICATION = "medication", _("medication")
+    MONEY = "money", _("money")
+    ROUTINE = "routine", _("routine")
+    SUMMARY = "summary", _("morning summary")
+    REPLY = "reply", _("reply to an SMS")
+    STAFF_ALERT = "staff_alert", _("alert to staff")
+    # The co-production triangle (care app)
+    PEER_POOL = "peer_pool", _("request to the peer pool")
+    PEER_ASSIGNED = "peer_assigned", _("a peer was found")
+    HELP_ALERT = "help_alert", _("urgent help request to staff")
+    HELP_ANSWER = "help_answer", _("answer to an urgent help request")
+    WAITING_OFFER = "waiting_offer", _("offer from the waiting list")
+    HANDOVER = "handover", _("introducing a new worker")
+    GROUP_MEETING = "group_meeting", _("responsibility group meeting")
 
 
 class MedicationLog(models.Model):
@@ -298,13 +217,3 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.keyword or 'other'} {self.received_at:%Y-%m-%d %H:%M}"
-
-
-class DispatchState(models.Model):
-    """A single row recording when the dispatcher last swept, for the health endpoint."""
-
-    name = models.CharField(max_length=30, unique=True)
-    last_run_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.name

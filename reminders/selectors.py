@@ -1,10 +1,11 @@
 """Reads for reminders, each scoped to what the caller may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
 
+from messaging.models import Delivery
 from people.models import User
 from people.selectors import clients_manageable_by
-from reminders.models import Delivery, FollowUpTask, MedicationLog, ReminderPlan
+from reminders.models import FollowUpTask, MedicationLog, MessageKind, ReminderPlan
 
 
 def people_whose_reminders(*, actor: User) -> QuerySet[User]:
@@ -19,10 +20,24 @@ def plans_visible_to(*, actor: User) -> QuerySet[ReminderPlan]:
 
 
 def deliveries_visible_to(*, actor: User) -> QuerySet[Delivery]:
+    """The reminders and notices (reminders' own kinds of message) the actor may see: their
+    own, and as staff also their caseload's. Other apps' messages in the outbox (a sign-in
+    code) are not reminders and are not listed."""
+    own = Delivery.objects.filter(kind__in=MessageKind.values)
     if actor.is_service_user:
-        return Delivery.objects.filter(recipient=actor)
+        return own.filter(recipient=actor)
     # Staff see their own alerts and their caseload's reminders.
-    return Delivery.objects.filter(Q(recipient=actor) | Q(recipient__in=people_whose_reminders(actor=actor)))
+    return own.filter(Q(recipient=actor) | Q(recipient__in=people_whose_reminders(actor=actor)))
+
+
+def deliveries_listed(*, actor: User) -> QuerySet[Delivery]:
+    """``deliveries_visible_to`` with what each row is about: ``plan`` and ``appointment`` (ids,
+    or None) and ``plan_title``, in the same query."""
+    about = {kind: Case(When(about=kind, then=F("about_id"))) for kind in ("plan", "appointment")}
+    title = ReminderPlan.objects.filter(pk=OuterRef("about_id")).values("title")[:1]
+    return deliveries_visible_to(actor=actor).annotate(
+        plan=about["plan"], appointment=about["appointment"], plan_title=Case(When(about="plan", then=Subquery(title)))
+    )
 
 
 def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from rest_framework import serializers
 
-from reminders.models import Channel, Delivery, MedicationLog, ReminderPlan, ReminderPreferences
+from messaging.models import Channel, Delivery
+from reminders.models import MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
 from reminders.schedule import InvalidSchedule, one_off_rrule, parse_rrule, rrule_from_simple
 
 
@@ -95,7 +96,13 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
-    plan_title = serializers.CharField(source="plan.title", default=None, read_only=True)
+    """A reminder or notice in the outbox. ``plan``, ``appointment`` and ``plan_title`` come
+    from ``reminders.selectors.deliveries_listed``, which names what each row is about."""
+
+    kind = serializers.ChoiceField(choices=MessageKind.choices)
+    plan = serializers.IntegerField(allow_null=True, required=False)
+    plan_title = serializers.CharField(read_only=True)
+    appointment = serializers.IntegerField(allow_null=True, required=False)
 
     class Meta:
         model = Delivery
@@ -170,9 +177,3 @@ class InboundSmsSerializer(serializers.Serializer):
         if hasattr(data, "get") and data.get("from") is not None and data.get("sender") is None:
             data = {"sender": data.get("from"), "text": data.get("text"), "message_id": data.get("message_id")}
         return super().to_internal_value(data)
-
-
-class StatusReportSerializer(serializers.Serializer):
-    message_id = serializers.CharField(max_length=100)
-    status = serializers.CharField(max_length=30)
-    permanent = serializers.BooleanField(default=False)

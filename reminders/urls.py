@@ -9,5 +9,4 @@ urlpatterns = [
     path("deliveries/", apis.DeliveryListApi.as_view(), name="deliveries"),
     path("medication-log/", apis.MedicationLogApi.as_view(), name="medication-log"),
     path("sms/inbound/", apis.SmsInboundApi.as_view(), name="sms-inbound"),
-    path("sms/status/", apis.SmsStatusApi.as_view(), name="sms-status"),
 ]

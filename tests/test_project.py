@@ -47,9 +47,15 @@ def test_a_coordinator_manages_the_unit_in_the_admin(client):
         "/admin/booking/calendar/",
         "/admin/booking/meetingtype/",
         "/admin/booking/appointment/",
-        "/admin/reminders/delivery/",
+        "/admin/messaging/delivery/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_an_admin_page_that_does_not_exist_is_a_404_for_staff(client):
+    call_command("seed_demo")
+    assert client.login(username="coordinator", password="triangel-demo")
+    assert client.get("/admin/no-such-app/no-such-model/").status_code == 404
 
 
 def test_the_admin_shows_a_coordinator_only_their_own_unit(client):

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from booking.models import Appointment, CalendarOverride, MeetingType
 from booking.selectors import appointments_of_client, meeting_types_bookable_by
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from people.selectors import clients_of
-from reminders.models import Delivery, ItemDone, MedicationLog, ReminderPlan
+from reminders.models import ItemDone, MedicationLog, ReminderPlan
 from reminders.services import plan_occurrences
 
 

@@ -7,7 +7,6 @@ from care.models import (
     ExternalParticipant,
     GroupMeeting,
     GroupMember,
-    InvitationMail,
     ResponsibilityGroup,
 )
 
@@ -42,9 +41,3 @@ class GroupMeetingAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = ["uid", "group", "organiser", "start", "end", "status", "sequence"]
     inlines = [ActionInline]
-
-
-@admin.register(InvitationMail)
-class InvitationMailAdmin(admin.ModelAdmin):
-    list_display = ["message_id", "method", "sequence", "sent_at", "attempts"]
-    readonly_fields = [f.name for f in InvitationMail._meta.fields]

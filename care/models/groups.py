@@ -21,7 +21,6 @@ __all__ = [
     "GroupMeetingAppointment",
     "GroupMeetingType",
     "GroupMember",
-    "InvitationMail",
     "MeetingInvitee",
     "ResponsibilityGroup",
 ]
@@ -186,42 +185,6 @@ class MeetingInvitee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} to {self.meeting_id}"
-
-
-class InvitationMail(models.Model):
-    """The outbox row of one invitation e-mail (a request or a cancellation).
-
-    Externals have no account, so the reminders pipeline (which needs a recipient User) is
-    not used; instead this row is claimed before sending and marked sent after, and its
-    Message-ID is fixed when the row is written, so a retried task never mails twice.
-    """
-
-    class Method(models.TextChoices):
-        REQUEST = "REQUEST", "REQUEST"
-        CANCEL = "CANCEL", "CANCEL"
-
-    invitee = models.ForeignKey(MeetingInvitee, on_delete=models.CASCADE, related_name="mails")
-    method = models.CharField(max_length=10, choices=Method.choices)
-    sequence = models.PositiveIntegerField()
-    message_id = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["invitee", "method", "sequence"], name="invitation_mail_once"),
-        ]
-        # The sweep reads only unsent rows; sent ones are nearly all of them.
-        indexes = [
-            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="invitation_mail_unsent")
-        ]
-
-    def __str__(self) -> str:
-        return self.message_id
 
 
 class AgreedAction(models.Model):

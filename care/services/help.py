@@ -16,7 +16,7 @@ from care.selectors import help as selectors
 from config.errors import Conflict, NotFound, Unprocessable
 from people.models import Unit, User
 from reminders import services as reminders
-from reminders.models import Delivery
+from reminders.models import MessageKind
 
 # An alert nobody acts on for this long is stale; the escalation has moved on long before.
 ALERT_USEFUL_FOR = timedelta(hours=2)
@@ -85,7 +85,7 @@ def _answer_by_sms(request: HelpRequest, *, ref: str, now: datetime) -> None:
         at = opens or now
     reminders.notice_now(
         recipient=request.user,
-        kind=Delivery.Kind.HELP_ANSWER,
+        kind=MessageKind.HELP_ANSWER,
         ref=f"{request.pk}:{ref}",
         context=context,
         at=at,
@@ -106,7 +106,7 @@ def _alert(request: HelpRequest, staff: User, level: int, ack_minutes: int, now:
         return
     reminders.notice_now(
         recipient=staff,
-        kind=Delivery.Kind.HELP_ALERT,
+        kind=MessageKind.HELP_ALERT,
         ref=f"{request.pk}:{staff.pk}",
         # Initials only and no reason text: a staff phone's lock screen can be seen by others.
         context={"client": request.user.initials, "escalated": level > 0},
@@ -275,7 +275,7 @@ def help_request_withdraw(*, user: User, request_id: int, now: datetime | None =
                     code="help_taken",
                 )
             raise Conflict(_("This request is already resolved."), code="help_resolved")
-        reminders.notices_cancel(kind=Delivery.Kind.HELP_ALERT, ref_prefix=f"{request.pk}:")
+        reminders.notices_cancel(kind=MessageKind.HELP_ALERT, ref_prefix=f"{request.pk}:")
     return request
 
 

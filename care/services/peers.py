@@ -21,7 +21,7 @@ from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
 from people.selectors import current_worker_of
 from reminders import services as reminders
-from reminders.models import Delivery, FollowUpTask
+from reminders.models import FollowUpTask, MessageKind
 
 
 @transaction.atomic
@@ -80,7 +80,7 @@ def peer_request_create(*, user: User, note: str = "", now: datetime | None = No
             for peer in peers_of_unit(unit_id=user.unit_id):
                 reminders.peer_notice(
                     recipient=peer,
-                    kind=Delivery.Kind.PEER_POOL,
+                    kind=MessageKind.PEER_POOL,
                     ref=f"request:{request.pk}",
                     context={"what": "request"},
                     now=now,
@@ -104,7 +104,7 @@ def peer_request_withdraw(*, user: User, request_id: int, now: datetime | None =
             status=PeerRequest.Status.WITHDRAWN, withdrawn_at=now
         )
         if updated:
-            reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"request:{request_id}")
+            reminders.peer_notices_cancel(kind=MessageKind.PEER_POOL, ref=f"request:{request_id}")
         request = PeerRequest.objects.filter(pk=request_id, user=user).first()
     if request is None:
         raise NotFound(_("Request not found."))
@@ -144,10 +144,10 @@ def peer_request_accept(*, peer: User, request_id: int, now: datetime | None = N
                 code="peer_request_taken",
             )
         request = PeerRequest.objects.select_related("user", "peer").get(pk=request_id)
-        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"request:{request.pk}")
+        reminders.peer_notices_cancel(kind=MessageKind.PEER_POOL, ref=f"request:{request.pk}")
         reminders.peer_notice(
             recipient=request.user,
-            kind=Delivery.Kind.PEER_ASSIGNED,
+            kind=MessageKind.PEER_ASSIGNED,
             ref=f"request:{request.pk}",
             # The peer's first name only: the person reads this on a phone others may see.
             context={"what": "request", "peer": peer.short_name},
@@ -190,7 +190,7 @@ def invitation_create(
             for recipient in recipients:
                 reminders.peer_notice(
                     recipient=recipient,
-                    kind=Delivery.Kind.PEER_POOL,
+                    kind=MessageKind.PEER_POOL,
                     ref=f"invitation:{invitation.pk}",
                     context={"what": "invitation"},
                     at=appointment.start,
@@ -225,11 +225,11 @@ def invitation_answer(*, peer: User, invitation_id: int, accept: bool, now: date
         if won != 1:
             raise Conflict(_("This invitation has already been answered or withdrawn."), code="invitation_answered")
         invitation = invitations_visible_to(user=peer).get(pk=invitation_id)
-        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation.pk}")
+        reminders.peer_notices_cancel(kind=MessageKind.PEER_POOL, ref=f"invitation:{invitation.pk}")
         if accept:
             reminders.peer_notice(
                 recipient=invitation.appointment.client,
-                kind=Delivery.Kind.PEER_ASSIGNED,
+                kind=MessageKind.PEER_ASSIGNED,
                 ref=f"invitation:{invitation.pk}",
                 context={"what": "invitation", "peer": peer.short_name},
                 at=invitation.appointment.start,
@@ -247,7 +247,7 @@ def invitation_withdraw(*, user: User, invitation_id: int, now: datetime | None 
         status__in=[PeerInvitation.Status.INVITED, PeerInvitation.Status.ACCEPTED],
     ).update(status=PeerInvitation.Status.WITHDRAWN, answered_at=now)
     if updated:
-        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation_id}")
+        reminders.peer_notices_cancel(kind=MessageKind.PEER_POOL, ref=f"invitation:{invitation_id}")
     invitation = PeerInvitation.objects.filter(pk=invitation_id, appointment__client=user).first()
     if invitation is None:
         raise NotFound(_("Invitation not found."))
@@ -268,7 +268,7 @@ def invitations_meeting_changed(*, appointment: Appointment, cancelled: bool, no
     )
     told = 0
     for invitation in live:
-        reminders.peer_notices_cancel(kind=Delivery.Kind.PEER_POOL, ref=f"invitation:{invitation.pk}")
+        reminders.peer_notices_cancel(kind=MessageKind.PEER_POOL, ref=f"invitation:{invitation.pk}")
         if cancelled:
             invitation.status = PeerInvitation.Status.WITHDRAWN
             invitation.answered_at = invitation.answered_at or now
@@ -279,7 +279,7 @@ def invitations_meeting_changed(*, appointment: Appointment, cancelled: bool, no
         told += bool(
             reminders.peer_notice(
                 recipient=invitation.peer,
-                kind=Delivery.Kind.PEER_POOL,
+                kind=MessageKind.PEER_POOL,
                 ref=f"invitation:{invitation.pk}:{change}",
                 context={"what": "cancelled" if cancelled else "moved"},
                 at=appointment.start,
@@ -346,7 +346,7 @@ def no_show_check_in_ask(*, worker: User, task_id: int, peer_id: int, now: datet
         check_in = PeerCheckIn.objects.create(task=task, peer=peer, asked_by=worker, asked_at=now)
         reminders.peer_notice(
             recipient=peer,
-            kind=Delivery.Kind.PEER_POOL,
+            kind=MessageKind.PEER_POOL,
             ref=f"check_in:{task.pk}",
             context={"what": "check_in", "client": task.client.short_name},
             now=now,

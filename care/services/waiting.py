@@ -37,7 +37,7 @@ from care.selectors.waiting import free_times_in_window, window_days
 from config.errors import ApplicationError, Conflict, NotFound
 from people.models import User
 from reminders import services as reminders
-from reminders.models import Delivery
+from reminders.models import MessageKind
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def _send_offer(offer: WaitingOffer, now: datetime) -> None:
     user = offer.user
     reminders.notice_now(
         recipient=user,
-        kind=Delivery.Kind.WAITING_OFFER,
+        kind=MessageKind.WAITING_OFFER,
         ref=f"waiting-offer:{offer.pk}",
         at=offer.start,
         useful_for=offer.expires_at - now,
@@ -421,7 +421,7 @@ def waiting_sms_reply(*, user: User, keyword: str, ref: str, now: datetime) -> b
         what = "taken"
     reminders.notice_now(
         recipient=user,
-        kind=Delivery.Kind.WAITING_OFFER,
+        kind=MessageKind.WAITING_OFFER,
         ref=f"waiting-reply:{ref}",
         at=offer.start,
         context={"what": what},

@@ -1,2 +1,2 @@
 # Celery's autodiscovery imports ``care.tasks``; every part's tasks register from here.
-from care.tasks import continuity, feedback, groups, help, peers, waiting  # noqa: F401
+from care.tasks import help, waiting  # noqa: F401

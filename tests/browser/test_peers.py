@@ -13,8 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from care.models import PeerRequest
+from messaging.models import Delivery
 from people.models import User
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.support import LANGUAGES
 
@@ -59,7 +60,7 @@ def test_a_user_asks_for_a_peer_a_peer_accepts_and_the_user_sees_who(
     waiting = _t(language, "Waiting for a peer. You get an SMS when one of them says yes.")
     expect(page.get_by_role("region", name=_t(language, "Talk to a peer"))).to_contain_text(waiting)
     request = PeerRequest.objects.get(user=anna, status=PeerRequest.Status.OPEN)
-    assert Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL, recipient=tore).exists()
+    assert Delivery.objects.filter(kind=MessageKind.PEER_POOL, recipient=tore).exists()
 
     # Tore, on his own phone.
     tore_context = browser.new_context(
@@ -82,7 +83,7 @@ def test_a_user_asks_for_a_peer_a_peer_accepts_and_the_user_sees_who(
     assert request.status == PeerRequest.Status.TAKEN
     assert request.peer == tore
     # One per channel the person uses (the demo users have SMS and e-mail).
-    told = Delivery.objects.filter(kind=Delivery.Kind.PEER_ASSIGNED, recipient=anna)
+    told = Delivery.objects.filter(kind=MessageKind.PEER_ASSIGNED, recipient=anna)
     assert {d.channel for d in told} == {"sms", "email"}
     assert {d.context["peer"] for d in told} == {"Tore"}
 

@@ -10,11 +10,12 @@ from care.models import Handover, HandoverAppointment, PeerInvitation
 from care.selectors.continuity import reoffers_open_for
 from care.services.groups import group_meeting_book
 from care.services.peers import invitation_create, sharing_set
+from messaging.models import Delivery
+from messaging.texts import render
 from people.models import Caseload, User
 from people.selectors import current_worker_of
 from reminders import services as reminders
-from reminders.messages import render
-from reminders.models import Delivery, FollowUpTask, ReminderPreferences
+from reminders.models import FollowUpTask, MessageKind, ReminderPreferences
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
 from tests.factories import local, next_weekday
@@ -46,7 +47,9 @@ def test_handover_moves_future_meetings_and_their_reminders_to_the_new_worker(wo
     start = local(next_weekday(1), 10)
     future = book(api, world, start)
     old_reminders = set(
-        Delivery.objects.filter(appointment=future, kind=Delivery.Kind.APPOINTMENT).values_list("pk", flat=True)
+        Delivery.objects.filter(about="appointment", about_id=future.pk, kind=MessageKind.APPOINTMENT).values_list(
+            "pk", flat=True
+        )
     )
     assert old_reminders
     past = f.make_appointment(
@@ -65,7 +68,7 @@ def test_handover_moves_future_meetings_and_their_reminders_to_the_new_worker(wo
         Delivery.Status.CANCELLED
     }
     fresh = Delivery.objects.filter(
-        appointment=future, kind=Delivery.Kind.APPOINTMENT, status=Delivery.Status.SCHEDULED
+        about="appointment", about_id=future.pk, kind=MessageKind.APPOINTMENT, status=Delivery.Status.SCHEDULED
     )
     assert fresh.count() == len(old_reminders)
     assert {d.context["worker"] for d in fresh} == {world.other_worker.first_name}
@@ -113,10 +116,10 @@ def test_a_taken_time_on_the_new_workers_calendar_is_reoffered_not_double_booked
     assert HandoverAppointment.objects.get(appointment=mine).outcome == HandoverAppointment.Outcome.REOFFERED
     # The person is told and asked to pick a new time; no reminder for the old time is left.
     assert Delivery.objects.filter(
-        appointment=mine, kind=Delivery.Kind.APPOINTMENT_CANCELLED, recipient=world.client
+        about="appointment", about_id=mine.pk, kind=MessageKind.APPOINTMENT_CANCELLED, recipient=world.client
     ).exists()
     assert not Delivery.objects.filter(
-        appointment=mine, kind=Delivery.Kind.APPOINTMENT, status=Delivery.Status.SCHEDULED
+        about="appointment", about_id=mine.pk, kind=MessageKind.APPOINTMENT, status=Delivery.Status.SCHEDULED
     ).exists()
     assert [r.appointment_id for r in reoffers_open_for(client=world.client)] == [mine.pk]
 
@@ -170,7 +173,7 @@ def test_the_user_gets_exactly_one_introduction_naming_the_new_worker_by_first_n
 
     hand_over(api, world)
 
-    intro = Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.HANDOVER)
+    intro = Delivery.objects.filter(recipient=world.client, kind=MessageKind.HANDOVER)
     assert intro.count() == 1
     row = intro.get()
     _subject, text = render(kind=row.kind, language="en", tz=f.OSLO, at=row.occurrence_at, context=row.context)
@@ -178,7 +181,7 @@ def test_the_user_gets_exactly_one_introduction_naming_the_new_worker_by_first_n
     assert "Hansen" not in text
     assert "keep their times" in text
     assert len(text) <= 160
-    assert not Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.APPOINTMENT_MOVED).exists()
+    assert not Delivery.objects.filter(recipient=world.client, kind=MessageKind.APPOINTMENT_MOVED).exists()
 
 
 def test_open_tasks_pending_alerts_and_medication_followup_go_to_the_new_worker(world, api):
@@ -193,7 +196,7 @@ def test_open_tasks_pending_alerts_and_medication_followup_go_to_the_new_worker(
         user=world.worker, quiet_start=(here - timedelta(hours=1)).time(), quiet_end=(here + timedelta(hours=3)).time()
     )
     reminders.staff_alert(staff=world.worker, task="call_back", client=world.client, ref="t1", at=now, now=now)
-    pending = Delivery.objects.get(recipient=world.worker, kind=Delivery.Kind.STAFF_ALERT)
+    pending = Delivery.objects.get(recipient=world.worker, kind=MessageKind.STAFF_ALERT)
     assert pending.status == Delivery.Status.SCHEDULED
     ReminderPreferences.objects.create(user=world.client, followup_supporter=world.worker)
 
@@ -206,7 +209,7 @@ def test_open_tasks_pending_alerts_and_medication_followup_go_to_the_new_worker(
     pending.refresh_from_db()
     assert pending.status == Delivery.Status.CANCELLED
     assert Delivery.objects.filter(
-        recipient=world.other_worker, kind=Delivery.Kind.STAFF_ALERT, context__client_id=world.client.pk
+        recipient=world.other_worker, kind=MessageKind.STAFF_ALERT, context__client_id=world.client.pk
     ).exists()
     assert ReminderPreferences.objects.get(user=world.client).followup_supporter == world.other_worker
     summary = response.json()["users"][0]
@@ -293,7 +296,7 @@ def test_the_introduction_is_sent_once_as_a_discreet_sms_in_the_users_language(w
     assert "Ola" in sms["text"]
     assert "Hansen" not in sms["text"]
     assert "kontaktperson" in sms["text"]  # Norwegian, the user's language
-    assert Delivery.objects.get(kind=Delivery.Kind.HANDOVER).status == Delivery.Status.SENT
+    assert Delivery.objects.get(kind=MessageKind.HANDOVER).status == Delivery.Status.SENT
 
 
 def test_a_meeting_reoffered_at_a_handover_tells_the_peer_invited_to_it(world, api):
@@ -306,7 +309,7 @@ def test_a_meeting_reoffered_at_a_handover_tells_the_peer_invited_to_it(world, a
 
     invitation.refresh_from_db()
     assert invitation.status == PeerInvitation.Status.WITHDRAWN
-    told = Delivery.objects.filter(recipient=world.peer, kind=Delivery.Kind.PEER_POOL, context__what="cancelled")
+    told = Delivery.objects.filter(recipient=world.peer, kind=MessageKind.PEER_POOL, context__what="cancelled")
     assert told.exists()
 
 

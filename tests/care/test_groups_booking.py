@@ -11,7 +11,8 @@ from booking.selectors import meeting_types_bookable_by
 from care.models import GroupMeeting
 from care.services import groups as services
 from config.errors import ApplicationError, Conflict, NotFound
-from reminders.models import Delivery
+from messaging.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
 
@@ -51,12 +52,12 @@ def test_the_service_user_gets_one_set_of_reminders_on_the_appointment_with_thei
     meeting = book(world, group, f.local(tuesday, 10))
 
     deliveries = Delivery.objects.filter(recipient=world.client)
-    booked = deliveries.filter(kind=Delivery.Kind.APPOINTMENT_BOOKED)
+    booked = deliveries.filter(kind=MessageKind.APPOINTMENT_BOOKED)
     assert booked.count() == 1
     holder = Appointment.objects.get(group_link__meeting=meeting, client_copy=True)
     assert holder.calendar == world.calendar
-    assert set(deliveries.values_list("appointment_id", flat=True)) == {holder.pk}
-    reminders = deliveries.filter(kind=Delivery.Kind.APPOINTMENT)
+    assert set(deliveries.values_list("about", "about_id")) == {("appointment", holder.pk)}
+    reminders = deliveries.filter(kind=MessageKind.APPOINTMENT)
     assert reminders.count() == reminders.values("due_at", "channel").distinct().count()
 
 
@@ -101,9 +102,9 @@ def test_cancelling_cancels_every_appointment_and_tells_the_service_user_once(wo
     assert meeting.sequence == 1
     appointments = Appointment.objects.filter(group_link__meeting=meeting)
     assert {a.status for a in appointments} == {Appointment.Status.CANCELLED}
-    assert Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.APPOINTMENT_CANCELLED).count() == 1
+    assert Delivery.objects.filter(recipient=world.client, kind=MessageKind.APPOINTMENT_CANCELLED).count() == 1
     assert not Delivery.objects.filter(
-        recipient=world.client, kind=Delivery.Kind.APPOINTMENT, status=Delivery.Status.SCHEDULED
+        recipient=world.client, kind=MessageKind.APPOINTMENT, status=Delivery.Status.SCHEDULED
     ).exists()
     # The time is free again in every calendar.
     again = book(world, group, f.local(tuesday, 10))
@@ -170,7 +171,7 @@ def test_the_other_participants_are_told_once_when_the_meeting_is_booked_and_can
     meeting = book(world, group, f.local(tuesday, 10))
     services.group_meeting_cancel(actor=world.worker, meeting_id=meeting.pk)
 
-    notices = Delivery.objects.filter(kind=Delivery.Kind.GROUP_MEETING)
+    notices = Delivery.objects.filter(kind=MessageKind.GROUP_MEETING)
     assert sorted(notices.values_list("recipient__username", "context__event")) == [
         ("otherworker", "booked"),
         ("otherworker", "cancelled"),

@@ -149,10 +149,11 @@ def test_anonymous_gets_401(api):
 
 
 def test_the_person_can_say_they_no_longer_need_help_before_anyone_answers(world, api, open_now):
-    from reminders.models import Delivery
+    from messaging.models import Delivery
+    from reminders.models import MessageKind
 
     asked = api.as_(world.client).post(LIST, {}, format="json").json()
-    alert = Delivery.objects.get(kind=Delivery.Kind.HELP_ALERT)
+    alert = Delivery.objects.get(kind=MessageKind.HELP_ALERT)
     assert alert.status == Delivery.Status.SCHEDULED
 
     withdrawn = api.as_(world.client).post(f"/api/help-requests/{asked['id']}/withdraw/")
@@ -166,7 +167,7 @@ def test_the_person_can_say_they_no_longer_need_help_before_anyone_answers(world
     assert alert.status == Delivery.Status.CANCELLED
     # Nothing escalates any more, and pressing again makes a new request.
     services.help_requests_advance(now=timezone.now() + timedelta(hours=2))
-    assert Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).count() == 1
+    assert Delivery.objects.filter(kind=MessageKind.HELP_ALERT).count() == 1
     assert api.as_(world.client).post(LIST, {}, format="json").status_code == 201
 
 

@@ -11,8 +11,9 @@ from care.models import DutyCover
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import Conflict, NotFound, Unprocessable
+from messaging.models import Delivery
 from people.models import User
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 from tests.care.help_support import END_OF_DAY, OSLO, arrange_rota, open_weekdays, oslo
 
@@ -72,8 +73,8 @@ def test_a_help_request_on_a_covered_day_alerts_the_cover(world, rota, stand_in)
     request, created = services.help_request_create(user=world.client, now=oslo(2027, 2, 2, 10))
     assert created
     assert [a.staff for a in request.alerts.all()] == [stand_in]
-    assert Delivery.objects.filter(recipient=stand_in, kind=Delivery.Kind.HELP_ALERT).count() == 1
-    assert not Delivery.objects.filter(recipient=world.worker, kind=Delivery.Kind.HELP_ALERT).exists()
+    assert Delivery.objects.filter(recipient=stand_in, kind=MessageKind.HELP_ALERT).count() == 1
+    assert not Delivery.objects.filter(recipient=world.worker, kind=MessageKind.HELP_ALERT).exists()
 
 
 def test_someone_covering_who_is_also_on_the_rota_is_alerted_once_in_the_earlier_place(world, rota):

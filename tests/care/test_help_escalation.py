@@ -9,7 +9,8 @@ from care.models import DutyShift, HelpAlert, HelpRequest
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import Conflict, Unprocessable
-from reminders.models import Delivery
+from messaging.models import Delivery
+from reminders.models import MessageKind
 from tests.care.help_support import CRISIS_NUMBER, arrange_rota, open_weekdays, oslo
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def alerted(request: HelpRequest) -> list[str]:
 
 
 def alert_sms(user) -> list[Delivery]:
-    return list(Delivery.objects.filter(recipient=user, kind=Delivery.Kind.HELP_ALERT))
+    return list(Delivery.objects.filter(recipient=user, kind=MessageKind.HELP_ALERT))
 
 
 def ask(world, now=T0, message: str = "") -> HelpRequest:
@@ -72,7 +73,7 @@ def test_it_escalates_to_the_second_on_duty_then_to_the_leader_then_stops(world,
 
     # The leader is the last in line: nobody else to alert, and nobody alerted twice.
     assert services.help_requests_advance(now=T0 + 5 * ACK) == 0
-    assert Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).count() == 3
+    assert Delivery.objects.filter(kind=MessageKind.HELP_ALERT).count() == 3
     request.refresh_from_db()
     assert request.status == HelpRequest.Status.ALERTING
     assert request.level == 2
@@ -161,7 +162,7 @@ def test_outside_opening_hours_nobody_is_alerted_and_the_answer_has_the_numbers(
 
     assert request.status == HelpRequest.Status.WAITING
     assert not HelpAlert.objects.exists()
-    assert not Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.HELP_ALERT).exists()
     answer = selectors.help_answer(request=request, now=evening)
     assert not answer.unit_open
     assert answer.next_opening == oslo(2026, 12, 8, 8)

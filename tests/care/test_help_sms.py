@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from care.models import HelpAlert, HelpRequest
 from care.services import help as services
-from reminders.messages import render
-from reminders.models import Delivery, InboundSms
+from messaging.models import Delivery
+from messaging.texts import render
+from reminders.models import InboundSms, MessageKind
 from reminders.schedule import sms_segments
 from tests.care.help_support import CRISIS_NAME, CRISIS_NUMBER, END_OF_DAY, OSLO, arrange_rota, open_weekdays, oslo
 from tests.reminders.support import WEBHOOK_SECRET, post_signed
@@ -51,7 +52,7 @@ def closed_now(world):
 
 
 def answers(user) -> list[Delivery]:
-    return list(Delivery.objects.filter(recipient=user, kind=Delivery.Kind.HELP_ANSWER).order_by("pk"))
+    return list(Delivery.objects.filter(recipient=user, kind=MessageKind.HELP_ANSWER).order_by("pk"))
 
 
 @pytest.mark.parametrize("text", ["HJELP", "hjelp", "Hjelp!", "HELP", "help", " Help. "])
@@ -75,7 +76,7 @@ def test_texting_again_answers_again_but_makes_no_second_request(world, open_now
     sms("HJELP")
     assert HelpRequest.objects.count() == 1
     assert len(answers(world.client)) == 2
-    assert Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).count() == 1
+    assert Delivery.objects.filter(kind=MessageKind.HELP_ALERT).count() == 1
 
 
 def test_outside_opening_hours_the_answer_gives_the_emergency_numbers_and_the_crisis_line(world, closed_now, sms):
@@ -83,7 +84,7 @@ def test_outside_opening_hours_the_answer_gives_the_emergency_numbers_and_the_cr
 
     request = HelpRequest.objects.get()
     assert request.status == HelpRequest.Status.WAITING
-    assert not Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.HELP_ALERT).exists()
     [answer] = answers(world.client)
     assert answer.context["answer"] == "closed"
     assert answer.context["crisis_number"] == CRISIS_NUMBER
@@ -117,7 +118,7 @@ def test_an_unknown_sender_gets_the_same_answer_and_no_request(world, open_now, 
         unknown = sms(text, sender="+4799999999")
         assert (unknown.status_code, unknown.content) == (known.status_code, known.content)
     assert not HelpRequest.objects.exists()
-    assert not Delivery.objects.filter(kind__in=[Delivery.Kind.HELP_ALERT, Delivery.Kind.HELP_ANSWER]).exists()
+    assert not Delivery.objects.filter(kind__in=[MessageKind.HELP_ALERT, MessageKind.HELP_ANSWER]).exists()
 
 
 def test_staff_texting_help_is_treated_like_a_stranger(world, open_now, sms):
@@ -151,7 +152,7 @@ def test_every_help_text_fits_one_sms(kind, context, language):
 
 def test_the_alert_names_the_person_by_initials_only(world, open_now):
     request, _created = services.help_request_create(user=world.client, message="Fikk tilbakefall i går")
-    [alert] = Delivery.objects.filter(kind=Delivery.Kind.HELP_ALERT)
+    [alert] = Delivery.objects.filter(kind=MessageKind.HELP_ALERT)
     _subject, text = render(kind="help_alert", language="nb", tz=OSLO, at=alert.occurrence_at, context=alert.context)
     assert world.client.initials in text
     assert world.client.first_name not in text

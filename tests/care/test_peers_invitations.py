@@ -8,8 +8,9 @@ from django.test import Client
 from booking.models import Appointment
 from care.models import PeerInvitation
 from care.services.peers import sharing_set
+from messaging.models import Delivery
 from people.models import User
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 from tests.factories import local, make_appointment, next_weekday
 
@@ -32,7 +33,7 @@ def test_a_user_invites_a_peer_they_share_with_and_the_peer_is_told(world, api, 
     response = _invite(api, world, meeting, world.peer.pk)
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "invited"
-    notice = Delivery.objects.get(kind=Delivery.Kind.PEER_POOL)
+    notice = Delivery.objects.get(kind=MessageKind.PEER_POOL)
     assert notice.recipient == world.peer
     assert notice.context == {"what": "invitation"}
     assert notice.occurrence_at == meeting.start
@@ -50,7 +51,7 @@ def test_any_peer_goes_to_the_pool_and_the_first_yes_takes_it(world, api, meetin
     response = _invite(api, world, meeting, None)
     assert response.status_code == 201, response.content
     invitation_id = response.json()["id"]
-    assert {d.recipient_id for d in Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL)} == {
+    assert {d.recipient_id for d in Delivery.objects.filter(kind=MessageKind.PEER_POOL)} == {
         world.peer.pk,
         second.pk,
     }
@@ -62,7 +63,7 @@ def test_any_peer_goes_to_the_pool_and_the_first_yes_takes_it(world, api, meetin
     assert late.status_code in (404, 409)
     invitation = PeerInvitation.objects.get()
     assert (invitation.status, invitation.peer) == (PeerInvitation.Status.ACCEPTED, second)
-    told = Delivery.objects.get(kind=Delivery.Kind.PEER_ASSIGNED)
+    told = Delivery.objects.get(kind=MessageKind.PEER_ASSIGNED)
     assert told.recipient == world.client
     assert told.context["peer"] == second.first_name
     # The one who said yes sees the meeting; the other does not.

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from care.models import PeerCheckIn
 from care.services.peers import sharing_set
-from reminders.models import Delivery, FollowUpTask
+from messaging.models import Delivery
+from reminders.models import FollowUpTask, MessageKind
 from tests.factories import make_appointment
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_asking_the_peer_sends_only_the_first_name_and_records_it(world, api, mi
     assert response.status_code == 201, response.content
     check_in = PeerCheckIn.objects.get()
     assert (check_in.task, check_in.peer, check_in.asked_by) == (task, world.peer, world.worker)
-    sms = Delivery.objects.get(kind=Delivery.Kind.PEER_POOL)
+    sms = Delivery.objects.get(kind=MessageKind.PEER_POOL)
     assert sms.recipient == world.peer
     assert sms.context == {"what": "check_in", "client": world.client.first_name}
     task.refresh_from_db()
@@ -56,7 +57,7 @@ def test_asking_the_peer_sends_only_the_first_name_and_records_it(world, api, mi
     # Asking twice does not send twice.
     again = api.as_(world.worker).post(f"/api/outreach/{task.pk}/ask-peer/", {"peer": world.peer.pk}, format="json")
     assert again.status_code == 409
-    assert Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).count() == 1
+    assert Delivery.objects.filter(kind=MessageKind.PEER_POOL).count() == 1
 
 
 def test_the_peer_cannot_be_asked_without_sharing(world, api, missed) -> None:
@@ -64,7 +65,7 @@ def test_the_peer_cannot_be_asked_without_sharing(world, api, missed) -> None:
     response = api.as_(world.worker).post(f"/api/outreach/{task.pk}/ask-peer/", {"peer": world.peer.pk}, format="json")
     assert response.status_code == 400
     assert not PeerCheckIn.objects.exists()
-    assert not Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.PEER_POOL).exists()
 
 
 def test_another_worker_cannot_act_on_the_task(world, api, missed) -> None:

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 
 from care.models import PeerRequest
+from messaging.models import Delivery
 from people.models import User
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,5 +56,5 @@ def test_exactly_one_of_many_peers_accepting_at_once_wins(world, api) -> None:
     assert request.status == PeerRequest.Status.TAKEN
     assert request.peer == winner
     # The person is told once, about the winner.
-    told = Delivery.objects.filter(kind=Delivery.Kind.PEER_ASSIGNED, recipient=world.client)
+    told = Delivery.objects.filter(kind=MessageKind.PEER_ASSIGNED, recipient=world.client)
     assert [d.context["peer"] for d in told] == [winner.first_name]

@@ -4,8 +4,9 @@ the first peer to accept gets it, and the person hears who by SMS (first name on
 import pytest
 
 from care.models import PeerRequest
+from messaging.models import Delivery
 from people.models import User
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_a_service_user_asks_for_a_peer_and_the_units_peers_are_alerted_without_
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "open"
 
-    alerts = Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL)
+    alerts = Delivery.objects.filter(kind=MessageKind.PEER_POOL)
     assert {d.recipient_id for d in alerts} == {world.peer.pk, second_peer.pk}
     for alert in alerts:
         assert alert.context == {"what": "request"}  # nothing that names the person
@@ -32,7 +33,7 @@ def test_the_pool_alert_text_names_nobody(world) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from reminders.messages import render
+    from messaging.texts import render
 
     for language in ("nb", "en"):
         _subject, text = render(
@@ -81,7 +82,7 @@ def test_the_first_peer_to_accept_gets_it_and_the_user_is_told_the_first_name(wo
     request = PeerRequest.objects.get(pk=request_id)
     assert request.status == PeerRequest.Status.TAKEN
     assert request.peer == world.peer
-    told = Delivery.objects.get(kind=Delivery.Kind.PEER_ASSIGNED)
+    told = Delivery.objects.get(kind=MessageKind.PEER_ASSIGNED)
     assert told.recipient == world.client
     assert told.context == {"what": "request", "peer": world.peer.first_name}
 
@@ -132,7 +133,7 @@ def test_someone_elses_request_cannot_be_withdrawn(world, api) -> None:
 def test_pool_alerts_not_sent_yet_are_cancelled_once_a_peer_says_yes(world, api) -> None:
     request_id = _ask(api, world.client).json()["id"]
     # As if the alert were waiting for the morning.
-    Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).update(status=Delivery.Status.SCHEDULED)
+    Delivery.objects.filter(kind=MessageKind.PEER_POOL).update(status=Delivery.Status.SCHEDULED)
     api.as_(world.peer).post(f"/api/peer-requests/{request_id}/accept/")
-    statuses = set(Delivery.objects.filter(kind=Delivery.Kind.PEER_POOL).values_list("status", flat=True))
+    statuses = set(Delivery.objects.filter(kind=MessageKind.PEER_POOL).values_list("status", flat=True))
     assert statuses == {Delivery.Status.CANCELLED}

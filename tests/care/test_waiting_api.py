@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from booking.models import CalendarOverride
 from care.models import WaitingEntry, WaitingOffer
-from reminders.models import Delivery
+from messaging.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_cancelling_through_the_api_offers_the_time_and_the_offer_can_be_taken(
         response = api.as_(world.worker).post(f"/api/appointments/{held.pk}/cancel/", {"reason": "Syk"}, format="json")
     assert response.status_code == 200
 
-    assert Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.WAITING_OFFER).exists()
+    assert Delivery.objects.filter(recipient=world.client, kind=MessageKind.WAITING_OFFER).exists()
     [offer] = api.as_(world.client).get(f"{URL}offers/").json()
     assert offer["start"] == held.start.isoformat()
     assert timezone.now() < WaitingOffer.objects.get().expires_at

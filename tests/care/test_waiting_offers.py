@@ -14,9 +14,10 @@ from booking.models import Appointment, CalendarOverride
 from care.models import FreedTime, WaitingEntry, WaitingOffer
 from care.services import waiting
 from config.errors import Conflict
+from messaging.models import Delivery
 from people.models import User
 from reminders.inbound import sms_inbound
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def line(world):
 
 
 def offers_sms(user) -> list[Delivery]:
-    return list(Delivery.objects.filter(recipient=user, kind=Delivery.Kind.WAITING_OFFER).order_by("created_at", "id"))
+    return list(Delivery.objects.filter(recipient=user, kind=MessageKind.WAITING_OFFER).order_by("created_at", "id"))
 
 
 def sms(user, text: str, now: datetime) -> str:
@@ -82,7 +83,7 @@ def test_a_cancellation_offers_the_time_to_the_first_in_line_by_sms(line):
 
 
 def test_the_offer_text_names_day_time_and_the_deadline(line):
-    from reminders.messages import render
+    from messaging.texts import render
 
     world, third, held = line
     both_waiting(world, third)
@@ -111,7 +112,7 @@ def test_replying_ja_books_the_offered_time_through_the_booking_rules(line):
     assert offer.appointment == booked
     assert entry.status == WaitingEntry.Status.BOOKED
     # The booking's own confirmation goes out, as for any booking.
-    assert Delivery.objects.filter(recipient=world.client, kind=Delivery.Kind.APPOINTMENT_BOOKED).exists()
+    assert Delivery.objects.filter(recipient=world.client, kind=MessageKind.APPOINTMENT_BOOKED).exists()
     assert FreedTime.objects.get().closed_at is not None
 
 
@@ -195,7 +196,7 @@ def test_ja_without_an_open_offer_still_confirms_the_next_appointment(line):
     mine.refresh_from_db()
     assert mine.confirmed_at is not None
     assert WaitingOffer.objects.get(pk=offer.pk).status == WaitingOffer.Status.OPEN
-    assert Delivery.objects.get(recipient=world.client, kind=Delivery.Kind.REPLY).context["reply"] == "confirmed"
+    assert Delivery.objects.get(recipient=world.client, kind=MessageKind.REPLY).context["reply"] == "confirmed"
 
 
 def test_a_time_inside_minimum_notice_is_never_offered(line):

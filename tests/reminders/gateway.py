@@ -1,6 +1,6 @@
 """A local SMS gateway that honours idempotency keys, for crash tests and benchmarks.
 
-It speaks the protocol ``reminders.channels.HttpSmsBackend`` expects: a JSON POST
+It speaks the protocol ``messaging.channels.sms.HttpSmsBackend`` expects: a JSON POST
 ``{"to", "text", "reference"}`` with an ``Idempotency-Key`` header, answered with 2xx
 ``{"id": …}``. Like a real provider, the first POST with a key is delivered and gets a
 new message id; a later POST with the same key gets the same id back (200) and is

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from messaging import dispatch as dispatcher
+from messaging import sending
+from messaging.models import Delivery
 from people.models import User
-from reminders import services
-from reminders.models import Delivery, ReminderPlan
+from reminders.models import MessageKind, ReminderPlan
 
 OSLO = ZoneInfo("Europe/Oslo")
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -48,7 +50,7 @@ def make_delivery(recipient: User, **fields) -> Delivery:
     now = timezone.now()
     due_at = fields.pop("due_at", now)
     values = {
-        "kind": Delivery.Kind.ROUTINE,
+        "kind": MessageKind.ROUTINE,
         "channel": "sms",
         "occurrence_at": due_at,
         "due_at": due_at,
@@ -56,14 +58,19 @@ def make_delivery(recipient: User, **fields) -> Delivery:
         "dedupe_key": f"test:{next(_seq)}",
         "context": {"title": "Gå tur"},
     }
+    # What a row is about, named as reminders names it (messaging.models.Delivery.about).
+    for about in ("plan", "appointment"):
+        cause = fields.pop(about, None)
+        if cause is not None:
+            values.update(about=about, about_id=cause.pk)
     values.update(fields)
     return Delivery.objects.create(recipient=recipient, **values)
 
 
 def dispatch(now: datetime | None = None, limit: int = 500) -> tuple[list[int], dict[str, int]]:
     """One dispatcher pass as the Celery tasks do it: claim the due rows, then send them."""
-    token, ids = services.deliveries_claim(limit=limit, now=now)
-    counts = services.deliveries_send(ids=ids, claim_token=token, now=now)
+    token, ids = dispatcher.deliveries_claim(limit=limit, now=now)
+    counts = sending.deliveries_send(ids=ids, claim_token=token, now=now)
     return ids, counts
 
 

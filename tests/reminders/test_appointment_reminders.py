@@ -6,7 +6,8 @@ import pytest
 
 from booking import services as booking
 from booking.models import Appointment
-from reminders.models import Delivery
+from messaging.models import Delivery
+from reminders.models import MessageKind
 from tests.factories import local, next_weekday
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,12 @@ def book(api_client, world, start, **extra):
 
 def reminders_of(appointment, **filters):
     return list(
-        Delivery.objects.filter(appointment=appointment, kind=Delivery.Kind.APPOINTMENT, **filters).order_by("due_at")
+        Delivery.objects.filter(
+            about="appointment",
+            about_id=getattr(appointment, "pk", appointment),
+            kind=MessageKind.APPOINTMENT,
+            **filters,
+        ).order_by("due_at")
     )
 
 
@@ -84,7 +90,7 @@ def test_rescheduling_by_the_user_replaces_the_reminders_without_a_notice(world,
     fresh = reminders_of(appointment, status=Delivery.Status.SCHEDULED)
     assert [r.due_at for r in fresh] == [new_start - timedelta(hours=24), new_start - timedelta(hours=2)]
     assert all(r.occurrence_at == new_start and r.expires_at == new_start for r in fresh)
-    assert not Delivery.objects.filter(kind=Delivery.Kind.APPOINTMENT_MOVED).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.APPOINTMENT_MOVED).exists()
 
 
 def test_rescheduling_by_the_worker_also_tells_the_user(world, api):
@@ -96,9 +102,9 @@ def test_rescheduling_by_the_worker_also_tells_the_user(world, api):
     )
     assert response.status_code == 200, response.json()
 
-    notice = Delivery.objects.get(kind=Delivery.Kind.APPOINTMENT_MOVED)
+    notice = Delivery.objects.get(kind=MessageKind.APPOINTMENT_MOVED)
     assert notice.recipient == world.client
-    assert notice.appointment_id == appointment.pk
+    assert (notice.about, notice.about_id) == ("appointment", appointment.pk)
     assert notice.status == Delivery.Status.SCHEDULED
     assert notice.occurrence_at == new_start  # the message names the new time
     assert len(reminders_of(appointment, status=Delivery.Status.SCHEDULED)) == 2
@@ -127,7 +133,7 @@ def test_cancelling_by_the_user_cancels_the_reminders_without_a_notice(world, ap
     assert response.status_code == 200
 
     assert {r.status for r in reminders_of(appointment)} == {Delivery.Status.CANCELLED}
-    assert not Delivery.objects.filter(kind=Delivery.Kind.APPOINTMENT_CANCELLED).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.APPOINTMENT_CANCELLED).exists()
 
 
 def test_cancelling_by_the_worker_tells_the_user(world, api):
@@ -139,7 +145,7 @@ def test_cancelling_by_the_worker_tells_the_user(world, api):
     assert response.status_code == 200
 
     assert {r.status for r in reminders_of(appointment)} == {Delivery.Status.CANCELLED}
-    notice = Delivery.objects.get(kind=Delivery.Kind.APPOINTMENT_CANCELLED)
+    notice = Delivery.objects.get(kind=MessageKind.APPOINTMENT_CANCELLED)
     assert notice.recipient == world.client
     assert notice.status == Delivery.Status.SCHEDULED
     assert notice.occurrence_at == start
@@ -294,7 +300,7 @@ def test_booking_confirms_once_even_for_a_series(world, api):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    notice = Delivery.objects.get(kind=Delivery.Kind.APPOINTMENT_BOOKED)
+    notice = Delivery.objects.get(kind=MessageKind.APPOINTMENT_BOOKED)
     assert notice.recipient == world.client
     assert notice.occurrence_at == start
     assert notice.status == Delivery.Status.SCHEDULED

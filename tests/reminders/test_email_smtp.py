@@ -8,8 +8,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from reminders import services
-from reminders.models import Delivery
+from messaging import dispatch as dispatcher
+from messaging import sending
+from messaging.models import Delivery
+from reminders.models import MessageKind
+from reminders.services.plans import _plan_context
 from tests.reminders.support import OSLO, dispatch, make_delivery, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -72,20 +75,20 @@ def medication_email(user):
     plan = make_plan(user, title="Metadon", dose="80 mg", channels=["email"])
     return make_delivery(
         user,
-        kind=Delivery.Kind.MEDICATION,
+        kind=MessageKind.MEDICATION,
         channel="email",
         plan=plan,
-        context=services._plan_context(plan),
+        context=_plan_context(plan),
     )
 
 
 def test_an_email_reminder_reaches_the_smtp_server_once_with_a_stable_message_id(client_with_email, smtp):
     row = medication_email(client_with_email)
-    token, ids = services.deliveries_claim(limit=10)
+    token, ids = dispatcher.deliveries_claim(limit=10)
     assert ids == [row.pk]
 
-    assert services.deliveries_send(ids=ids, claim_token=token)["sent"] == 1
-    assert services.deliveries_send(ids=ids, claim_token=token)["skipped"] == 1  # redelivered task
+    assert sending.deliveries_send(ids=ids, claim_token=token)["sent"] == 1
+    assert sending.deliveries_send(ids=ids, claim_token=token)["skipped"] == 1  # redelivered task
 
     assert len(smtp.messages) == 1
     recipients, raw = smtp.messages[0]

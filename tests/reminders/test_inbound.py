@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from booking.models import Appointment
+from messaging.models import Delivery
 from people.models import PhoneNumber
-from reminders.models import Delivery, FollowUpTask, InboundSms, MedicationLog, ReminderPreferences
+from reminders.models import FollowUpTask, InboundSms, MedicationLog, MessageKind, ReminderPreferences
 from tests.factories import local, make_appointment, next_weekday
 from tests.reminders.support import (
     WEBHOOK_SECRET,
@@ -48,7 +49,7 @@ def sms_file(settings, tmp_path):
 
 
 def replies(user) -> list[Delivery]:
-    return list(Delivery.objects.filter(recipient=user, kind=Delivery.Kind.REPLY))
+    return list(Delivery.objects.filter(recipient=user, kind=MessageKind.REPLY))
 
 
 def the_reply(user) -> str:
@@ -140,11 +141,11 @@ def test_no_cancels_the_next_appointment_frees_the_slot_and_tells_the_worker(wor
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert appointment.cancel_reason == "Avlyst på SMS"
-    reminders = Delivery.objects.filter(appointment=appointment, kind=Delivery.Kind.APPOINTMENT)
+    reminders = Delivery.objects.filter(about="appointment", about_id=appointment.pk, kind=MessageKind.APPOINTMENT)
     assert {r.status for r in reminders} == {Delivery.Status.CANCELLED}
     assert the_reply(world.client) == "cancelled"
 
-    alert = Delivery.objects.get(kind=Delivery.Kind.STAFF_ALERT)
+    alert = Delivery.objects.get(kind=MessageKind.STAFF_ALERT)
     assert alert.recipient == world.worker
     assert alert.context == {
         "task": "appointment_cancelled",
@@ -153,7 +154,7 @@ def test_no_cancels_the_next_appointment_frees_the_slot_and_tells_the_worker(wor
     }
     assert alert.occurrence_at == start
     # The user cancelled it themselves: a reply, not a cancellation notice.
-    assert not Delivery.objects.filter(kind=Delivery.Kind.APPOINTMENT_CANCELLED).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.APPOINTMENT_CANCELLED).exists()
 
     # The time is free for someone else at once.
     again = api.as_(world.worker).post(
@@ -172,7 +173,7 @@ def test_no_cancels_the_next_appointment_frees_the_slot_and_tells_the_worker(wor
 def test_no_without_an_upcoming_appointment_says_so(world, sms):
     sms("NEI")
     assert the_reply(world.client) == "no_appointment"
-    assert not Delivery.objects.filter(kind=Delivery.Kind.STAFF_ALERT).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.STAFF_ALERT).exists()
 
 
 def test_a_repeated_cancel_webhook_does_not_cancel_the_meeting_after(world, api, sms):
@@ -198,9 +199,9 @@ def test_ok_marks_the_last_sent_medication_reminder_taken(world, sms, text):
     earlier = now - timedelta(hours=3)
     latest = now - timedelta(minutes=30)
     for when in (earlier, latest):
-        make_delivery(world.client, kind=Delivery.Kind.MEDICATION, plan=plan, due_at=when, status="sent")
+        make_delivery(world.client, kind=MessageKind.MEDICATION, plan=plan, due_at=when, status="sent")
     # A reminder not sent yet is not the one being answered.
-    make_delivery(world.client, kind=Delivery.Kind.MEDICATION, plan=plan, due_at=now + timedelta(minutes=5))
+    make_delivery(world.client, kind=MessageKind.MEDICATION, plan=plan, due_at=now + timedelta(minutes=5))
 
     sms(text)
 
@@ -212,7 +213,7 @@ def test_ok_marks_the_last_sent_medication_reminder_taken(world, sms, text):
 def test_ok_with_nothing_to_mark_says_so(world, sms):
     plan = make_plan(world.client)
     old = timezone.now() - timedelta(hours=13)
-    make_delivery(world.client, kind=Delivery.Kind.MEDICATION, plan=plan, due_at=old, status="sent")
+    make_delivery(world.client, kind=MessageKind.MEDICATION, plan=plan, due_at=old, status="sent")
     sms("OK")
     assert not MedicationLog.objects.exists()
     assert the_reply(world.client) == "nothing_to_mark"
@@ -226,7 +227,7 @@ def test_call_me_asks_the_worker_to_call(world, sms, text):
     sms(text)
     task = FollowUpTask.objects.get()
     assert (task.kind, task.worker, task.client) == (FollowUpTask.Kind.CALL_BACK, world.worker, world.client)
-    alert = Delivery.objects.get(kind=Delivery.Kind.STAFF_ALERT)
+    alert = Delivery.objects.get(kind=MessageKind.STAFF_ALERT)
     assert alert.recipient == world.worker
     assert alert.context["task"] == "call_back"
     assert the_reply(world.client) == "call_back"
@@ -236,7 +237,7 @@ def test_the_same_message_twice_is_handled_once(world, sms):
     assert sms("RING MEG", message_id="gw-msg-1").status_code == 204
     assert sms("RING MEG", message_id="gw-msg-1").status_code == 204
     assert FollowUpTask.objects.count() == 1
-    assert Delivery.objects.filter(kind=Delivery.Kind.STAFF_ALERT).count() == 1
+    assert Delivery.objects.filter(kind=MessageKind.STAFF_ALERT).count() == 1
     assert len(replies(world.client)) == 1
     assert InboundSms.objects.count() == 1
 

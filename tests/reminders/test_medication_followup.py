@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services
-from reminders.models import Delivery, MedicationLog, ReminderPreferences
+from reminders.models import MedicationLog, MessageKind, ReminderPreferences
 from tests import factories as f
 from tests.reminders.support import at, dispatch, make_delivery, make_plan, sent_sms
 
@@ -27,7 +28,7 @@ def sent_dose(world, plan):
     """The 12:00 dose reminder went out."""
     return make_delivery(
         world.client,
-        kind=Delivery.Kind.MEDICATION,
+        kind=MessageKind.MEDICATION,
         plan=plan,
         due_at=DOSE,
         expires_at=DOSE + timedelta(hours=2),
@@ -44,7 +45,7 @@ def supporter(world, api):
 
 
 def alerts_to(user) -> list[Delivery]:
-    return list(Delivery.objects.filter(recipient=user, kind=Delivery.Kind.STAFF_ALERT))
+    return list(Delivery.objects.filter(recipient=user, kind=MessageKind.STAFF_ALERT))
 
 
 def test_an_unconfirmed_dose_is_logged_missed_and_the_supporter_alerted_once(world, plan, sent_dose, supporter):
@@ -81,7 +82,7 @@ def test_a_confirmed_dose_raises_no_alert(world, plan, sent_dose, supporter):
 def test_without_a_supporter_the_dose_is_logged_missed_but_no_one_is_alerted(world, sent_dose):
     assert services.medication_followups(now=DOSE + timedelta(hours=3)) == 0
     assert MedicationLog.objects.get().status == MedicationLog.Status.MISSED
-    assert not Delivery.objects.filter(kind=Delivery.Kind.STAFF_ALERT).exists()
+    assert not Delivery.objects.filter(kind=MessageKind.STAFF_ALERT).exists()
 
 
 def test_the_delay_is_the_users_choice(world, api, sent_dose, supporter):
@@ -118,7 +119,7 @@ def test_an_inactive_supporter_is_not_alerted(world, sent_dose, supporter):
 def test_each_dose_is_followed_up_on_its_own(world, plan, supporter):
     evening = DOSE + timedelta(hours=8)
     for when in (DOSE, evening):
-        make_delivery(world.client, kind=Delivery.Kind.MEDICATION, plan=plan, due_at=when, status="sent")
+        make_delivery(world.client, kind=MessageKind.MEDICATION, plan=plan, due_at=when, status="sent")
     services.medication_mark_taken(plan=plan, occurrence_at=evening, via="api")
     assert services.medication_followups(now=evening + timedelta(hours=3)) == 1
     assert [a.occurrence_at for a in alerts_to(supporter)] == [DOSE]

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from messaging.models import Delivery
+from messaging.texts import render
 from reminders import services
-from reminders.messages import render
-from reminders.models import Delivery
+from reminders.models import MessageKind
 from reminders.schedule import sms_segments
+from reminders.services.plans import _plan_context
 from tests.reminders.support import OSLO, at, dispatch, make_delivery, make_plan, sent_sms
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +118,7 @@ def send_plan_reminder(plan, due):
         kind=plan.kind,
         plan=plan,
         due_at=due,
-        context=services._plan_context(plan),
+        context=_plan_context(plan),
     )
     dispatch(due)
     row.refresh_from_db()
@@ -180,7 +182,7 @@ def test_times_are_in_the_users_time_zone(world, sms_file):
     meeting = now.astimezone(OSLO).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=2)
     make_delivery(
         world.client,
-        kind=Delivery.Kind.APPOINTMENT,
+        kind=MessageKind.APPOINTMENT,
         due_at=now,
         occurrence_at=meeting,
         expires_at=meeting,

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from messaging.models import Delivery
 from reminders import services
-from reminders.models import Delivery, MedicationLog, ReminderPlan
+from reminders.models import MedicationLog, MessageKind, ReminderPlan
 from tests.reminders.support import OSLO, at, make_plan
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def tomorrow() -> date:
 
 
 def rows_of(plan_id: int, **filters) -> list[Delivery]:
-    return list(Delivery.objects.filter(plan_id=plan_id, **filters).order_by("due_at"))
+    return list(Delivery.objects.filter(about="plan", about_id=plan_id, **filters).order_by("due_at"))
 
 
 def create(api_client, body: dict) -> dict:
@@ -49,7 +50,7 @@ def test_a_user_creates_a_daily_medication_plan_from_times(world, api):
     assert len(rows) == 4
     assert {r.due_at.astimezone(OSLO).time() for r in rows} == {time(8), time(20)}
     for row in rows:
-        assert row.kind == Delivery.Kind.MEDICATION
+        assert row.kind == MessageKind.MEDICATION
         assert row.status == Delivery.Status.SCHEDULED
         assert row.occurrence_at == row.due_at
         assert row.expires_at == row.occurrence_at + timedelta(hours=2)
@@ -74,7 +75,7 @@ def test_a_money_bill_on_a_day_of_the_month(world, api):
     assert body["amount"] == "8500.00"
     rows = rows_of(body["id"])
     assert [r.due_at for r in rows] == [datetime.combine(day, time(12), tzinfo=OSLO)]
-    assert rows[0].kind == Delivery.Kind.MONEY
+    assert rows[0].kind == MessageKind.MONEY
     assert rows[0].context["amount"] == "8500"
 
 
@@ -230,7 +231,7 @@ def test_deleting_a_plan_retires_it_and_cancels_pending_reminders(world, api):
     assert client.get(f"{PLANS}{plan.pk}/").status_code == 404
     assert client.get(PLANS).json() == []
     services.plans_materialize_all(now=timezone.now() + timedelta(days=3))
-    assert not Delivery.objects.filter(plan=plan, status=Delivery.Status.SCHEDULED).exists()
+    assert not Delivery.objects.filter(about="plan", about_id=plan.pk, status=Delivery.Status.SCHEDULED).exists()
 
 
 # --- Who may do what -----------------------------------------------------------------------

@@ -9,8 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from booking.models import Appointment, CalendarOverride, MeetingType, WorkingHours
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
-from reminders.models import Delivery, FollowUpTask
+from reminders.models import FollowUpTask, MessageKind
 from tests import factories as f
 from tests.factories import OSLO, local, make_appointment, next_weekday
 from tests.web.support import forms_posting_to, links_to, parse
@@ -45,7 +46,7 @@ def failed_delivery(person: User, days_ago: int) -> Delivery:
     at = timezone.now() - timedelta(days=days_ago)
     return Delivery.objects.create(
         recipient=person,
-        kind=Delivery.Kind.MEDICATION,
+        kind=MessageKind.MEDICATION,
         channel="sms",
         occurrence_at=at,
         due_at=at,

@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone
 
 from booking.models import Appointment, CalendarOverride
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services as reminders
-from reminders.models import Delivery, FollowUpTask, ItemDone, MedicationLog, ReminderPlan
+from reminders.models import FollowUpTask, ItemDone, MedicationLog, MessageKind, ReminderPlan
 from reminders.schedule import rrule_from_simple
 from tests import factories as f
 from tests.factories import OSLO, local, make_appointment
@@ -86,7 +87,7 @@ def populate(world, n: int) -> None:
         at = now - timedelta(days=1)
         Delivery.objects.create(
             recipient=person,
-            kind=Delivery.Kind.MEDICATION,
+            kind=MessageKind.MEDICATION,
             channel="sms",
             occurrence_at=at,
             due_at=at,

@@ -10,7 +10,8 @@ register = template.Library()
 def current(context: template.Context, *prefixes: str) -> SafeString:
     """' aria-current="page"' on the menu link of the section being shown."""
     match = getattr(context.get("request"), "resolver_match", None)
-    name = match.url_name if match else ""
+    # A page without a name (the admin's catch-all behind a 404) matches no menu link.
+    name = (match.url_name if match else "") or ""
     if any(name == p or name.startswith(p + "_") for p in prefixes):
         return mark_safe(' aria-current="page"')
     return mark_safe("")

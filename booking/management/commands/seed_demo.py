@@ -33,7 +33,8 @@ USERS = [
 COORDINATOR_MODELS = [
     ("people", ["unit", "openinghours", "user", "phonenumber", "caseload"]),
     ("booking", ["calendar", "workinghours", "calendaroverride", "meetingtype", "appointment", "appointmentevent"]),
-    ("reminders", ["reminderplan", "reminderpreferences", "delivery", "medicationlog", "followuptask"]),
+    ("reminders", ["reminderplan", "reminderpreferences", "medicationlog", "followuptask"]),
+    ("messaging", ["delivery"]),
 ]
 
 

@@ -17,6 +17,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+
 logger = logging.getLogger(__name__)
 
 
@@ -49,3 +53,25 @@ class Coalescer:
             self._action()
         except Exception:
             logger.warning("could not ask for a dispatch; the next beat sweep sends the rows", exc_info=True)
+
+
+def _publish_dispatch() -> None:
+    # By name: the outbox's services never import its tasks.
+    current_app.send_task("messaging.tasks.dispatch_due")
+
+
+_dispatch_soon: Coalescer | None = None
+
+
+def dispatch_soon_on_commit() -> None:
+    """Ask for a dispatch soon after the current transaction commits, so a message due now
+    does not wait for the next beat tick (folded with this process's other requests of the
+    same moment)."""
+    global _dispatch_soon
+    if not settings.REMINDERS_DISPATCH_ON_COMMIT:
+        return
+    if _dispatch_soon is None:
+        # Made on first use, from the settings of the running process. Two threads racing
+        # here make two coalescers at worst: one extra dispatch request, once.
+        _dispatch_soon = Coalescer(_publish_dispatch, settings.REMINDERS_DISPATCH_KICK_DELAY_MS / 1000)
+    transaction.on_commit(_dispatch_soon.request)

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from reminders.kick import Coalescer
+from messaging.kick import Coalescer
 
 
 class Recorder:

@@ -1,8 +1,7 @@
-"""One interface for every way a message leaves Triangel.
+"""SMS: the backends ``SMS_BACKEND`` chooses from (console, file, an HTTP gateway).
 
-A backend either returns the provider's message id or raises ``TemporaryError``
-(try again later) or ``PermanentError`` (this destination will never work). Backends
-are chosen by settings (``SMS_BACKEND``; e-mail uses Django's ``EMAIL_BACKEND``).
+Each raises ``TemporaryError`` or ``PermanentError`` (``messaging.channels.base``); the HTTP
+gateway's answers are mapped to them below.
 """
 
 import functools
@@ -10,7 +9,6 @@ import http.client
 import json
 import logging
 import os
-import smtplib
 import socket
 import ssl
 import sys
@@ -19,42 +17,15 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import certifi
 import httpx
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+
+from messaging.channels import register
+from messaging.channels.base import Backend, ChannelError, Message, PermanentError, TemporaryError
 
 logger = logging.getLogger(__name__)
-
-
-class ChannelError(Exception):
-    pass
-
-
-class TemporaryError(ChannelError):
-    """Worth retrying: a timeout, a 5xx, a rate limit, a refused connection."""
-
-
-class PermanentError(ChannelError):
-    """Retrying cannot help. ``destination_dead`` means this number or address is unusable."""
-
-    def __init__(self, message: str, *, destination_dead: bool = True) -> None:
-        super().__init__(message)
-        self.destination_dead = destination_dead
-
-
-@dataclass(frozen=True)
-class Message:
-    to: str
-    text: str
-    subject: str
-    idempotency_key: str
-
-
-class Backend(Protocol):
-    def send(self, message: Message) -> str: ...
 
 
 class ConsoleSmsBackend:
@@ -214,39 +185,13 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-class EmailBackend:
-    """E-mail through Django's configured backend (SMTP in production)."""
-
-    def send(self, message: Message) -> str:
-        message_id = f"<{message.idempotency_key}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
-        email = EmailMessage(
-            subject=message.subject,
-            body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.to],
-            # A stable Message-ID lets a mail system drop a copy re-sent after a crash.
-            headers={"Message-ID": message_id, "X-Idempotency-Key": message.idempotency_key},
-            connection=get_connection(timeout=settings.EMAIL_TIMEOUT),
-        )
-        try:
-            email.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentError("recipient address refused") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryError(f"mail server: {type(exc).__name__}") from exc
-        return message_id
-
-
 _SMS_BACKENDS: dict[str, type] = {"console": ConsoleSmsBackend, "file": FileSmsBackend, "http": HttpSmsBackend}
 
 
+@register("sms")
 def sms_backend() -> Backend:
     name = settings.SMS_BACKEND
     try:
         return _SMS_BACKENDS[name]()
     except KeyError as exc:
         raise ChannelError(f"unknown SMS_BACKEND {name!r}; use one of {sorted(_SMS_BACKENDS)}") from exc
-
-
-def backend_for(channel: str) -> Backend:
-    return sms_backend() if channel == "sms" else EmailBackend()

@@ -10,9 +10,12 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from messaging import dispatch as dispatcher
+from messaging import sending
+from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services
-from reminders.models import Delivery, FollowUpTask
+from reminders.models import FollowUpTask, MessageKind
 from tests import factories as f
 from tests.reminders.support import StubSmsGateway, dispatch, make_delivery, post_signed, sent_sms
 
@@ -42,7 +45,7 @@ def stub_gateway(settings):
 def test_two_claims_never_return_the_same_rows(world):
     now = timezone.now()
     rows = [make_delivery(world.client, due_at=now - timedelta(minutes=i)) for i in range(10)]
-    claims = [services.deliveries_claim(limit=4, now=now) for _ in range(4)]
+    claims = [dispatcher.deliveries_claim(limit=4, now=now) for _ in range(4)]
 
     ids = [i for _token, claimed in claims for i in claimed]
     assert [len(claimed) for _token, claimed in claims] == [4, 4, 2, 0]
@@ -59,9 +62,9 @@ def test_a_claim_takes_the_oldest_due_rows_first(world):
     now = timezone.now()
     late = make_delivery(world.client, due_at=now - timedelta(minutes=1))
     early = make_delivery(world.client, due_at=now - timedelta(minutes=30))
-    _token, ids = services.deliveries_claim(limit=1, now=now)
+    _token, ids = dispatcher.deliveries_claim(limit=1, now=now)
     assert ids == [early.pk]
-    assert services.deliveries_claim(limit=1, now=now)[1] == [late.pk]
+    assert dispatcher.deliveries_claim(limit=1, now=now)[1] == [late.pk]
 
 
 def test_a_claim_takes_only_due_scheduled_rows(world):
@@ -70,7 +73,7 @@ def test_a_claim_takes_only_due_scheduled_rows(world):
     make_delivery(world.client, due_at=now - timedelta(minutes=5), status=Delivery.Status.CANCELLED)
     make_delivery(world.client, due_at=now - timedelta(minutes=5), status=Delivery.Status.SENT)
     due = make_delivery(world.client, due_at=now)
-    assert services.deliveries_claim(limit=10, now=now)[1] == [due.pk]
+    assert dispatcher.deliveries_claim(limit=10, now=now)[1] == [due.pk]
 
 
 @pytest.mark.postgres
@@ -82,7 +85,7 @@ def test_concurrent_dispatchers_split_the_due_rows_without_overlap():
         [
             Delivery(
                 recipient=user,
-                kind=Delivery.Kind.ROUTINE,
+                kind=MessageKind.ROUTINE,
                 channel="sms",
                 occurrence_at=now,
                 due_at=now - timedelta(seconds=i),
@@ -108,7 +111,7 @@ def test_concurrent_dispatchers_split_the_due_rows_without_overlap():
                 pids[index] = cursor.fetchone()[0]
             barrier.wait()
             while True:
-                token, ids = services.deliveries_claim(limit=7, now=now)
+                token, ids = dispatcher.deliveries_claim(limit=7, now=now)
                 if not ids:
                     break
                 claimed[index].extend(ids)
@@ -141,11 +144,11 @@ def test_concurrent_dispatchers_split_the_due_rows_without_overlap():
 
 def test_it_sends_once_and_does_not_send_twice(world, sms_file):
     row = make_delivery(world.client)
-    token, ids = services.deliveries_claim(limit=10)
+    token, ids = dispatcher.deliveries_claim(limit=10)
     assert ids == [row.pk]
 
-    first = services.deliveries_send(ids=ids, claim_token=token)
-    second = services.deliveries_send(ids=ids, claim_token=token)  # the task redelivered
+    first = sending.deliveries_send(ids=ids, claim_token=token)
+    second = sending.deliveries_send(ids=ids, claim_token=token)  # the task redelivered
 
     assert first["sent"] == 1
     assert second == {"sent": 0, "failed": 0, "retry": 0, "missed": 0, "cancelled": 0, "skipped": 1}
@@ -159,7 +162,7 @@ def test_it_sends_once_and_does_not_send_twice(world, sms_file):
     assert row.attempts == 1
     assert row.sent_at is not None
     assert row.provider_message_id == f"file-{row.idempotency_key}"
-    assert row.phone_number.number == "+4740000001"
+    assert row.sent_to == "+4740000001"
 
 
 def test_an_expired_row_is_marked_missed_not_sent(world, sms_file):
@@ -175,29 +178,29 @@ def test_an_expired_row_is_marked_missed_not_sent(world, sms_file):
 def test_a_row_claimed_again_is_not_sent_by_the_old_token(world, sms_file):
     now = timezone.now()
     row = make_delivery(world.client, due_at=now)
-    old_token, ids = services.deliveries_claim(limit=10, now=now)
+    old_token, ids = dispatcher.deliveries_claim(limit=10, now=now)
     # The first worker stalls past its lease; the sweeper returns the row and it is claimed again.
     later = now + timedelta(seconds=121)
-    assert services.deliveries_sweep(now=later) == 1
-    new_token, new_ids = services.deliveries_claim(limit=10, now=later)
+    assert dispatcher.deliveries_sweep(now=later) == 1
+    new_token, new_ids = dispatcher.deliveries_claim(limit=10, now=later)
     assert new_ids == ids == [row.pk]
 
-    assert services.deliveries_send(ids=ids, claim_token=old_token)["skipped"] == 1
+    assert sending.deliveries_send(ids=ids, claim_token=old_token)["skipped"] == 1
     assert sent_sms(sms_file) == []
-    assert services.deliveries_send(ids=new_ids, claim_token=new_token)["sent"] == 1
+    assert sending.deliveries_send(ids=new_ids, claim_token=new_token)["sent"] == 1
     assert len(sent_sms(sms_file)) == 1
 
 
 def test_the_sweeper_returns_only_rows_whose_lease_expired(world):
     now = timezone.now()
     row = make_delivery(world.client, due_at=now)
-    services.deliveries_claim(limit=10, now=now)
+    dispatcher.deliveries_claim(limit=10, now=now)
 
-    assert services.deliveries_sweep(now=now + timedelta(seconds=60)) == 0
+    assert dispatcher.deliveries_sweep(now=now + timedelta(seconds=60)) == 0
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENDING
 
-    assert services.deliveries_sweep(now=now + timedelta(seconds=121)) == 1
+    assert dispatcher.deliveries_sweep(now=now + timedelta(seconds=121)) == 1
     row.refresh_from_db()
     assert row.status == Delivery.Status.SCHEDULED
     assert row.claim_token is None
@@ -206,9 +209,9 @@ def test_the_sweeper_returns_only_rows_whose_lease_expired(world):
 
 def test_cancelled_rows_are_not_sent(world, sms_file):
     row = make_delivery(world.client)
-    token, ids = services.deliveries_claim(limit=10)
+    token, ids = dispatcher.deliveries_claim(limit=10)
     Delivery.objects.filter(pk=row.pk).update(status=Delivery.Status.CANCELLED)
-    assert services.deliveries_send(ids=ids, claim_token=token)["skipped"] == 1
+    assert sending.deliveries_send(ids=ids, claim_token=token)["skipped"] == 1
     assert sent_sms(sms_file) == []
 
 
@@ -307,7 +310,7 @@ def test_a_dead_number_is_retired_the_worker_is_asked_and_email_takes_over(world
     stub_gateway.status = 410
     world.client.email = "anna@example.no"
     world.client.save()
-    row = make_delivery(world.client, kind=Delivery.Kind.ROUTINE, context={"title": "Gå tur"})
+    row = make_delivery(world.client, kind=MessageKind.ROUTINE, context={"title": "Gå tur"})
 
     _ids, counts = dispatch()
     assert counts["failed"] == 1
@@ -319,7 +322,7 @@ def test_a_dead_number_is_retired_the_worker_is_asked_and_email_takes_over(world
     assert phone.unusable_since is not None
     task = FollowUpTask.objects.get()
     assert (task.kind, task.worker, task.client) == (FollowUpTask.Kind.PHONE_FAILED, world.worker, world.client)
-    alert = Delivery.objects.get(kind=Delivery.Kind.STAFF_ALERT)
+    alert = Delivery.objects.get(kind=MessageKind.STAFF_ALERT)
     assert alert.recipient == world.worker
     assert alert.context == {"task": "phone_failed", "client": world.client.initials, "client_id": world.client.pk}
 
@@ -347,7 +350,7 @@ def test_a_dead_number_falls_back_to_another_usable_number(world, stub_gateway):
     dispatch()
     fallback.refresh_from_db()
     assert fallback.status == Delivery.Status.SENT
-    assert fallback.phone_number == spare
+    assert fallback.sent_to == str(spare.number)
     assert [r.body["to"] for r in stub_gateway.requests] == ["+4740000001", "+4740000002"]
 
 
@@ -406,7 +409,7 @@ def test_a_permanent_delivery_report_retires_the_number_and_falls_back(world, ap
     assert row.delivery_status == "undeliverable"
     assert PhoneNumber.objects.get(user=world.client).unusable_since is not None
     assert FollowUpTask.objects.get().kind == FollowUpTask.Kind.PHONE_FAILED
-    assert Delivery.objects.filter(kind=Delivery.Kind.STAFF_ALERT, recipient=world.worker).count() == 1
+    assert Delivery.objects.filter(kind=MessageKind.STAFF_ALERT, recipient=world.worker).count() == 1
     fallback = Delivery.objects.get(recipient=world.client, channel="email")
     assert fallback.status == Delivery.Status.SCHEDULED
 

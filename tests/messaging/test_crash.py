@@ -27,8 +27,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
 
+from messaging.models import Channel, Delivery
 from people.models import PhoneNumber, User
-from reminders.models import Channel, Delivery
+from reminders.models import MessageKind
 from tests.reminders.gateway import Gateway
 
 ROWS = 2400
@@ -188,7 +189,7 @@ def _make_due_deliveries() -> dict[str, str]:
         [
             Delivery(
                 recipient=users[i % PEOPLE],
-                kind=Delivery.Kind.MEDICATION,
+                kind=MessageKind.MEDICATION,
                 channel=Channel.SMS,
                 occurrence_at=now,
                 due_at=now,

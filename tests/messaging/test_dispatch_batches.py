@@ -12,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from reminders import channels, services, tasks
-from reminders.models import Delivery
+from messaging import dispatch, sending
+from messaging import tasks as messaging_tasks
+from messaging.channels import Message, sms
+from messaging.models import Delivery
 from tests.reminders.gateway import Gateway
 from tests.reminders.support import make_delivery, sent_sms
 
@@ -31,17 +33,17 @@ def _sent_marks(queries: CaptureQueriesContext) -> list[str]:
     return [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].startswith("UPDATE reminders_delivery SET status") and "provider_id" in q["sql"]
+        if q["sql"].startswith("UPDATE messaging_delivery SET status") and "provider_id" in q["sql"]
     ]
 
 
 def test_a_batch_is_marked_sent_in_one_statement_per_group_of_rows(world, sms_file, settings):
     settings.REMINDERS_MARK_SENT_EVERY = 2
     rows = [make_delivery(world.client) for _ in range(5)]
-    token, ids = services.deliveries_claim(limit=10)
+    token, ids = dispatch.deliveries_claim(limit=10)
 
     with CaptureQueriesContext(connection) as queries:
-        counts = services.deliveries_send(ids=ids, claim_token=token)
+        counts = sending.deliveries_send(ids=ids, claim_token=token)
 
     assert counts["sent"] == 5
     assert len(_sent_marks(queries)) == 3  # 2 + 2 + the last one
@@ -50,7 +52,7 @@ def test_a_batch_is_marked_sent_in_one_statement_per_group_of_rows(world, sms_fi
         row.refresh_from_db()
         assert row.status == Delivery.Status.SENT
         assert row.provider_message_id == f"file-{row.idempotency_key}"
-        assert row.phone_number_id == phone.pk
+        assert row.sent_to == str(phone.number)
         assert row.sent_at is not None
         assert row.claim_token is not None  # the run's own token, not the claim's
     assert sorted(m["idempotency_key"] for m in sent_sms(sms_file)) == sorted(str(r.idempotency_key) for r in rows)
@@ -62,20 +64,20 @@ def test_a_stale_run_never_marks_rows_a_newer_claim_holds(world, sms_file, setti
     the new claim posts them again under the same idempotency keys."""
     settings.REMINDERS_MARK_SENT_EVERY = 50
     rows = [make_delivery(world.client) for _ in range(3)]
-    old_token, ids = services.deliveries_claim(limit=10)
+    old_token, ids = dispatch.deliveries_claim(limit=10)
     newer: dict[str, object] = {}
-    original = channels.FileSmsBackend.send
+    original = sms.FileSmsBackend.send
 
     def send_then_lose_the_lease(self, message):
         provider_id = original(self, message)
         if message.idempotency_key == str(rows[-1].idempotency_key) and not newer:
             later = timezone.now() + timedelta(seconds=settings.REMINDERS_LEASE_SECONDS + 1)
-            assert services.deliveries_sweep(now=later) == 3
-            newer["claim"] = services.deliveries_claim(limit=10, now=later)
+            assert dispatch.deliveries_sweep(now=later) == 3
+            newer["claim"] = dispatch.deliveries_claim(limit=10, now=later)
         return provider_id
 
-    monkeypatch.setattr(channels.FileSmsBackend, "send", send_then_lose_the_lease)
-    services.deliveries_send(ids=ids, claim_token=old_token)
+    monkeypatch.setattr(sms.FileSmsBackend, "send", send_then_lose_the_lease)
+    sending.deliveries_send(ids=ids, claim_token=old_token)
 
     new_token, new_ids = newer["claim"]
     assert sorted(new_ids) == sorted(ids)
@@ -85,7 +87,7 @@ def test_a_stale_run_never_marks_rows_a_newer_claim_holds(world, sms_file, setti
         assert row.provider_message_id == ""
         assert row.sent_at is None
 
-    assert services.deliveries_send(ids=new_ids, claim_token=new_token)["sent"] == 3
+    assert sending.deliveries_send(ids=new_ids, claim_token=new_token)["sent"] == 3
     keys = [m["idempotency_key"] for m in sent_sms(sms_file)]
     assert sorted(keys) == sorted(2 * [str(r.idempotency_key) for r in rows])  # the provider drops the copies
     assert Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENT).count() == 3
@@ -93,15 +95,15 @@ def test_a_stale_run_never_marks_rows_a_newer_claim_holds(world, sms_file, setti
 
 def test_marks_of_a_stale_token_change_nothing_even_after_the_row_was_sent(world, sms_file):
     row = make_delivery(world.client)
-    old_token, _ids = services.deliveries_claim(limit=10)
+    old_token, _ids = dispatch.deliveries_claim(limit=10)
     later = timezone.now() + timedelta(seconds=121)
-    services.deliveries_sweep(now=later)
-    new_token, new_ids = services.deliveries_claim(limit=10, now=later)
-    services.deliveries_send(ids=new_ids, claim_token=new_token)
+    dispatch.deliveries_sweep(now=later)
+    new_token, new_ids = dispatch.deliveries_claim(limit=10, now=later)
+    sending.deliveries_send(ids=new_ids, claim_token=new_token)
     row.refresh_from_db()
     before = (row.status, row.provider_message_id, row.sent_at, row.updated_at)
 
-    assert services._mark_sent([(row.pk, None, "stale-id")], old_token) == 0
+    assert sending.mark_sent([(row.pk, "+4740000001", "stale-id")], old_token) == 0
 
     row.refresh_from_db()
     assert (row.status, row.provider_message_id, row.sent_at, row.updated_at) == before
@@ -110,17 +112,17 @@ def test_marks_of_a_stale_token_change_nothing_even_after_the_row_was_sent(world
 def test_rows_posted_before_an_unexpected_error_are_still_marked_sent(world, sms_file, settings, monkeypatch):
     settings.REMINDERS_MARK_SENT_EVERY = 50
     rows = [make_delivery(world.client) for _ in range(3)]
-    token, ids = services.deliveries_claim(limit=10)
-    original = channels.FileSmsBackend.send
+    token, ids = dispatch.deliveries_claim(limit=10)
+    original = sms.FileSmsBackend.send
 
     def fail_on_the_third(self, message):
         if message.idempotency_key == str(rows[2].idempotency_key):
             raise RuntimeError("bug")
         return original(self, message)
 
-    monkeypatch.setattr(channels.FileSmsBackend, "send", fail_on_the_third)
+    monkeypatch.setattr(sms.FileSmsBackend, "send", fail_on_the_third)
     with pytest.raises(RuntimeError):
-        services.deliveries_send(ids=ids, claim_token=token)
+        sending.deliveries_send(ids=ids, claim_token=token)
 
     statuses = {r.pk: r.status for r in Delivery.objects.filter(pk__in=ids)}
     assert statuses == {rows[0].pk: "sent", rows[1].pk: "sent", rows[2].pk: "sending"}
@@ -135,15 +137,15 @@ def test_dispatch_claims_no_more_than_can_be_sent_within_a_lease(world, settings
     for i in range(25):
         make_delivery(world.client, due_at=now - timedelta(seconds=i))
     queued: list[list[int]] = []
-    monkeypatch.setattr(tasks.send_deliveries, "delay", lambda ids, token: queued.append(ids))
+    monkeypatch.setattr(messaging_tasks.send_deliveries, "delay", lambda ids, token: queued.append(ids))
 
-    assert tasks.dispatch_due() == 10
+    assert messaging_tasks.dispatch_due() == 10
     assert [len(ids) for ids in queued] == [3, 1, 3, 1, 2]  # claims of 4, 4 and the 2 left of the room
     assert Delivery.objects.filter(status=Delivery.Status.SENDING).count() == 10
-    assert tasks.dispatch_due() == 0  # full until some are sent
+    assert messaging_tasks.dispatch_due() == 0  # full until some are sent
 
     Delivery.objects.filter(pk__in=queued[0]).update(status=Delivery.Status.SENT)
-    assert tasks.dispatch_due() == 3
+    assert messaging_tasks.dispatch_due() == 3
 
 
 def test_a_dispatch_ends_once_everything_due_is_claimed(world, settings, monkeypatch):
@@ -153,7 +155,7 @@ def test_a_dispatch_ends_once_everything_due_is_claimed(world, settings, monkeyp
     for _ in range(3):
         make_delivery(world.client, due_at=timezone.now() - timedelta(seconds=1))
     claims: list[int] = []
-    original = services.deliveries_claim
+    original = dispatch.deliveries_claim
 
     def claim_and_another_falls_due(*, limit: int) -> tuple[str, list[int]]:
         token, ids = original(limit=limit)
@@ -161,26 +163,26 @@ def test_a_dispatch_ends_once_everything_due_is_claimed(world, settings, monkeyp
         make_delivery(world.client, due_at=timezone.now() - timedelta(seconds=1))
         return token, ids
 
-    monkeypatch.setattr(services, "deliveries_claim", claim_and_another_falls_due)
-    monkeypatch.setattr(tasks.send_deliveries, "delay", lambda ids, token: None)
+    monkeypatch.setattr(dispatch, "deliveries_claim", claim_and_another_falls_due)
+    monkeypatch.setattr(messaging_tasks.send_deliveries, "delay", lambda ids, token: None)
 
-    assert tasks.dispatch_due() == 3
+    assert messaging_tasks.dispatch_due() == 3
     assert claims == [3]
 
 
 # --- The HTTP backend's connection -----------------------------------------------------------
 
 
-def _message(key: str) -> channels.Message:
-    return channels.Message(to="+4740000001", text="Hei", subject="", idempotency_key=key)
+def _message(key: str) -> Message:
+    return Message(to="+4740000001", text="Hei", subject="", idempotency_key=key)
 
 
 def test_the_http_backend_keeps_its_connection_open_between_messages(settings):
     with Gateway() as gateway:
         settings.SMS_HTTP_URL = gateway.url
-        backend = channels.HttpSmsBackend()
+        backend = sms.HttpSmsBackend()
         ids = [backend.send(_message(f"key-{i}")) for i in range(3)]
-        conns = channels.HttpSmsBackend._local.connections
+        conns = sms.HttpSmsBackend._local.connections
         sock = next(iter(conns.values())).sock
         assert backend.send(_message("key-3")) == "gw-4"
         assert next(iter(conns.values())).sock is sock
@@ -227,12 +229,12 @@ def test_the_http_backend_posts_again_on_a_new_connection_when_the_gateway_close
     thread.start()
     try:
         settings.SMS_HTTP_URL = f"http://127.0.0.1:{port}/sms"
-        backend = channels.HttpSmsBackend()
+        backend = sms.HttpSmsBackend()
         assert backend.send(_message("first")) == "id-0"
         thread.join(timeout=0.2)  # let the server close its end
         assert backend.send(_message("second")) == "id-1"
     finally:
-        channels.HttpSmsBackend._local.__dict__.get("connections", {}).clear()
+        sms.HttpSmsBackend._local.__dict__.get("connections", {}).clear()
         server.close()
         thread.join(timeout=5)
     assert [body["reference"] for body in seen] == ["first", "second"]

@@ -1,27 +1,31 @@
-"""Message texts, rendered from templates in the recipient's language and time zone."""
+"""Message texts, rendered from templates in the recipient's language and time zone.
+
+A kind's templates live in the app that owns it: ``<app>/templates/messages/<language>/<kind>.txt``
+(plain text, no HTML escaping); the e-mail subject is ``messages/<language>/subject.txt``,
+messaging's own unless an app above it brings one. Norwegian Bokmål is the fallback language.
+"""
 
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import formats, translation
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "reminders" / "messages"
 LANGUAGES = ("nb", "en")
 
 
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    # Plain text: no HTML escaping.
-    return Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False, debug=False)
+    # Every installed app's templates/ folder; plain text, so no HTML escaping.
+    return Engine(app_dirs=True, autoescape=False, debug=False)
 
 
-def _template(language: str, name: str):  # noqa: ANN202
+@lru_cache(maxsize=256)
+def _template(language: str, name: str) -> Template:
     lang = language if language in LANGUAGES else "nb"
-    return _engine().get_template(f"{lang}/{name}.txt")
+    return _engine().get_template(f"messages/{lang}/{name}.txt")
 
 
 def local_parts(at: datetime, tz: ZoneInfo) -> dict[str, str]:

@@ -1,1 +1,0 @@
-"""Celery tasks for this part of the co-production triangle."""

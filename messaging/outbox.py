@@ -1,0 +1,48 @@
+"""Writing to the outbox, and taking back what is no longer needed.
+
+Rows are written in the same transaction as their cause (a booking, a plan, a request for
+help), each with a dedupe key, so writing the same message twice writes it once. A row due
+now asks for a dispatch right after the commit (``messaging.kick``); otherwise the periodic
+dispatcher finds it when it falls due.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from config import prepared
+from messaging.kick import dispatch_soon_on_commit
+from messaging.models import Delivery
+
+# A row due this soon asks for a dispatch after the commit instead of waiting for a sweep.
+DUE_NOW = timedelta(seconds=5)
+
+
+def deliveries_create(rows: Sequence[Delivery], *, now: datetime) -> int:
+    """Insert outbox rows, skipping any whose dedupe key exists (idempotent).
+
+    Returns how many rows were offered to the insert; rows already there are skipped by the
+    database and still counted."""
+    if not rows:
+        return 0
+    if len(rows) <= 16:
+        prepared.insert(rows, ignore_conflicts=True)  # a booking's few rows, SQL built once
+    else:
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    if any(row.due_at <= now + DUE_NOW for row in rows):
+        dispatch_soon_on_commit()
+    return len(rows)
+
+
+def deliveries_about(about: str, about_id: int) -> QuerySet[Delivery]:
+    """The messages written about one thing (an appointment, a plan, an invitee)."""
+    return Delivery.objects.filter(about=about, about_id=about_id)
+
+
+def deliveries_cancel(rows: QuerySet[Delivery], reason: str) -> int:
+    """Cancel those of ``rows`` not claimed for sending yet; returns how many."""
+    return rows.filter(status=Delivery.Status.SCHEDULED).update(
+        status=Delivery.Status.CANCELLED, last_error=reason, updated_at=timezone.now()
+    )

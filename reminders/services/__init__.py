@@ -1,0 +1,67 @@
+"""Writes for reminders. The modules by job: ``preferences`` (how a person wants to be
+reminded), ``notices`` (the shape of every message to a person, and the one-off notices other
+apps ask for), ``appointments`` (a meeting's reminders), ``plans`` (medication, money and
+routine plans and their rolling horizon), ``medication`` (doses taken or missed).
+
+Every message is a row in the shared outbox (``messaging``), written in the same transaction
+as its cause; how it is sent is ``reminders.sending``.
+"""
+
+from reminders.services.appointments import (
+    appointment_reminders_cancelled,
+    appointment_reminders_moved,
+    appointment_reminders_reassigned,
+    appointment_reminders_schedule,
+    appointments_booked,
+)
+from reminders.services.medication import medication_followups, medication_mark_taken
+from reminders.services.notices import (
+    follow_up_task_create,
+    group_meeting_notice,
+    handover_introduce,
+    notice_now,
+    notices_cancel,
+    peer_notice,
+    peer_notices_cancel,
+    reply_to,
+    staff_alert,
+    staff_alerts_move,
+)
+from reminders.services.plans import (
+    plan_delete,
+    plan_materialize,
+    plan_occurrences,
+    plan_save,
+    plans_materialize_all,
+    summaries_materialize,
+)
+from reminders.services.preferences import preferences_for, preferences_prefetch, preferences_read
+
+__all__ = [
+    "appointment_reminders_cancelled",
+    "appointment_reminders_moved",
+    "appointment_reminders_reassigned",
+    "appointment_reminders_schedule",
+    "appointments_booked",
+    "follow_up_task_create",
+    "group_meeting_notice",
+    "handover_introduce",
+    "medication_followups",
+    "medication_mark_taken",
+    "notice_now",
+    "notices_cancel",
+    "peer_notice",
+    "peer_notices_cancel",
+    "plan_delete",
+    "plan_materialize",
+    "plan_occurrences",
+    "plan_save",
+    "plans_materialize_all",
+    "preferences_for",
+    "preferences_prefetch",
+    "preferences_read",
+    "reply_to",
+    "staff_alert",
+    "staff_alerts_move",
+    "summaries_materialize",
+]
