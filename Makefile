@@ -23,6 +23,7 @@ run: install
 	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_all.py
 
 test: install
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest
 
 lint: install

@@ -32,6 +32,7 @@ from booking.serializers import (
 )
 from booking.slots import slots_offered
 from config.errors import ApplicationError, NotFound
+from people.models import User
 
 
 class SlotSerializer(serializers.Serializer):
@@ -348,3 +349,49 @@ class CalendarFeedApi(APIView):
         response["Content-Disposition"] = 'inline; filename="triangel.ics"'
         response["Cache-Control"] = "private, max-age=300"
         return response
+
+
+# --- Who the caller is -----------------------------------------------------------------------
+
+
+class MeSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    active_phone = serializers.SerializerMethodField()
+    calendar_feed_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "name",
+            "role",
+            "unit",
+            "email",
+            "active_phone",
+            "preferred_channel",
+            "language",
+            "timezone",
+            "calendar_feed_url",
+        ]
+
+    def get_name(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+    def get_unit(self, obj: User) -> dict | None:
+        return {"id": obj.unit_id, "name": obj.unit.name} if obj.unit_id else None
+
+    def get_active_phone(self, obj: User) -> str | None:
+        phone = next((p for p in obj.phone_numbers.all() if p.is_active), None)
+        return str(phone.number) if phone else None
+
+    def get_calendar_feed_url(self, obj: User) -> str:
+        return feed_url(services.feed_token_get_or_create(user=obj).secret)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=MeSerializer, summary="Who the caller is")
+    def get(self, request: Request) -> Response:
+        user = User.objects.select_related("unit").prefetch_related("phone_numbers").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)

@@ -3,6 +3,7 @@ from django.urls import path
 from booking import apis
 
 urlpatterns = [
+    path("me/", apis.MeApi.as_view(), name="me"),
     path("workers/", apis.WorkerListApi.as_view(), name="worker-list"),
     path("workers/<int:worker_id>/meeting-types/", apis.WorkerMeetingTypesApi.as_view(), name="worker-meeting-types"),
     path("workers/<int:worker_id>/slots/", apis.WorkerSlotsApi.as_view(), name="worker-slots"),

@@ -4,5 +4,4 @@ from people import apis
 
 urlpatterns = [
     path("auth/token/", apis.TokenApi.as_view(), name="api-token"),
-    path("me/", apis.MeApi.as_view(), name="me"),
 ]

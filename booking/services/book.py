@@ -107,8 +107,9 @@ def _occurrences(*, start: datetime, tz: ZoneInfo, repeat: RepeatRule | None) ->
     return result
 
 
-def _fingerprint(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+def _fingerprint(**request: Any) -> str:
+    """A hash of what was asked: the same idempotency key with another request is refused."""
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def appointment_book(
@@ -138,42 +139,25 @@ def appointment_book(
     if meeting_type is None:
         raise NotFound(_("That meeting type is not available to you."))
     client = _resolve_client(actor=actor, meeting_type=meeting_type, client_id=client_id)
-    tz = tz_of(meeting_type.calendar.owner)
-    start = as_utc(start, tz)
-    occurrences = _occurrences(start=start, tz=tz, repeat=repeat)
+    start = as_utc(start, tz_of(meeting_type.calendar.owner))
     fingerprint = _fingerprint(
-        {
-            "worker": worker_id,
-            "meeting_type": meeting_type_id,
-            "start": start.isoformat(),
-            "user": client.pk,
-            "repeat": repeat and repeat.as_rrule(),
-            "skip": skip_conflicts,
-        }
-    )
+        worker=worker_id, meeting_type=meeting_type_id, start=start.isoformat(), user=client.pk,
+        repeat=repeat and repeat.as_rrule(), skip=skip_conflicts,
+    )  # fmt: skip
     try:
         with transaction.atomic():
             calendars_lock(meeting_type.calendar_id)
-            if idempotency_key:
-                previous = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first()
-                if previous is not None:
-                    return _replay(previous, fingerprint=fingerprint)
-            result = _book_free_times(
-                meeting_type=meeting_type,
-                actor=actor,
-                client=client,
-                occurrences=occurrences,
-                repeat=repeat,
-                skip_conflicts=skip_conflicts,
-                now=now,
+            previous = (
+                IdempotencyKey.objects.filter(user=actor, key=idempotency_key).first() if idempotency_key else None
             )
+            if previous is not None:
+                return _replay(previous, fingerprint=fingerprint)
+            result = _book_free_times(
+                meeting_type=meeting_type, actor=actor, client=client, start=start,
+                repeat=repeat, skip=skip_conflicts, now=now,
+            )  # fmt: skip
             if idempotency_key:
-                IdempotencyKey.objects.create(
-                    user=actor,
-                    key=idempotency_key,
-                    request_fingerprint=fingerprint,
-                    result={"appointments": [a.pk for a in result.appointments], "skipped": result.skipped},
-                )
+                _remember(actor=actor, key=idempotency_key, fingerprint=fingerprint, result=result)
     except _Unavailable as unavailable:
         # The answer (with free alternatives) is worked out after the calendar lock is
         # released, so people losing a race do not hold up the next booking.
@@ -181,14 +165,24 @@ def appointment_book(
             meeting_type=meeting_type, actor=actor, start=start, repeat=repeat, now=now, error=unavailable
         ) from None
     except IntegrityError as exc:
-        if "appointment_no_overlap" in str(exc):
-            raise slot_taken(meeting_type=meeting_type, actor=actor, start=start) from exc
-        if "idempotency_key_unique_per_user" in str(exc):
-            raise Conflict(
-                _("The same request is already being handled. Try again in a moment."), code="request_in_progress"
-            ) from exc
-        raise
+        refusal = _refusal_by_database(exc, meeting_type=meeting_type, actor=actor, start=start)
+        if refusal is None:
+            raise
+        raise refusal from exc
     return result
+
+
+def _refusal_by_database(
+    exc: IntegrityError, *, meeting_type: MeetingType, actor: User, start: datetime
+) -> ApplicationError | None:
+    """What the database's last line of defence refused, as an answer; None for anything else."""
+    if "appointment_no_overlap" in str(exc):
+        return slot_taken(meeting_type=meeting_type, actor=actor, start=start)
+    if "idempotency_key_unique_per_user" in str(exc):
+        return Conflict(
+            _("The same request is already being handled. Try again in a moment."), code="request_in_progress"
+        )
+    return None
 
 
 def _book_free_times(
@@ -196,14 +190,16 @@ def _book_free_times(
     meeting_type: MeetingType,
     actor: User,
     client: User,
-    occurrences: list[datetime],
+    start: datetime,
     repeat: RepeatRule | None,
-    skip_conflicts: bool,
+    skip: bool,
     now: datetime,
 ) -> BookingResult:
     """Inside the booking transaction, with the calendar locked: write the occurrences that
-    are offered times, or raise ``_Unavailable`` when the request cannot be met."""
+    are offered times, or raise ``_Unavailable`` when the request cannot be met (``skip``:
+    a series skips the taken dates if some are free)."""
     tz = tz_of(meeting_type.calendar.owner)
+    occurrences = _occurrences(start=start, tz=tz, repeat=repeat)
     offered = {
         slot.start.astimezone(UTC)
         for slot in slots_for(
@@ -216,7 +212,7 @@ def _book_free_times(
     }
     free = [occ for occ in occurrences if occ in offered]
     taken = [occ for occ in occurrences if occ not in offered]
-    if (repeat is None and taken) or (taken and (not skip_conflicts or not free)):
+    if (repeat is None and taken) or (taken and (not skip or not free)):
         raise _Unavailable(taken)
 
     series = None if repeat is None else AppointmentSeries.objects.create(rule=repeat.as_rrule(), created_by=actor)
@@ -263,6 +259,16 @@ def _refusal(
         _("Some of the dates in the series are not free. Nothing was booked."),
         code="series_conflict",
         conflicts=[_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in error.taken],
+    )
+
+
+def _remember(*, actor: User, key: str, fingerprint: str, result: BookingResult) -> None:
+    """Keep the answer for the idempotency key, so a retried request gets the same one."""
+    IdempotencyKey.objects.create(
+        user=actor,
+        key=key,
+        request_fingerprint=fingerprint,
+        result={"appointments": [a.pk for a in result.appointments], "skipped": result.skipped},
     )
 
 

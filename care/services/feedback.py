@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from rest_framework import status
 
 from booking.models import Appointment
 from care.models import Feedback, Idea
+from care.selectors.feedback import feedback_marker
 from config.errors import ApplicationError, Conflict, NotFound
 from people.models import User
 
@@ -27,10 +27,6 @@ class NotAllowed(ApplicationError):
 
     status_code = status.HTTP_403_FORBIDDEN
     code = "not_allowed"
-
-
-def feedback_marker(appointment_id: int) -> str:
-    return salted_hmac("care.feedback.marker", str(appointment_id), algorithm="sha256").hexdigest()
 
 
 def month_of(value: datetime, tz: ZoneInfo) -> date:

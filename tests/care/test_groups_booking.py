@@ -12,9 +12,11 @@ from care.models import GroupMeeting
 from care.services import groups as services
 from config.errors import ApplicationError, Conflict, NotFound
 from messaging.models import Delivery
-from reminders.models import MessageKind
+from reminders.models import MessageKind, ReminderPreferences
+from reminders.services import summaries_materialize
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
+from tests.reminders.support import dispatch, sent_sms
 
 
 @pytest.fixture
@@ -249,3 +251,17 @@ def test_a_member_who_may_read_a_meeting_but_not_change_it_gets_a_404_on_the_for
     assert peer.post(f"/groups/meetings/{meeting.pk}/actions/", {"what": "x", "who": "x"}).status_code in (400, 404)
     meeting.refresh_from_db()
     assert meeting.agenda != "x"
+
+
+def test_the_morning_summary_names_a_group_meeting_once(world, group, tuesday: date, settings, tmp_path) -> None:
+    settings.SMS_BACKEND = "file"
+    settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
+    book(world, group, f.local(tuesday, 10))
+    ReminderPreferences.objects.update_or_create(user=world.client, defaults={"morning_summary": True})
+    morning = f.local(tuesday, 7)
+    summaries_materialize(now=morning)
+
+    dispatch(now=f.local(tuesday, 8))
+
+    (summary,) = [m["text"] for m in sent_sms(tmp_path / "sms.jsonl") if m["text"].startswith("God morgen")]
+    assert summary.count("10:00") == 1

@@ -1,9 +1,7 @@
-"""Writes for continuity: the plan a service user keeps with their worker, and handovers.
-
-A plan entry is never overwritten in silence: every change adds a version row. A handover
-moves people, meetings, tasks and alerts from one worker to another in one transaction, and
-records what happened to each.
-"""
+"""Handover: a coordinator moves one person, or a worker's whole caseload, to another worker in
+one step and one transaction, and records what happened to each meeting, task and alert.
+Meetings are moved and cancelled through booking (``booking.services``), which locks the
+calendars and checks that the new worker is free."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,111 +14,14 @@ from booking import services as booking
 from booking.availability import Interval
 from booking.models import Appointment, Calendar, MeetingType
 from booking.slots import fits_at
-from care.models import Handover, HandoverAppointment, HandoverClient, PlanEntry, PlanEntryVersion
-from care.selectors.continuity import plan_client_get, plan_may_write, reoffers_open_for
-from config.errors import ApplicationError, NotFound, Unprocessable
+from care.models import Handover, HandoverAppointment, HandoverClient
+from care.selectors.continuity import reoffers_open_for
+from config.errors import NotFound, Unprocessable
 from people.models import User
 from people.selectors import clients_of
 from people.services import caseload_assign
 from reminders import services as reminders
 from reminders.models import FollowUpTask, ReminderPreferences
-
-TEXT_MAX = 2000
-
-
-# --- My plan ----------------------------------------------------------------------------------
-
-
-def _writable_client(*, actor: User, client_id: int) -> User:
-    """The client whose plan ``actor`` writes in. 404 if the plan is not visible to them, 422 if
-    they may read it but not write in it."""
-    client = plan_client_get(viewer=actor, client_id=client_id)
-    if client is None:
-        raise NotFound(_("Plan not found."))
-    if not plan_may_write(viewer=actor, client=client):
-        raise Unprocessable(
-            _("You can read this plan. Only the person and the social worker who follows them write in it."),
-            code="read_only",
-        )
-    return client
-
-
-def _clean_text(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ApplicationError(
-            _("Write a few words."), code="invalid", fields={"text": [_("This field cannot be empty.")]}
-        )
-    if len(text) > TEXT_MAX:
-        raise ApplicationError(
-            _("Keep it shorter (at most %(max)s characters).") % {"max": TEXT_MAX},
-            fields={"text": [_("Too long.")]},
-        )
-    return text
-
-
-def _check_status(kind: str, status: str) -> None:
-    if status not in PlanEntry.Status.values:
-        raise ApplicationError(_("Unknown status."), fields={"status": [_("Choose one of the listed choices.")]})
-    if kind == PlanEntry.Kind.AGREEMENT and status == PlanEntry.Status.REACHED:
-        raise ApplicationError(
-            _("An agreement is either in use or no longer relevant; only a goal is reached."),
-            fields={"status": [_("Not possible for an agreement.")]},
-        )
-
-
-@transaction.atomic
-def plan_entry_add(*, actor: User, client_id: int, kind: str, text: str, now: datetime | None = None) -> PlanEntry:
-    """Add a goal or an agreement to a plan, with its first version."""
-    now = now or timezone.now()
-    client = _writable_client(actor=actor, client_id=client_id)
-    if kind not in PlanEntry.Kind.values:
-        raise ApplicationError(_("Choose goal or agreement."), fields={"kind": [_("Choose goal or agreement.")]})
-    text = _clean_text(text)
-    entry = PlanEntry.objects.create(
-        client=client, kind=kind, text=text, created_by=actor, created_at=now, updated_by=actor, updated_at=now
-    )
-    PlanEntryVersion.objects.create(
-        entry=entry, number=1, text=text, status=entry.status, written_by=actor, written_at=now
-    )
-    return entry
-
-
-def plan_entry_change(
-    *,
-    actor: User,
-    client_id: int,
-    entry_id: int,
-    text: str | None = None,
-    status: str | None = None,
-    now: datetime | None = None,
-) -> PlanEntry:
-    """Change the wording and/or the status of an entry. The old version stays in the history;
-    an unchanged entry writes nothing."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        client = _writable_client(actor=actor, client_id=client_id)
-        # The race: two people editing at once would both write version n+1; the row lock
-        # makes the second wait and number its version after the first.
-        entry = PlanEntry.objects.select_for_update().filter(pk=entry_id, client=client).first()
-        if entry is None:
-            raise NotFound(_("Plan entry not found."))
-        new_text = entry.text if text is None else _clean_text(text)
-        new_status = entry.status if status is None else status
-        _check_status(entry.kind, new_status)
-        if new_text == entry.text and new_status == entry.status:
-            return entry
-        entry.text, entry.status = new_text, new_status
-        entry.version += 1
-        entry.updated_by, entry.updated_at = actor, max(now, entry.created_at)
-        entry.save(update_fields=["text", "status", "version", "updated_by", "updated_at"])
-        PlanEntryVersion.objects.create(
-            entry=entry, number=entry.version, text=new_text, status=new_status, written_by=actor, written_at=now
-        )
-    return entry
-
-
-# --- Handover ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -300,40 +201,62 @@ def handover_run(
         meeting_type_id=meeting_type_id,
     )
     with transaction.atomic():
-        # The race: someone books on either calendar between our availability check and the
-        # move, or a second handover moves the same meetings. Both calendars are locked (in id
-        # order, so two handovers in opposite directions cannot deadlock); booking takes the
-        # same calendar locks, so the check below and the writes are one step.
-        booking.calendars_lock(
-            *Calendar.objects.filter(owner_id__in=[from_worker.pk, to_worker.pk]).values_list("pk", flat=True)
-        )
-        # Re-read the caseload under the lock: only people the old worker still follows move.
-        still = set(clients_of(worker=from_worker).filter(pk__in=[c.pk for c in clients]).values_list("pk", flat=True))
-        clients = [c for c in clients if c.pk in still]
-        if not clients:
-            raise Unprocessable(_("There is nobody in this caseload to hand over."), code="empty_caseload")
-        plan = _plan(
+        return _hand_over(
+            actor=actor,
             from_worker=from_worker,
             to_worker=to_worker,
             clients=clients,
-            whole_caseload=client_id is None,
             chosen=chosen,
-            now=now,
-            for_update=True,
-        )
-        handover = Handover.objects.create(
-            unit_id=actor.unit_id,
-            by=actor,
-            from_worker=from_worker,
-            to_worker=to_worker,
             whole_caseload=client_id is None,
-            at=now,
+            now=now,
         )
-        to_calendar = Calendar.objects.filter(owner=to_worker).first()
-        for move in plan.moves:
-            _apply_move(handover=handover, move=move, actor=actor, to_calendar=to_calendar, now=now)
-        for client in clients:
-            _move_client(handover=handover, client=client, plan=plan, now=now)
+
+
+def _hand_over(
+    *,
+    actor: User,
+    from_worker: User,
+    to_worker: User,
+    clients: list[User],
+    chosen: MeetingType | None,
+    whole_caseload: bool,
+    now: datetime,
+) -> Handover:
+    """``handover_run`` inside its transaction."""
+    # The race: someone books on either calendar between our availability check and the
+    # move, or a second handover moves the same meetings. Both calendars are locked (in id
+    # order, so two handovers in opposite directions cannot deadlock); booking takes the
+    # same calendar locks, so the check below and the writes are one step.
+    booking.calendars_lock(
+        *Calendar.objects.filter(owner_id__in=[from_worker.pk, to_worker.pk]).values_list("pk", flat=True)
+    )
+    # Re-read the caseload under the lock: only people the old worker still follows move.
+    still = set(clients_of(worker=from_worker).filter(pk__in=[c.pk for c in clients]).values_list("pk", flat=True))
+    clients = [c for c in clients if c.pk in still]
+    if not clients:
+        raise Unprocessable(_("There is nobody in this caseload to hand over."), code="empty_caseload")
+    plan = _plan(
+        from_worker=from_worker,
+        to_worker=to_worker,
+        clients=clients,
+        whole_caseload=whole_caseload,
+        chosen=chosen,
+        now=now,
+        for_update=True,
+    )
+    handover = Handover.objects.create(
+        unit_id=actor.unit_id,
+        by=actor,
+        from_worker=from_worker,
+        to_worker=to_worker,
+        whole_caseload=whole_caseload,
+        at=now,
+    )
+    to_calendar = Calendar.objects.select_related("owner").filter(owner=to_worker).first()
+    for move in plan.moves:
+        _apply_move(handover=handover, move=move, actor=actor, to_calendar=to_calendar, now=now)
+    for client in clients:
+        _move_client(handover=handover, client=client, plan=plan, now=now)
     return handover
 
 

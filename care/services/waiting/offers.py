@@ -1,21 +1,6 @@
-"""The waiting list: join and leave, offer freed times in queue order, take or turn down an offer.
-
-Rules:
-
-* A person may join for a meeting type they may book only when it has no free time within
-  the meeting type's ``waiting_list_days`` (else ``WAITING_LIST_DAYS``); one active entry per
-  person and type (database constraint).
-* When a meeting is cancelled or moved away, its old time is a ``FreedTime``. It is offered
-  to one person at a time, first come first served across the calendar's meeting types: the
-  first waiting person for whom a bookable time (their own meeting type, booking rules and
-  minimum notice included) overlaps the freed time, within their window.
-* An offer stays open ``WAITING_OFFER_HOURS``, cut short so that it ends before the meeting's
-  minimum notice. Taking it books through ``booking.services.appointment_book``.
-* Saying no, or not answering in time, keeps the person's place in the queue: the time may
-  just not have suited them. The next person is asked. Leaving the list is a separate step.
-* Offers are made between ``WAITING_OFFER_FROM_HOUR`` and ``WAITING_OFFER_UNTIL_HOUR`` in the
-  calendar's time zone; a time freed in the evening is offered by the sweep next morning.
-"""
+"""Freed times and offers from the waiting list: a cancelled or moved meeting's old time is
+offered to one waiting person at a time; taking it books through booking
+(``booking.services.appointment_book``), with every booking rule."""
 
 import logging
 from datetime import datetime, timedelta
@@ -23,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,7 +18,7 @@ from booking.selectors import meeting_types_bookable_by
 from booking.services import appointment_book
 from booking.slots import slots_for
 from care.models import FreedTime, WaitingEntry, WaitingOffer
-from care.selectors.waiting import free_times_in_window, window_days
+from care.selectors.waiting import window_days
 from config.errors import ApplicationError, Conflict, NotFound
 from people.models import User
 from reminders import services as reminders
@@ -47,58 +32,6 @@ SHORTEST_ANSWER = timedelta(minutes=15)
 # long it leaves a fresh one to its own task.
 CATCH_UP_WINDOW = timedelta(hours=2)
 CATCH_UP_GRACE = timedelta(minutes=1)
-
-
-def waiting_entry_join(*, user: User, meeting_type_id: int, now: datetime | None = None) -> WaitingEntry:
-    """Put ``user`` on the waiting list for a meeting type they may book.
-
-    Raises NotFound for a type they may not book, Conflict ``free_times_exist`` when there
-    is a free time within the window (book it instead), Conflict ``already_waiting``.
-    """
-    now = now or timezone.now()
-    if not user.is_service_user:
-        raise NotFound(_("That meeting type is not available to you."))
-    meeting_type = (
-        meeting_types_bookable_by(user=user).select_related("calendar__owner").filter(pk=meeting_type_id).first()
-    )
-    if meeting_type is None:
-        raise NotFound(_("That meeting type is not available to you."))
-    free = free_times_in_window(meeting_type=meeting_type, user=user, now=now)
-    if free:
-        tz = ZoneInfo(meeting_type.calendar.owner.timezone)
-        raise Conflict(
-            _("There are free times in the next %(days)d days. Book one of them instead.")
-            % {"days": window_days(meeting_type)},
-            code="free_times_exist",
-            first_free=free[0].start.astimezone(tz).isoformat(),
-        )
-    try:
-        with transaction.atomic():
-            return WaitingEntry.objects.create(user=user, meeting_type=meeting_type, joined_at=now)
-    except IntegrityError:
-        raise Conflict(_("You are already on the waiting list for this meeting."), code="already_waiting") from None
-
-
-def waiting_entry_leave(*, user: User, entry_id: int, now: datetime | None = None) -> WaitingEntry:
-    """Take ``user`` off the list. An offer they have open is withdrawn and goes to the next person."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        entry = (
-            WaitingEntry.objects.select_for_update()
-            .filter(pk=entry_id, user=user, status=WaitingEntry.Status.WAITING)
-            .first()
-        )
-        if entry is None:
-            raise NotFound(_("You are not on that waiting list."))
-        entry.status, entry.ended_at = WaitingEntry.Status.LEFT, now
-        entry.save(update_fields=["status", "ended_at"])
-        for offer in WaitingOffer.objects.select_for_update().filter(entry=entry, status=WaitingOffer.Status.OPEN):
-            _close(offer, WaitingOffer.Status.WITHDRAWN, now)
-            _offer_next(freed=offer.freed, now=now)
-    return entry
-
-
-# --- Freed times and offers --------------------------------------------------------------------
 
 
 def _freed_range(appointment: Appointment) -> tuple[datetime, datetime] | None:
@@ -150,7 +83,7 @@ def waiting_slot_freed(*, appointment_id: int, now: datetime | None = None) -> W
         )
         if not created:
             return None
-        return _offer_next(freed=freed, now=now)
+        return offer_next(freed=freed, now=now)
 
 
 def _in_offer_hours(freed: FreedTime, now: datetime) -> bool:
@@ -174,7 +107,7 @@ def _fitting_time(*, entry: WaitingEntry, freed: FreedTime, now: datetime) -> In
     return min(fitting, key=lambda s: (abs(s.start - freed.start), s.start))
 
 
-def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
+def offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
     """Offer the freed time to the first waiting person it fits who has not been asked yet.
 
     Closes the freed time when nobody is left. Call inside a transaction."""
@@ -189,11 +122,29 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
         return None
     if freed.offers.filter(status=WaitingOffer.Status.OPEN).exists() or not _in_offer_hours(freed, now):
         return None
-    asked = set(freed.offers.values_list("entry_id", flat=True))
-    # Whoever gave the time up is not offered it back.
-    gave_up = Appointment.objects.filter(pk=freed.appointment_id).values_list("client_id", flat=True).first()
     busy = set(WaitingOffer.objects.filter(status=WaitingOffer.Status.OPEN).values_list("user_id", flat=True))
-    entries = (
+    someone_busy = False
+    for entry in _waiting_for(freed):
+        if entry.user_id in busy:
+            # Answering one offer at a time; they keep their place for the next freed time.
+            someone_busy = True
+            continue
+        offer, raced = _offer_to(entry=entry, freed=freed, now=now)
+        if offer is not None:
+            _send_offer(offer, now)
+            return offer
+        someone_busy = someone_busy or raced
+    if not someone_busy:
+        _close_freed(freed, now)
+    return None
+
+
+def _waiting_for(freed: FreedTime) -> QuerySet[WaitingEntry]:
+    """The people waiting for a meeting in the freed time's calendar who were not asked yet,
+    first come first served. Whoever gave the time up is not offered it back."""
+    asked = set(freed.offers.values_list("entry_id", flat=True))
+    gave_up = Appointment.objects.filter(pk=freed.appointment_id).values_list("client_id", flat=True).first()
+    return (
         WaitingEntry.objects.filter(
             status=WaitingEntry.Status.WAITING,
             meeting_type__calendar_id=freed.calendar_id,
@@ -205,41 +156,35 @@ def _offer_next(*, freed: FreedTime, now: datetime) -> WaitingOffer | None:
         .select_related("user", "meeting_type__calendar__owner")
         .order_by("joined_at", "id")
     )
-    someone_busy = False
-    for entry in entries:
-        if entry.user_id in busy:
-            # Answering one offer at a time; they keep their place for the next freed time.
-            someone_busy = True
-            continue
-        if not meeting_types_bookable_by(user=entry.user).filter(pk=entry.meeting_type_id).exists():
-            continue
-        slot = _fitting_time(entry=entry, freed=freed, now=now)
-        if slot is None:
-            continue
-        notice = timedelta(minutes=entry.meeting_type.min_notice_minutes)
-        expires_at = min(now + timedelta(hours=settings.WAITING_OFFER_HOURS), slot.start - notice)
-        if expires_at - now < SHORTEST_ANSWER:
-            continue
-        try:
-            with transaction.atomic():
-                offer = WaitingOffer.objects.create(
-                    entry=entry,
-                    user=entry.user,
-                    freed=freed,
-                    start=slot.start,
-                    end=slot.end,
-                    offered_at=now,
-                    expires_at=expires_at,
-                )
-        except IntegrityError:
-            # Offered another freed time at this very moment: one open offer per person.
-            someone_busy = True
-            continue
-        _send_offer(offer, now)
-        return offer
-    if not someone_busy:
-        _close_freed(freed, now)
-    return None
+
+
+def _offer_to(*, entry: WaitingEntry, freed: FreedTime, now: datetime) -> tuple[WaitingOffer | None, bool]:
+    """The offer made to ``entry``'s person, if the freed time fits them; and whether they turned
+    out to be answering another offer made at this very moment."""
+    if not meeting_types_bookable_by(user=entry.user).filter(pk=entry.meeting_type_id).exists():
+        return None, False
+    slot = _fitting_time(entry=entry, freed=freed, now=now)
+    if slot is None:
+        return None, False
+    notice = timedelta(minutes=entry.meeting_type.min_notice_minutes)
+    expires_at = min(now + timedelta(hours=settings.WAITING_OFFER_HOURS), slot.start - notice)
+    if expires_at - now < SHORTEST_ANSWER:
+        return None, False
+    try:
+        with transaction.atomic():
+            offer = WaitingOffer.objects.create(
+                entry=entry,
+                user=entry.user,
+                freed=freed,
+                start=slot.start,
+                end=slot.end,
+                offered_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError:
+        # Offered another freed time at this very moment: one open offer per person.
+        return None, True
+    return offer, False
 
 
 def _send_offer(offer: WaitingOffer, now: datetime) -> None:
@@ -260,7 +205,7 @@ def _send_offer(offer: WaitingOffer, now: datetime) -> None:
     )
 
 
-def _close(offer: WaitingOffer, status: str, now: datetime) -> None:
+def offer_close(offer: WaitingOffer, status: str, now: datetime) -> None:
     offer.status, offer.answered_at = status, now
     offer.save(update_fields=["status", "answered_at"])
 
@@ -295,8 +240,8 @@ def waiting_offer_accept(*, user: User, offer_id: int | None = None, now: dateti
         if offer.status != WaitingOffer.Status.OPEN:
             raise ApplicationError(_("This offer is no longer open."), code="offer_closed")
         if offer.expires_at <= now:
-            _close(offer, WaitingOffer.Status.EXPIRED, now)
-            _offer_next(freed=offer.freed, now=now)
+            offer_close(offer, WaitingOffer.Status.EXPIRED, now)
+            offer_next(freed=offer.freed, now=now)
             gone: ApplicationError | None = ApplicationError(
                 _("The time to answer this offer has run out. You keep your place on the waiting list."),
                 code="offer_closed",
@@ -313,7 +258,7 @@ def waiting_offer_accept(*, user: User, offer_id: int | None = None, now: dateti
                 )
             except ApplicationError:
                 # Taken by someone else, or no longer allowed (notice, hours changed).
-                _close(offer, WaitingOffer.Status.GONE, now)
+                offer_close(offer, WaitingOffer.Status.GONE, now)
                 _close_freed(offer.freed, now)
                 gone = Conflict(
                     _("Sorry, that time was taken in the meantime. You keep your place on the waiting list."),
@@ -339,8 +284,8 @@ def waiting_offer_decline(*, user: User, offer_id: int | None = None, now: datet
         offer = _open_offer(user=user, offer_id=offer_id, now=now)
         if offer.status != WaitingOffer.Status.OPEN:
             raise ApplicationError(_("This offer is no longer open."), code="offer_closed")
-        _close(offer, WaitingOffer.Status.DECLINED, now)
-        _offer_next(freed=offer.freed, now=now)
+        offer_close(offer, WaitingOffer.Status.DECLINED, now)
+        offer_next(freed=offer.freed, now=now)
     return offer
 
 
@@ -361,8 +306,8 @@ def waiting_offers_sweep(*, now: datetime | None = None) -> int:
             )
             if offer is None:
                 continue
-            _close(offer, WaitingOffer.Status.EXPIRED, now)
-            _offer_next(freed=offer.freed, now=now)
+            offer_close(offer, WaitingOffer.Status.EXPIRED, now)
+            offer_next(freed=offer.freed, now=now)
             changed += 1
     waiting = FreedTime.objects.filter(closed_at__isnull=True).exclude(offers__status=WaitingOffer.Status.OPEN)
     for freed_id in list(waiting.values_list("pk", flat=True)):
@@ -373,7 +318,7 @@ def waiting_offers_sweep(*, now: datetime | None = None) -> int:
                 .filter(pk=freed_id, closed_at__isnull=True)
                 .first()
             )
-            if freed is not None and _offer_next(freed=freed, now=now) is not None:
+            if freed is not None and offer_next(freed=freed, now=now) is not None:
                 changed += 1
     return changed
 

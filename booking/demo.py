@@ -1,0 +1,68 @@
+"""Demo data for booking: the workers' and the peer's calendars, their weekly hours and their
+meeting types. Idempotent."""
+
+from datetime import time
+
+from booking.models import MeetingType, WorkingHours
+from booking.services import calendar_for
+from people.models import Unit, User
+
+
+def seed(*, unit: Unit, workers: list[User], peer: User) -> None:
+    for worker in workers:
+        calendar = calendar_for(owner=worker)
+        if not calendar.working_hours.exists():
+            # Monday–Friday with a lunch break.
+            WorkingHours.objects.bulk_create(
+                [WorkingHours(calendar=calendar, weekday=d, start=time(8, 30), end=time(11, 30)) for d in range(5)]
+                + [WorkingHours(calendar=calendar, weekday=d, start=time(12), end=time(15)) for d in range(5)]
+            )
+        MeetingType.objects.get_or_create(
+            calendar=calendar,
+            name="Samtale",
+            defaults={
+                "description": "En samtale om hvordan det går.",
+                "duration_minutes": 45,
+                "buffer_after_minutes": 15,
+                "slot_step_minutes": 60,
+                "min_notice_minutes": 120,
+                "horizon_days": 28,
+                "place": unit.address,
+                "audience": MeetingType.Audience.CASELOAD,
+            },
+        )
+        MeetingType.objects.get_or_create(
+            calendar=calendar,
+            name="Telefonsamtale",
+            defaults={
+                "duration_minutes": 20,
+                "buffer_after_minutes": 10,
+                "slot_step_minutes": 30,
+                "min_notice_minutes": 60,
+                "horizon_days": 14,
+                "mode": MeetingType.Mode.PHONE,
+                "audience": MeetingType.Audience.CASELOAD,
+            },
+        )
+    _peer_calendar(peer)
+
+
+def _peer_calendar(peer: User) -> None:
+    calendar = calendar_for(owner=peer)
+    if not calendar.working_hours.exists():
+        WorkingHours.objects.bulk_create(
+            [WorkingHours(calendar=calendar, weekday=d, start=time(10), end=time(14)) for d in (1, 3)]
+        )
+    MeetingType.objects.get_or_create(
+        calendar=calendar,
+        name="Kaffe og en prat",
+        defaults={
+            "duration_minutes": 60,
+            "buffer_after_minutes": 0,
+            "slot_step_minutes": 60,
+            "min_notice_minutes": 60,
+            "horizon_days": 21,
+            "place": "Kafeen i første etasje",
+            "audience": MeetingType.Audience.UNIT,
+        },
+    )

@@ -1,0 +1,50 @@
+"""Demo data: one unit, two workers, a peer, a coordinator and five service users, with what
+each app adds to them (calendars, reminder preferences, the co-production triangle).
+
+Safe to run again: it finds what it made before and only fills in what is missing. The
+command lives in the web app, the top layer, because it needs every app below it.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from booking import demo as booking_demo
+from care.demo import seed_all as seed_care
+from people import demo as people_demo
+from people.models import User
+from reminders import demo as reminders_demo
+
+# What the coordinator may see and change in the admin, by app.
+COORDINATOR_MODELS = [
+    ("people", ["unit", "openinghours", "user", "phonenumber", "caseload"]),
+    ("booking", ["calendar", "workinghours", "calendaroverride", "meetingtype", "appointment", "appointmentevent"]),
+    ("reminders", ["reminderplan", "reminderpreferences", "medicationlog", "followuptask"]),
+    ("messaging", ["delivery"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo unit, staff and service users."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        people = people_demo.seed()
+        _coordinator_permissions(people.coordinator)
+        booking_demo.seed(unit=people.unit, workers=list(people.workers.values()), peer=people.peer)
+        reminders_demo.seed(users=people.users)
+        seed_care()
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}.")
+        )
+
+
+def _coordinator_permissions(coordinator: User) -> None:
+    group, _ = Group.objects.get_or_create(name="Coordinators")
+    for app_label, models in COORDINATOR_MODELS:
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models)
+        )
+    coordinator.groups.add(group)
