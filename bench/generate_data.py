@@ -440,7 +440,8 @@ class Generator:
         event_id = 0
         for appointment_id, row in enumerate(self.appointments, start=1):
             *fields, worker_user = row
-            rows.append((appointment_id, *fields))
+            # Every generated meeting is in one calendar, so it is the service user's own copy.
+            rows.append((appointment_id, *fields, True))
             status, reason, created, changed, booked_by, client = row[5], row[6], row[8], row[9], row[10], row[11]
             event_id += 1
             events.append((event_id, "booked", created, None, None, "", booked_by, appointment_id))
@@ -511,6 +512,7 @@ COLUMNS = {
         "client_id",
         "calendar_id",
         "meeting_type_id",
+        "client_copy",
     ),
     "booking_appointmentevent": (
         "id",

@@ -180,8 +180,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "booking.models.Appointment.Status",
-        "DeliveryStatusEnum": "reminders.models.Delivery.Status",
-        "ChannelEnum": "reminders.models.Channel",
+        "DeliveryStatusEnum": "messaging.models.Delivery.Status",
+        "ChannelEnum": "messaging.models.Channel",
     },
 }
 

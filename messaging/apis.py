@@ -30,10 +30,10 @@ def _signature_ok(request: HttpRequest) -> bool:
     return hmac.compare_digest(expected, request.headers.get("X-Triangel-Signature", ""))
 
 
+# A webhook of the SMS gateway: no session or token, a signed body instead. A request without
+# a valid signature gets 404, as if there were nothing here. (A comment, not a docstring: the
+# API schema would show it on every webhook.)
 class WebhookApi(APIView):
-    """A webhook of the SMS gateway: no session or token, a signed body instead. A request
-    without a valid signature gets 404, as if there were nothing here."""
-
     authentication_classes: list = []
     permission_classes = [AllowAny]
 

@@ -95,10 +95,9 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
         return attrs
 
 
+# A reminder or notice in the outbox. ``plan``, ``appointment`` and ``plan_title`` come from
+# ``reminders.selectors.deliveries_listed``, which names what each row is about.
 class DeliverySerializer(serializers.ModelSerializer):
-    """A reminder or notice in the outbox. ``plan``, ``appointment`` and ``plan_title`` come
-    from ``reminders.selectors.deliveries_listed``, which names what each row is about."""
-
     kind = serializers.ChoiceField(choices=MessageKind.choices)
     plan = serializers.IntegerField(allow_null=True, required=False)
     plan_title = serializers.CharField(read_only=True)
