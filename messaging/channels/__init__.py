@@ -1,9 +1,10 @@
 """The channel registry: every way a message leaves Triangel, looked up by name.
 
-A channel is one module in this package that registers a factory for its backend with
-``@register("name")``, plus its line in ``CHANNEL_MODULES`` (and in ``messaging.models.Channel``,
-the names the outbox accepts). The outbox asks ``backend_for(row.channel)`` and never knows
-more about a channel than the ``Backend`` interface of ``messaging.channels.base``.
+A channel is one module in this package, named after it, that registers a factory for its
+backend with ``@register("name")``, and its line in ``messaging.models.Channel`` (the names
+the outbox and people's preferences accept; Django writes the migration for the column's
+check). The outbox asks ``backend_for(row.channel)`` and never knows more about a channel
+than the ``Backend`` interface of ``messaging.channels.base``.
 """
 
 import importlib
@@ -29,9 +30,6 @@ __all__ = [
     "register",
 ]
 
-# The channels there are: each module registers itself when imported (MessagingConfig.ready).
-CHANNEL_MODULES = ("messaging.channels.sms", "messaging.channels.email")
-
 _factories: dict[str, Callable[[], Backend]] = {}
 
 
@@ -46,8 +44,11 @@ def register(name: str) -> Callable[[Callable[[], Backend]], Callable[[], Backen
 
 
 def load() -> None:
-    for module in CHANNEL_MODULES:
-        importlib.import_module(module)
+    """Import every channel's module, which registers it (called when messaging is ready)."""
+    from messaging.models import Channel
+
+    for name in Channel.values:
+        importlib.import_module(f"messaging.channels.{name}")
 
 
 def backend_for(channel: str) -> Backend:
