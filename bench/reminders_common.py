@@ -505,7 +505,7 @@ def reset_deliveries() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE messaging_delivery")
-        cursor.execute("DELETE FROM reminders_dispatchstate")
+        cursor.execute("DELETE FROM messaging_dispatchstate")
 
 
 def insert_due_rows(people: Sequence[int], due_times: Iterable[datetime], tag: str) -> int:
