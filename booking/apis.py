@@ -31,6 +31,7 @@ from booking.serializers import (
     appointment_payload,
 )
 from booking.slots import slots_offered
+from config import fields
 from config.errors import ApplicationError, NotFound
 from people.models import User
 
@@ -96,7 +97,7 @@ class AppointmentListCreateApi(APIView):
         qs = selectors.appointments_visible_to(user=request.user)
         since = request.query_params.get("from")
         if since:
-            day = serializers.DateField().to_internal_value(since)
+            day = fields.DateField().to_internal_value(since)
             qs = qs.filter(end__gte=datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone()))
         state = request.query_params.get("status")
         if state:
@@ -347,7 +348,6 @@ class CalendarFeedApi(APIView):
         body = feed_calendar(owner=owner)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="triangel.ics"'
-        response["Cache-Control"] = "private, max-age=300"
         return response
 
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Booking"
+
+    def ready(self) -> None:
+        from audit import records
+        from booking.records import RECORD
+
+        records.register(RECORD)

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from django.db import transaction
 
+from audit import log as access_log
 from booking.models import Appointment, AppointmentSeries
 from people.models import User
 
@@ -120,6 +121,10 @@ def publish(event: AppointmentsEvent) -> None:
     for after the commit (and are dropped if the transaction rolls back)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Booking events are published inside the transaction that made the change.")
+    # Every change of a person's meetings by someone else is in their access log.
+    access_log.saw(
+        viewer=event.actor, what="appointment", subjects=[(a.client_id, a.pk) for a in event.appointments], change=True
+    )
     for handler, in_transaction in _subscribers.get(type(event), ()):
         if in_transaction:
             handler(event)

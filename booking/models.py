@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
+
 # The longest an appointment can hold a calendar: 8 h meeting plus 4 h buffer on each side.
 MAX_BLOCKED = timedelta(hours=16)
 
@@ -270,6 +272,9 @@ class Appointment(models.Model):
     client_copy = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # A meeting is the service user's information: staff and peers who see it are noted.
+    objects = audited_by(lambda appointment: appointment.client_id)
 
     class Meta:
         ordering = ["start"]

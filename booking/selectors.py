@@ -217,7 +217,9 @@ def appointments_visible_to(*, user: User, for_write: bool = False) -> QuerySet[
     A calendar owner also reads what ``booking.access`` grants them (a peer: the meetings of
     people who share them, and single meetings they are invited to); read only: with
     ``for_write`` they have their own calendar's meetings and nothing else."""
-    qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client")
+    qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client").audited(
+        viewer=user, what="appointment", change=for_write
+    )
     if user.is_superuser:
         return qs
     if user.is_service_user:
@@ -255,7 +257,11 @@ def feed_owner_by_secret(*, secret: str) -> User | None:
 def feed_appointments(*, user: User, since: datetime) -> QuerySet[Appointment]:
     """Appointments for a person's calendar feed: their calendar's as staff (with what
     ``booking.access`` grants them, as on the pages), their own as a service user."""
-    qs = Appointment.objects.select_related("meeting_type", "calendar__owner", "client").filter(end__gte=since)
+    qs = (
+        Appointment.objects.select_related("meeting_type", "calendar__owner", "client")
+        .filter(end__gte=since)
+        .audited(viewer=user, what="appointment")
+    )
     if user.has_calendar_role:
         return qs.filter(_own_or_granted(user, for_write=False))
     return qs & appointments_of_client(user=user)

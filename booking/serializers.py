@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from booking.models import Appointment, AppointmentEvent, CalendarOverride, MeetingType, WorkingHours
+from config import fields
 from people.models import User
 
 
@@ -59,8 +60,8 @@ class MeetingTypeSerializer(serializers.ModelSerializer):
 class DateRangeQuerySerializer(serializers.Serializer):
     """Local days ``start`` … ``end`` (both included), at most ``BOOKING_MAX_RANGE_DAYS``."""
 
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = fields.DateField()
+    end = fields.DateField()
 
     def validate(self, attrs: dict) -> dict:
         from django.conf import settings
@@ -75,7 +76,7 @@ class DateRangeQuerySerializer(serializers.Serializer):
 
 
 class SlotQuerySerializer(DateRangeQuerySerializer):
-    meeting_type = serializers.IntegerField(min_value=1)
+    meeting_type = fields.IdField()
 
 
 class RepeatSerializer(serializers.Serializer):
@@ -85,10 +86,10 @@ class RepeatSerializer(serializers.Serializer):
 
 
 class AppointmentCreateSerializer(serializers.Serializer):
-    worker = serializers.IntegerField(min_value=1)
-    meeting_type = serializers.IntegerField(min_value=1)
-    start = serializers.DateTimeField()
-    user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    worker = fields.IdField()
+    meeting_type = fields.IdField()
+    start = fields.DateTimeField()
+    user = fields.IdField(required=False, allow_null=True)
     repeat = RepeatSerializer(required=False, allow_null=True)
     skip_conflicts = serializers.BooleanField(default=False)
 
@@ -98,7 +99,7 @@ class CancelSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = fields.DateTimeField()
 
 
 class AppointmentEventSerializer(serializers.ModelSerializer):
@@ -200,6 +201,9 @@ class AppointmentDetailSerializer(AppointmentSerializer):
 
 
 class WorkingHoursSerializer(serializers.ModelSerializer):
+    start = fields.LocalTimeField()
+    end = fields.LocalTimeField()
+
     class Meta:
         model = WorkingHours
         fields = ["id", "weekday", "start", "end"]
@@ -223,10 +227,10 @@ class WorkingWeekSerializer(serializers.Serializer):
 class OverrideSerializer(serializers.ModelSerializer):
     """Either ``start``/``end`` instants, or whole days with ``date`` (and ``end_date``)."""
 
-    start = serializers.DateTimeField(required=False)
-    end = serializers.DateTimeField(required=False)
-    date = serializers.DateField(required=False, write_only=True)
-    end_date = serializers.DateField(required=False, write_only=True)
+    start = fields.DateTimeField(required=False)
+    end = fields.DateTimeField(required=False)
+    date = fields.DateField(required=False, write_only=True)
+    end_date = fields.DateField(required=False, write_only=True)
 
     class Meta:
         model = CalendarOverride

@@ -11,9 +11,12 @@ class CareConfig(AppConfig):
     verbose_name = _("Co-production")
 
     def ready(self) -> None:
+        from audit import records
         from care import receivers  # noqa: F401  (subscribes to booking's events)
+        from care.records import RECORD
         from care.sending import GroupInvitations
         from care.services.groups.invitations import INVITATION_KIND
         from messaging import kinds
 
         kinds.register(GroupInvitations(), INVITATION_KIND)
+        records.register(RECORD)

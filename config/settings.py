@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 import holidays
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_htmx",
+    "audit",
     "messaging",
     "people",
     "booking",
@@ -49,8 +51,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files served by the app itself: no build chain, no separate file server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every answer of the app (not the static files above) may carry personal data: no cache.
+    "config.middleware.NeverCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +67,8 @@ MIDDLEWARE = [
     "web.middleware.PersonalSettingsMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 page instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Writes, as the request ends, who looked at which person's information (audit.log).
+    "audit.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,6 +156,31 @@ SESSION_COOKIE_AGE = 14 * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Where cookies are only sent over HTTPS, plain HTTP is redirected and browsers are told to
+# use HTTPS for a year (HSTS), for this host and the hosts under it.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# Behind a proxy that ends TLS, the proxy's X-Forwarded-Proto says whether the request was HTTPS.
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+# Only Triangel's own files: no inline script or style, no plug-ins, never inside a frame.
+# The pages need nothing else (htmx is a file of ours and runs without inline styles; the API
+# documentation loads its script from a URL of its own).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 LANGUAGE_COOKIE_NAME = "triangel_language"
 RATELIMIT_VIEW = "web.views_account.rate_limited"
 
@@ -164,6 +196,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:
@@ -277,6 +314,7 @@ CELERY_BEAT_SCHEDULE = {
     "materialize-plans": {"task": "reminders.tasks.materialize_plans", "schedule": 600.0},
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "messaging.tasks.purge_old", "schedule": 24 * 3600.0},
+    "purge-access-log": {"task": "audit.tasks.purge_access_log", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
 }
@@ -305,6 +343,10 @@ REMINDERS_SEND_RATE = env_int("REMINDERS_SEND_RATE", 300)
 REMINDERS_DISPATCH_BUDGET_SECONDS = env_int("REMINDERS_DISPATCH_BUDGET_SECONDS", 20)
 REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 5)
 REMINDERS_KEEP_DAYS = env_int("REMINDERS_KEEP_DAYS", 365)
+# How long the access log keeps who looked at a person's information (audit): two years, so a
+# person can ask about anything in the time their follow-up usually lasts, and the unit's
+# leader can answer a complaint; a longer log holds more about who was followed when.
+ACCESS_LOG_KEEP_DAYS = env_int("ACCESS_LOG_KEEP_DAYS", 730)
 REMINDERS_DISPATCH_ON_COMMIT = env_bool("REMINDERS_DISPATCH_ON_COMMIT", True)
 # Milliseconds a process gathers such requests before it asks for one dispatch for them all.
 REMINDERS_DISPATCH_KICK_DELAY_MS = env_int("REMINDERS_DISPATCH_KICK_DELAY_MS", 200)

@@ -11,6 +11,9 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages")
 
     def ready(self) -> None:
+        from audit import records
         from messaging import channels
+        from messaging.records import RECORD
 
         channels.load()
+        records.register(RECORD)

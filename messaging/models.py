@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
+
 
 class Channel(models.TextChoices):
     """The channels the outbox accepts; each has a module in ``messaging.channels``."""
@@ -75,6 +77,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = audited_by(lambda row: row.recipient_id)
 
     class Meta:
         ordering = ["due_at"]

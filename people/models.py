@@ -218,3 +218,22 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} for {self.user_id}"
+
+
+class Erasure(models.Model):
+    """A person erased at a coordinator's request (GDPR art. 17): who did it, when and why.
+
+    The person's row stays (other rows point at it) but holds nothing that says who it was;
+    the reason is the coordinator's own words about the decision."""
+
+    person = models.OneToOneField(User, on_delete=models.PROTECT, related_name="erasure")
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+
+    def __str__(self) -> str:
+        return f"erasure of {self.person_id}"

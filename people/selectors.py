@@ -1,5 +1,9 @@
-from django.db.models import Exists, QuerySet
+from typing import Any
 
+from django.db.models import Exists, QuerySet
+from django.utils import timezone
+
+from audit import records
 from people.models import Caseload, User
 
 
@@ -30,3 +34,16 @@ def clients_manageable_by(*, actor: User) -> QuerySet[User]:
 def current_worker_of(*, client: User) -> User | None:
     entry = Caseload.objects.filter(client=client, ended_at__isnull=True).select_related("worker").first()
     return entry.worker if entry else None
+
+
+def person_for_records(*, viewer: User, person_id: int) -> User | None:
+    """A service user of the coordinator's unit, whose records the coordinator may export or
+    erase; None for anyone else (a 404)."""
+    if not viewer.is_coordinator or viewer.unit_id is None:
+        return None
+    return User.objects.filter(pk=person_id, role=User.Role.SERVICE_USER, unit_id=viewer.unit_id).first()
+
+
+def records_of(*, person: User) -> dict[str, Any]:
+    """Everything Triangel holds about ``person``, by app (``audit.records``)."""
+    return {"exported_at": timezone.now().isoformat(), "person_id": person.pk, **records.export_all(person)}

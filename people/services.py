@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
 from phonenumber_field.phonenumber import to_python
 
-from config.errors import ApplicationError
+from audit import records
+from config.errors import ApplicationError, Conflict, NotFound
 from messaging.models import Channel, Delivery
 from messaging.sending import delivery_send_now
-from people.models import Caseload, PhoneNumber, SignInCode, User
+from people.models import Caseload, Erasure, PhoneNumber, SignInCode, User
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,15 @@ def phone_number_add(*, user: User, raw: str, make_active: bool = True, label: s
             User.objects.select_for_update().filter(pk=user.pk).first()
             phone, _created = PhoneNumber.objects.get_or_create(user=user, number=number, defaults={"label": label})
             if make_active:
-                PhoneNumber.objects.filter(user=user, is_active=True).exclude(pk=phone.pk).update(is_active=False)
+                retired = (
+                    PhoneNumber.objects.filter(user=user, is_active=True).exclude(pk=phone.pk).update(is_active=False)
+                )
+                if retired:
+                    # A code sent to the old number must not sign anyone in: the phone may be
+                    # lost, sold or in someone else's hands.
+                    SignInCode.objects.filter(
+                        user=user, channel=SignInCode.Channel.SMS, used_at__isnull=True, expires_at__gt=timezone.now()
+                    ).update(expires_at=timezone.now())
                 phone.is_active = True
                 phone.unusable_since = None
                 phone.save(update_fields=["is_active", "unusable_since"])
@@ -227,3 +236,36 @@ def phone_number_replace(*, actor: User, client: User, raw: str) -> PhoneNumber:
     if not clients_manageable_by(actor=actor).filter(pk=client.pk).exists():
         raise ApplicationError(_("You can only change numbers for people you follow."), code="not_allowed")
     return phone_number_add(user=client, raw=raw, make_active=True, label=_("new number"))
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+def person_erase(*, actor: User, person_id: int, reason: str, now: datetime | None = None) -> Erasure:
+    """Erase a service user of the coordinator's unit from every app (``audit.records``), in one
+    transaction: afterwards they cannot sign in and no table holds their name, numbers, e-mail
+    or words, while their meetings stay as anonymous rows for the unit's statistics.
+
+    Raises NotFound unless ``actor`` coordinates the person's unit, ApplicationError without a
+    reason, Conflict if the person is already erased or still has meetings ahead."""
+    now = now or timezone.now()
+    if not actor.is_coordinator or actor.unit_id is None:
+        raise NotFound(_("Not found."))
+    person = User.objects.filter(pk=person_id, role=User.Role.SERVICE_USER, unit_id=actor.unit_id).first()
+    if person is None:
+        raise NotFound(_("Not found."))
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Write why the person is erased (not their name).")
+        raise ApplicationError(message, fields={"reason": [message]})
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=person.pk).first()
+        if Erasure.objects.filter(person=person).exists():
+            raise Conflict(_("This person is already erased."), code="already_erased")
+        # Meetings ahead would stay in the staff's calendars with nobody to come: they are
+        # cancelled first, by someone who can tell the people who were to meet them.
+        blockers = records.erase_blockers(person, now)
+        if blockers:
+            raise Conflict(" ".join(blockers), code="erase_blocked")
+        records.erase_all(person, now)
+        return Erasure.objects.create(person=person, by=actor, at=now, reason=reason[:500])

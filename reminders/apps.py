@@ -6,10 +6,13 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders"
 
     def ready(self) -> None:
+        from audit import records
         from messaging import kinds
         from reminders import receivers  # noqa: F401  (subscribes to booking's events)
         from reminders.models import MessageKind
+        from reminders.records import RECORD
         from reminders.sending import PersonNotices
 
         # Every message reminders writes is prepared for sending here.
         kinds.register(PersonNotices(), *MessageKind.values)
+        records.register(RECORD)

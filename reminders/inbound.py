@@ -62,11 +62,10 @@ def _sender(raw_number: str) -> User | None:
     number = to_python(raw_number, region="NO")
     if not number or not number.is_valid():
         return None
+    # Only the number a person uses now speaks for them: an old number (a lost or sold phone)
+    # is a stranger, answered by nothing.
     phone = (
-        PhoneNumber.objects.filter(number=number, user__is_active=True)
-        .select_related("user")
-        .order_by("-is_active", "-created_at")
-        .first()
+        PhoneNumber.objects.filter(number=number, is_active=True, user__is_active=True).select_related("user").first()
     )
     return phone.user if phone else None
 

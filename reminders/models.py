@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
 from booking.models import Appointment
 
 
@@ -89,6 +90,8 @@ class ReminderPlan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = audited_by(lambda plan: plan.owner_id)
+
     class Meta:
         ordering = ["owner", "kind", "title"]
         verbose_name = _("reminder plan")
@@ -145,6 +148,9 @@ class MedicationLog(models.Model):
     recorded_at = models.DateTimeField(auto_now=True)
     via = models.CharField(max_length=10, blank=True)  # sms, web, api
     supporter_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    # Read with its plan (select_related), whose owner the log is about.
+    objects = audited_by(lambda entry: entry.plan.owner_id)
 
     class Meta:
         ordering = ["-occurrence_at"]

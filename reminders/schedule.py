@@ -6,6 +6,7 @@ No database and no clock: ``now`` is always passed in.
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -13,26 +14,36 @@ from dateutil.rrule import HOURLY, MINUTELY, SECONDLY, rrule, rrulestr
 from django.utils.translation import gettext_noop
 
 from booking.availability import localize
+from reminders.rules import DayRule
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 MAX_OCCURRENCES_PER_DAY = 12
+# Reminders of one plan at least this far apart: closer ones are one reminder said twice.
+MIN_GAP = timedelta(minutes=15)
+# A rule must happen within this long of its start (a yearly one on 29 February included).
+SEARCH_DAYS = 4 * 366 + 1
+MAX_COUNT = 1000
+MAX_INTERVAL = 366
 
 
 class InvalidSchedule(ValueError):
     """The schedule cannot be used; the message says why in words a person can act on."""
 
 
-def parse_rrule(text: str, starts_on: date) -> rrule:
+def parse_rrule(text: str, starts_on: date, *, budget: bool = True) -> rrule:
     """Parse and check an RRULE. DTSTART is local midnight of ``starts_on``; the times of
-    day come from BYHOUR/BYMINUTE, which are required."""
+    day come from BYHOUR/BYMINUTE, which are required. With ``budget`` (every rule a person
+    saves) the rule must also fit ``check_budget``: not too many, too close or never."""
     text = text.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if not text or "DTSTART" in text.upper():
         raise InvalidSchedule(gettext_noop("Give the rule without DTSTART, e.g. FREQ=DAILY;BYHOUR=8;BYMINUTE=0"))
+    if len(text) > 500:
+        raise InvalidSchedule(gettext_noop("The rule is too long."))
     try:
         rule = rrulestr(text, dtstart=datetime.combine(starts_on, time(0)))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InvalidSchedule(f"Not a valid RRULE: {exc}") from exc
     if not isinstance(rule, rrule):
         raise InvalidSchedule(gettext_noop("Give one RRULE, not a set."))
@@ -40,11 +51,36 @@ def parse_rrule(text: str, starts_on: date) -> rrule:
         raise InvalidSchedule(gettext_noop("Reminders can repeat daily at most; use BYHOUR for several times a day."))
     if "BYHOUR" not in text.upper():
         raise InvalidSchedule(gettext_noop("Say the time of day with BYHOUR (and BYMINUTE), e.g. BYHOUR=8;BYMINUTE=0."))
-    hours = rule._byhour or ()
-    minutes = rule._byminute or (0,)
-    if len(hours) * len(minutes) > MAX_OCCURRENCES_PER_DAY:
-        raise InvalidSchedule(f"At most {MAX_OCCURRENCES_PER_DAY} reminders a day.")
+    try:
+        day_rule = DayRule.of(rule)
+    except ValueError as exc:
+        raise InvalidSchedule(f"{exc} is not supported in a reminder's rule.") from exc
+    if budget:
+        check_budget(day_rule)
     return rule
+
+
+def check_budget(rule: DayRule) -> None:
+    """Refuse a rule whose reminders would be too many, too close or never, with the reason.
+
+    Bounded whatever the rule: at most ``SEARCH_DAYS`` days are looked at."""
+    if rule.count is not None and rule.count > MAX_COUNT:
+        raise InvalidSchedule(f"A plan can repeat at most {MAX_COUNT} times (COUNT).")
+    if rule.interval > MAX_INTERVAL:
+        raise InvalidSchedule(f"INTERVAL can be at most {MAX_INTERVAL}.")
+    if len(rule.times) > MAX_OCCURRENCES_PER_DAY:
+        raise InvalidSchedule(f"At most {MAX_OCCURRENCES_PER_DAY} reminders a day.")
+    moments = [datetime.combine(date.min, t) for t in rule.times]
+    if any(later - earlier < MIN_GAP for earlier, later in pairwise(moments)):
+        raise InvalidSchedule(gettext_noop("Reminders of one plan must be at least 15 minutes apart."))
+    start = rule.dtstart.date()
+    days = list(rule.days(start, start + timedelta(days=SEARCH_DAYS)))
+    if not days or not rule.between(rule.dtstart, datetime.combine(days[-1], time.max)):
+        raise InvalidSchedule(gettext_noop("This rule never happens (within four years of its start)."))
+    # The last reminder of one day and the first of the next must be apart too.
+    wrap = moments[0] + timedelta(days=1) - moments[-1]
+    if wrap < MIN_GAP and any(b - a == timedelta(days=1) for a, b in pairwise(days)):
+        raise InvalidSchedule(gettext_noop("Reminders of one plan must be at least 15 minutes apart."))
 
 
 def rrule_from_simple(
@@ -92,14 +128,22 @@ def _to_aware(naive: datetime, tz: ZoneInfo) -> datetime:
     return aware
 
 
+@lru_cache(maxsize=4096)
+def _day_rule(rule_text: str, starts_on: date) -> DayRule:
+    # A saved rule was checked against the budget when it was saved; expanding it costs its
+    # window's days whatever it says, so it is not checked again on every expansion.
+    return DayRule.of(parse_rrule(rule_text, starts_on, budget=False))
+
+
 def occurrences(*, rule_text: str, starts_on: date, tz: ZoneInfo, after: datetime, until: datetime) -> list[datetime]:
     """Occurrences in (after, until], as aware datetimes. Each is the same local wall-clock
-    time whatever the daylight-saving offset is that day."""
-    rule = parse_rrule(rule_text, starts_on)
+    time whatever the daylight-saving offset is that day. Only the days of the window are
+    looked at (``reminders.rules``), however the rule is written."""
+    rule = _day_rule(rule_text, starts_on)
     local_after = after.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
     local_until = until.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
     result = []
-    for naive in rule.between(local_after, local_until, inc=True):
+    for naive in rule.between(local_after, local_until):
         # In UTC from here on: arithmetic on zone-aware local times is wall-clock arithmetic.
         aware = _to_aware(naive, tz).astimezone(UTC)
         if after < aware <= until:

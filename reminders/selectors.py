@@ -16,14 +16,16 @@ def people_whose_reminders(*, actor: User) -> QuerySet[User]:
 
 
 def plans_visible_to(*, actor: User) -> QuerySet[ReminderPlan]:
-    return ReminderPlan.objects.filter(owner__in=people_whose_reminders(actor=actor), is_active=True)
+    return ReminderPlan.objects.filter(owner__in=people_whose_reminders(actor=actor), is_active=True).audited(
+        viewer=actor, what="reminder_plan"
+    )
 
 
 def deliveries_visible_to(*, actor: User) -> QuerySet[Delivery]:
     """The reminders and notices (reminders' own kinds of message) the actor may see: their
     own, and as staff also their caseload's. Other apps' messages in the outbox (a sign-in
     code) are not reminders and are not listed."""
-    own = Delivery.objects.filter(kind__in=MessageKind.values)
+    own = Delivery.objects.filter(kind__in=MessageKind.values).audited(viewer=actor, what="delivery")
     if actor.is_service_user:
         return own.filter(recipient=actor)
     # Staff see their own alerts and their caseload's reminders.
@@ -41,7 +43,11 @@ def deliveries_listed(*, actor: User) -> QuerySet[Delivery]:
 
 
 def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:
-    return MedicationLog.objects.filter(plan__owner__in=people_whose_reminders(actor=actor)).select_related("plan")
+    return (
+        MedicationLog.objects.filter(plan__owner__in=people_whose_reminders(actor=actor))
+        .select_related("plan")
+        .audited(viewer=actor, what="medication")
+    )
 
 
 def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:

@@ -98,10 +98,17 @@ def _phone_numbers_prefetch(users: Iterable[User]) -> None:
 
 
 def _usable_numbers(user: User) -> list[PhoneNumber]:
+    """The person's active number, unless a provider has reported it dead. Never an old one:
+    a number the person stopped using may be a lost or sold phone in someone else's hands."""
     cached = getattr(user, "_phone_numbers_cache", None)
     everyone = cached if cached is not None else user.phone_numbers.all()
-    numbers = [p for p in everyone if p.unusable_since is None]
-    return sorted(numbers, key=lambda p: (not p.is_active, -p.created_at.timestamp()))
+    return [p for p in everyone if p.is_active and p.unusable_since is None]
+
+
+def _address_of(phone: PhoneNumber) -> str:
+    # The number as stored (E.164), loaded as text by the prefetch: parsing and formatting it
+    # again cost more than rendering the message.
+    return getattr(phone, "stored_number", None) or str(phone.number)
 
 
 def _target(delivery: Delivery) -> _Target | None:
@@ -113,10 +120,7 @@ def _target(delivery: Delivery) -> _Target | None:
         numbers = _usable_numbers(user)
         if not numbers:
             return None
-        # The number as stored (E.164), loaded as text by deliveries_send: parsing and
-        # formatting it again cost more than rendering the message.
-        address = getattr(numbers[0], "stored_number", None) or str(numbers[0].number)
-        return _Target(address=address, phone=numbers[0])
+        return _Target(address=_address_of(numbers[0]), phone=numbers[0])
     return _Target(address=user.email) if user.email else None
 
 
@@ -170,7 +174,8 @@ def _bundled_in_summary(delivery: Delivery) -> bool:
 
 
 def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None:
-    """After a permanent SMS failure: try another usable number, then e-mail if allowed.
+    """After a permanent SMS failure: the number the person uses now (if it changed since), then
+    e-mail if allowed.
 
     Returns the new row, or None when the person has no other way to be reached."""
     user = delivery.recipient
@@ -178,7 +183,8 @@ def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None
     # Another SMS only where SMS is allowed: after STOPP it would fail the same way, again
     # and again until the reminder expires.
     sms_allowed = preferences_read(user).sms_enabled or delivery.context.get("force_sms")
-    if delivery.channel == Channel.SMS and sms_allowed and _usable_numbers(user):
+    other_number = [p for p in _usable_numbers(user) if _address_of(p) != delivery.sent_to]
+    if delivery.channel == Channel.SMS and sms_allowed and other_number:
         channel = Channel.SMS
     elif delivery.channel != Channel.EMAIL and user.email and preferences_read(user).email_fallback:
         # Not after a failed e-mail (the same address would refuse it again), and no second

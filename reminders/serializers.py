@@ -1,11 +1,16 @@
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from rest_framework import serializers
 
+from config import fields
 from messaging.models import Channel, Delivery
 from reminders.models import MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
 from reminders.schedule import InvalidSchedule, one_off_rrule, parse_rrule, rrule_from_simple
+
+MAX_DAYS_BACK = 366
 
 
 class ChannelsField(serializers.ListField):
@@ -26,13 +31,14 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="owner_id", required=False)
     channels = ChannelsField(required=False)
     rrule = serializers.CharField(required=False, max_length=500)
-    times = serializers.ListField(child=serializers.TimeField(), required=False, write_only=True, max_length=12)
+    times = serializers.ListField(child=fields.LocalTimeField(), required=False, write_only=True, max_length=12)
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), required=False, write_only=True
     )
     day_of_month = serializers.IntegerField(min_value=1, max_value=31, required=False, write_only=True)
-    date = serializers.DateField(required=False, write_only=True)
-    starts_on = serializers.DateField(required=False)
+    date = fields.DateField(required=False, write_only=True)
+    starts_on = fields.DateField(required=False)
+    amount = fields.AmountField(max_digits=10, decimal_places=2, required=False, allow_null=True)
 
     class Meta:
         model = ReminderPlan
@@ -56,6 +62,12 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "is_active", "created_at", "updated_at"]
+
+    def validate_starts_on(self, value: date) -> date:
+        # A plan counted from long ago (COUNT=…) is walked from its start on every expansion.
+        if value < timezone.localdate() - timedelta(days=MAX_DAYS_BACK):
+            raise serializers.ValidationError(_("A plan can start at most a year back."))
+        return value
 
     def validate(self, attrs: dict) -> dict:
         instance = self.instance
@@ -133,8 +145,8 @@ class MedicationLogSerializer(serializers.ModelSerializer):
 
 
 class MedicationTakenSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(min_value=1)
-    occurrence_at = serializers.DateTimeField()
+    plan = fields.IdField()
+    occurrence_at = fields.DateTimeField()
 
 
 class PreferencesSerializer(serializers.ModelSerializer):
@@ -142,6 +154,9 @@ class PreferencesSerializer(serializers.ModelSerializer):
     appointment_offsets = serializers.ListField(
         child=serializers.IntegerField(min_value=15, max_value=7 * 24 * 60), max_length=4, required=False
     )
+    quiet_start = fields.LocalTimeField(required=False)
+    quiet_end = fields.LocalTimeField(required=False)
+    morning_summary_time = fields.LocalTimeField(required=False)
 
     class Meta:
         model = ReminderPreferences

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import MeetingType
+from config import fields
 from reminders.models import ReminderPlan
 
 WEEKDAYS = [
@@ -69,7 +70,9 @@ class PlanForm(forms.Form):
     )
     dose = forms.CharField(label=_("Dose (optional)"), max_length=100, required=False)
     money_kind = forms.ChoiceField(label=_("Kind"), choices=ReminderPlan.MoneyKind.choices, required=False)
-    amount = forms.DecimalField(label=_("Amount in kroner (optional)"), required=False, max_digits=10, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Amount in kroner (optional)"), required=False, max_digits=10, decimal_places=2, min_value=0
+    )
     channel_sms = forms.BooleanField(label=_("By SMS"), required=False, initial=True)
     channel_email = forms.BooleanField(label=_("By e-mail"), required=False)
 
@@ -115,8 +118,8 @@ class PlanForm(forms.Form):
 class PreferencesForm(forms.Form):
     channel_sms = forms.BooleanField(label=_("Meeting reminders by SMS"), required=False)
     channel_email = forms.BooleanField(label=_("Meeting reminders by e-mail"), required=False)
-    quiet_start = forms.TimeField(label=_("No messages from"), widget=forms.TimeInput(attrs={"type": "time"}))
-    quiet_end = forms.TimeField(label=_("until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_start = fields.FormTimeField(label=_("No messages from"), widget=forms.TimeInput(attrs={"type": "time"}))
+    quiet_end = fields.FormTimeField(label=_("until"), widget=forms.TimeInput(attrs={"type": "time"}))
     discreet = forms.BooleanField(
         label=_("Discreet texts"),
         required=False,
@@ -143,12 +146,12 @@ class DetailsForm(forms.Form):
 class WorkingDayForm(forms.Form):
     """One weekday: up to three intervals, so a lunch break is two intervals."""
 
-    start1 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end1 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    start2 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end2 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    start3 = forms.TimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end3 = forms.TimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start1 = fields.FormTimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end1 = fields.FormTimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start2 = fields.FormTimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end2 = fields.FormTimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start3 = fields.FormTimeField(label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end3 = fields.FormTimeField(label=_("To"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
 
     def intervals(self) -> list[tuple[time, time]]:
         result = []
@@ -170,8 +173,8 @@ class WorkingDayForm(forms.Form):
 
 
 class TimeOffForm(forms.Form):
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = fields.FormDateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = fields.FormDateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note (optional)"), max_length=200, required=False)
 
     def clean(self) -> dict:
@@ -191,8 +194,8 @@ class MeetingTypeForm(forms.ModelForm):
 class BookForUserForm(forms.Form):
     user = forms.TypedChoiceField(label=_("Service user"), coerce=int)
     meeting_type = forms.TypedChoiceField(label=_("Kind of meeting"), coerce=int)
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = fields.FormDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = fields.FormTimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
     weeks = forms.IntegerField(
         label=_("Repeat every week, how many times in all"),
         min_value=1,

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import fields
 from people.models import User
 
 DURATIONS = [
@@ -45,13 +46,13 @@ class ExternalForm(forms.Form):
 
 class FindTimeForm(forms.Form):
     duration = forms.TypedChoiceField(label=_("How long"), choices=DURATIONS, coerce=int, initial=60)
-    start = forms.DateField(
+    start = fields.FormDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class MoveFromForm(forms.Form):
-    start = forms.DateField(
+    start = fields.FormDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
@@ -68,7 +69,7 @@ class AgendaForm(forms.Form):
 class ActionForm(forms.Form):
     what = forms.CharField(label=_("What was agreed"), max_length=500)
     who = forms.ChoiceField(label=_("Who does it"))
-    due_on = forms.DateField(
+    due_on = fields.FormDateField(
         label=_("By when"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 

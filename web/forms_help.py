@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import fields
 from web.forms import WEEKDAYS
 
 
@@ -54,8 +55,8 @@ class HelpSettingsForm(forms.Form):
 
 class DutyShiftForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("Day"), coerce=int, choices=WEEKDAYS)
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    start = fields.FormTimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end = fields.FormTimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
     staff = forms.TypedChoiceField(label=_("On duty"), coerce=int)
     position = forms.IntegerField(
         label=_("Order"), min_value=1, max_value=20, initial=1, help_text=_("1 is alerted first, then 2, and so on.")
@@ -74,8 +75,8 @@ class DutyShiftForm(forms.Form):
 
 class DutyCoverForm(forms.Form):
     absent = forms.TypedChoiceField(label=_("Who is away"), coerce=int)
-    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = fields.FormDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = fields.FormDateField(label=_("To (inclusive)"), widget=forms.DateInput(attrs={"type": "date"}))
     cover = forms.TypedChoiceField(
         label=_("Covered by"),
         coerce=int,

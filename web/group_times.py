@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from django.http import HttpRequest
-from django.utils.dateparse import parse_datetime
 
 from care.services import groups as services
+from config.fields import moment_from_text
 
 PROPOSAL_DAYS = 14
 FAR_AHEAD = timedelta(days=services.FAR_DAYS)
@@ -25,8 +25,4 @@ def starts_by_day(starts: list[datetime]) -> list[tuple[date, list[datetime]]]:
 
 def posted_start(request: HttpRequest) -> datetime | None:
     """The aware start a proposal's button posted, or None."""
-    try:
-        start = parse_datetime(request.POST.get("start", ""))
-    except ValueError:  # well formed but no such day or hour, e.g. 30 February
-        return None
-    return start if start is not None and start.tzinfo is not None else None
+    return moment_from_text(request.POST.get("start", ""))

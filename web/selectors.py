@@ -124,6 +124,7 @@ def worker_day(*, worker: User, day: date) -> list[Appointment]:
         Appointment.objects.filter(calendar__owner=worker, start__gte=start, start__lt=start + timedelta(days=1))
         .select_related("client", "meeting_type")
         .order_by("start")
+        .audited(viewer=worker, what="appointment")
     )
 
 
@@ -152,6 +153,7 @@ def week_of(*, worker: User, monday: date) -> tuple[list[Appointment], list[Cale
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("client", "meeting_type")
         .order_by("start")
+        .audited(viewer=worker, what="appointment")
     )
     overrides = list(
         CalendarOverride.objects.filter(calendar__owner=worker, start__lt=end, end__gt=start).order_by("start")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from web import (
+    views_access,
     views_account,
     views_booking,
     views_calendar,
@@ -45,6 +46,9 @@ urlpatterns = [
     path("details/", views_account.details, name="details"),
     path("details/phone/", views_account.details_phone, name="details_phone"),
     path("details/calendar-link/", views_account.feed_rotate, name="feed_rotate"),
+    path("details/access-log/", views_access.my_access_log, name="access_log"),
+    path("details/everything/", views_access.my_export, name="my_export"),
+    path("access-log/", views_access.unit_access_log, name="unit_access_log"),
     # Social workers and peers
     path("today/", views_staff.today, name="today"),
     path("tasks/<int:task_id>/done/", views_staff.task_done, name="task_done"),

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from booking import selectors as booking_selectors
@@ -20,6 +19,7 @@ from booking.models import Appointment, MeetingType
 from booking.slots import slots_for
 from care.selectors.groups import group_meeting_id_of
 from config.errors import ApplicationError
+from config.fields import moment_from_text
 from people.models import User
 from web import forms, selectors
 from web.decorators import service_user_required, user_tz
@@ -62,7 +62,7 @@ def book_times(request: HttpRequest, type_id: int) -> HttpResponse:
 @service_user_required
 def book_confirm(request: HttpRequest, type_id: int) -> HttpResponse:
     meeting_type = _type_for(request, type_id)
-    start = parse_datetime(request.GET.get("start") or request.POST.get("start") or "")
+    start = moment_from_text(request.GET.get("start") or request.POST.get("start") or "")
     if start is None:
         return redirect("web:book_times", type_id=type_id)
     if request.method == "POST":
@@ -143,7 +143,7 @@ def meeting_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
 def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _my_appointment(request, appointment_id)
     if request.method == "POST":
-        start = parse_datetime(request.POST.get("start", ""))
+        start = moment_from_text(request.POST.get("start", ""))
         if start is None:
             messages.error(request, _("Choose one of the free times below."))
             return redirect("web:meeting_move", appointment_id=appointment.pk)

@@ -16,6 +16,7 @@ from booking import services as booking
 from booking.apis import feed_url
 from booking.models import Appointment, CalendarOverride
 from config.errors import ApplicationError
+from config.fields import day_from_text
 from people.models import User
 from people.selectors import clients_manageable_by
 from web import forms, selectors
@@ -24,10 +25,7 @@ from web.peer_context import decorate_today
 
 
 def _monday(value: str | None, user: User) -> date:
-    try:
-        day = date.fromisoformat(value) if value else selectors.local_today(user)
-    except ValueError:
-        day = selectors.local_today(user)
+    day = day_from_text(value) or selectors.local_today(user)
     return day - timedelta(days=day.weekday())
 
 

@@ -123,7 +123,7 @@ def person_overview(request: HttpRequest, user_id: int) -> HttpResponse:
     context.update(
         {
             "form": form,
-            "meetings": list(selectors.meeting_history_of(client=client)[:200]),
+            "meetings": list(selectors.meeting_history_of(client=client, viewer=request.user)[:200]),
             "followed": list(selectors.followed_by_history(client=client)),
             "now": timezone.now(),
         }

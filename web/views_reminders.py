@@ -7,10 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.fields import moment_from_text
 from reminders import services as reminders
 from reminders.models import ItemDone, ReminderPlan
 from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
@@ -29,7 +29,7 @@ def _plan_and_occurrence(request: HttpRequest) -> tuple[ReminderPlan, datetime]:
     plan_id = request.POST.get("plan", "")
     # A plan id that is not a number is a 404 like any unknown plan, not a 500.
     plan = ReminderPlan.objects.filter(pk=plan_id, owner=request.user).first() if plan_id.isdigit() else None
-    at = parse_datetime(request.POST.get("occurrence", ""))
+    at = moment_from_text(request.POST.get("occurrence", ""))
     if plan is None or at is None:
         raise Http404
     return plan, at.astimezone(UTC)

@@ -16,6 +16,7 @@ from care.apis.groups import PersonSerializer
 from care.models import AgreedAction, GroupMeeting
 from care.selectors import groups as selectors
 from care.services import groups as services
+from config import fields
 from config.errors import NotFound
 
 # --- Serializers (shape only) -----------------------------------------------------------------
@@ -90,7 +91,7 @@ class MeetingOutSerializer(serializers.Serializer):
 
 
 class ProposalQuerySerializer(DateRangeQuerySerializer):
-    group = serializers.IntegerField(min_value=1)
+    group = fields.IdField()
     duration = serializers.IntegerField(min_value=services.GROUP_MIN_DURATION, max_value=services.GROUP_MAX_DURATION)
 
 
@@ -100,8 +101,8 @@ class ProposalSerializer(serializers.Serializer):
 
 
 class MeetingCreateSerializer(serializers.Serializer):
-    group = serializers.IntegerField(min_value=1)
-    start = serializers.DateTimeField()
+    group = fields.IdField()
+    start = fields.DateTimeField()
     duration = serializers.IntegerField(min_value=services.GROUP_MIN_DURATION, max_value=services.GROUP_MAX_DURATION)
     agenda = serializers.CharField(required=False, allow_blank=True, default="")
     place = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -116,14 +117,14 @@ class AgendaSerializer(serializers.Serializer):
 
 
 class WhoSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1, required=False)
-    external = serializers.IntegerField(min_value=1, required=False)
+    user = fields.IdField(required=False)
+    external = fields.IdField(required=False)
 
 
 class ActionInputSerializer(serializers.Serializer):
     what = serializers.CharField(max_length=500)
     who = WhoSerializer()
-    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    due_on = fields.DateField(required=False, allow_null=True, default=None)
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ class MeetingCancelApi(APIView):
 
 
 class GroupMeetingMoveSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = fields.DateTimeField()
 
 
 class MeetingMoveApi(APIView):

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from care.models import ExternalParticipant, ResponsibilityGroup
 from care.selectors import groups as selectors
 from care.services import groups as services
+from config import fields
 from config.errors import NotFound
 
 # --- Serializers (shape only) -----------------------------------------------------------------
@@ -69,11 +70,11 @@ class GroupOutSerializer(serializers.Serializer):
 
 
 class GroupCreateSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = fields.IdField()
 
 
 class MemberInputSerializer(serializers.Serializer):
-    user = serializers.IntegerField(min_value=1)
+    user = fields.IdField()
 
 
 # --- Views ------------------------------------------------------------------------------------

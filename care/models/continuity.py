@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
+
 __all__ = ["Handover", "HandoverAppointment", "HandoverClient", "PlanEntry", "PlanEntryVersion"]
 
 
@@ -45,6 +47,8 @@ class PlanEntry(models.Model):
     )
     updated_at = models.DateTimeField(_("last changed"), default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+
+    objects = audited_by(lambda entry: entry.client_id)
 
     class Meta:
         ordering = ["client", "kind", "created_at", "id"]

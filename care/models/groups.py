@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
+
 __all__ = [
     "AgreedAction",
     "ExternalParticipant",
@@ -37,6 +39,8 @@ class ResponsibilityGroup(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = audited_by(lambda group: group.client_id)
 
     class Meta:
         verbose_name = _("responsibility group")
@@ -125,6 +129,8 @@ class GroupMeeting(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = audited_by(lambda meeting: meeting.group.client_id)
 
     class Meta:
         ordering = ["start"]

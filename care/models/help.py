@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
 from people.models import Unit
 
 __all__ = ["DutyCover", "DutyShift", "HelpAlert", "HelpRequest", "HelpSettings"]
@@ -167,6 +168,8 @@ class HelpRequest(models.Model):
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolution_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = audited_by(lambda request: request.user_id)
 
     class Meta:
         ordering = ["created_at"]

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
+
 __all__ = ["PeerCheckIn", "PeerInvitation", "PeerRequest", "Sharing"]
 
 
@@ -77,6 +79,8 @@ class PeerRequest(models.Model):
     taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
+    objects = audited_by(lambda request: request.user_id)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("request for a peer")
@@ -125,6 +129,8 @@ class PeerInvitation(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.INVITED)
     created_at = models.DateTimeField(_("invited"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    objects = audited_by(lambda invitation: invitation.appointment.client_id)
 
     class Meta:
         ordering = ["-created_at"]

@@ -60,8 +60,10 @@ def plan_may_write(*, viewer: User, client: User) -> bool:
 
 
 def plan_entries_visible_to(*, viewer: User) -> QuerySet[PlanEntry]:
-    return PlanEntry.objects.filter(client__in=plan_clients_visible_to(viewer=viewer)).select_related(
-        "created_by", "updated_by"
+    return (
+        PlanEntry.objects.filter(client__in=plan_clients_visible_to(viewer=viewer))
+        .select_related("created_by", "updated_by")
+        .audited(viewer=viewer, what="plan_entry")
     )
 
 
@@ -97,12 +99,13 @@ def overview_clients_for(*, viewer: User) -> QuerySet[User]:
     return User.objects.none()
 
 
-def meeting_history_of(*, client: User) -> QuerySet[Appointment]:
+def meeting_history_of(*, client: User, viewer: User) -> QuerySet[Appointment]:
     """All of a person's meetings, with every worker, newest first. Call only after an access check."""
     return (
         Appointment.objects.filter(client=client)
         .select_related("meeting_type", "calendar__owner")
         .order_by("-start", "-id")
+        .audited(viewer=viewer, what="appointment")
     )
 
 

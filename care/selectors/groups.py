@@ -33,7 +33,7 @@ def groups_manageable_by(*, actor: User) -> QuerySet[ResponsibilityGroup]:
 
 
 def groups_visible_to(*, user: User) -> QuerySet[ResponsibilityGroup]:
-    qs = ResponsibilityGroup.objects.select_related("client")
+    qs = ResponsibilityGroup.objects.select_related("client").audited(viewer=user, what="group_meeting")
     if user.is_service_user:
         return qs.filter(client=user)
     active_member = Exists(GroupMember.objects.filter(group=OuterRef("pk"), user=user, removed_at__isnull=True))
@@ -105,6 +105,7 @@ def meetings_visible_to(*, user: User) -> QuerySet[GroupMeeting]:
     return (
         GroupMeeting.objects.filter(group__in=groups_visible_to(user=user))
         .select_related("group__client", "organiser")
+        .audited(viewer=user, what="group_meeting")
         .prefetch_related(
             Prefetch("invitees", queryset=MeetingInvitee.objects.select_related("external")),
             Prefetch(

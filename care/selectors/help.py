@@ -143,7 +143,9 @@ def covers_ahead(*, unit: Unit, today: date) -> QuerySet[DutyCover]:
 def help_requests_visible_to(*, actor: User) -> QuerySet[HelpRequest]:
     """Scoped: a service user sees their own; staff see what they were alerted about; a
     coordinator sees the unit's. Anything else does not exist for them."""
-    qs = HelpRequest.objects.select_related("user", "unit", "acknowledged_by", "resolved_by")
+    qs = HelpRequest.objects.select_related("user", "unit", "acknowledged_by", "resolved_by").audited(
+        viewer=actor, what="help_request"
+    )
     if actor.is_service_user:
         return qs.filter(user=actor)
     if actor.is_coordinator and actor.unit_id:

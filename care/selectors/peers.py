@@ -100,7 +100,7 @@ def appointments_read_grant(user: User) -> Q | None:
 def peer_requests_visible_to(*, user: User) -> QuerySet[PeerRequest]:
     """A service user's own requests; for a peer, the open requests of their unit's pool and
     the ones they took. Nobody else sees any."""
-    qs = PeerRequest.objects.select_related("user", "peer")
+    qs = PeerRequest.objects.select_related("user", "peer").audited(viewer=user, what="peer_request")
     if user.is_service_user:
         return qs.filter(user=user)
     if user.is_peer and user.unit_id is not None:
@@ -126,7 +126,7 @@ def invitations_visible_to(*, user: User) -> QuerySet[PeerInvitation]:
     the open "any peer" invitations of their unit; for a worker, those for their calendar."""
     qs = PeerInvitation.objects.select_related(
         "appointment__meeting_type", "appointment__calendar__owner", "appointment__client", "peer"
-    )
+    ).audited(viewer=user, what="appointment")
     if user.is_service_user:
         return qs.filter(appointment__client=user)
     if user.is_peer and user.unit_id is not None:

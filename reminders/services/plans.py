@@ -5,7 +5,7 @@ rolling horizon ahead (``plans_materialize_all``); a changed plan gets fresh row
 its old pending ones are cancelled.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,43 +28,14 @@ def _plan_kind_to_delivery(plan: ReminderPlan) -> str:
     }[plan.kind]
 
 
-# Days in one period of the frequencies whose periods are a fixed number of days.
-_PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7}
-
-
-def _expansion_start(plan: ReminderPlan, first_day: date) -> date:
-    """A start date no later than needed that gives the same occurrences from ``first_day``.
-
-    An RRULE is expanded from its start, so a daily plan started a year ago would walk 365
-    days to find tomorrow. Moving the start forward by whole periods (INTERVAL × a day or a
-    week) keeps every occurrence on or after the new start: the same weekday, the same
-    phase of the interval, and the BY… parts are calendar filters. Not with COUNT (counted
-    from the real start), nor for monthly and yearly rules, whose periods vary in length.
-    """
-    text = plan.rrule.strip().upper().removeprefix("RRULE:")
-    parts = {name.strip(): value.strip() for name, _, value in (part.partition("=") for part in text.split(";"))}
-    days = _PERIOD_DAYS.get(parts.get("FREQ", ""))
-    if days is None or "COUNT" in text:
-        return plan.starts_on
-    try:
-        period = days * int(parts.get("INTERVAL", "1"))
-    except ValueError:
-        return plan.starts_on  # the expansion reports the bad rule
-    # Two days of slack: the expansion looks at the local day before the window as well.
-    gap = (first_day - timedelta(days=2) - plan.starts_on).days
-    if period < 1 or gap < period:
-        return plan.starts_on
-    return plan.starts_on + timedelta(days=gap // period * period)
-
-
 def plan_occurrences(*, plan: ReminderPlan, after: datetime, until: datetime) -> list[datetime]:
     """The plan's reminder times in (after, until]; paydays on a weekend or public holiday
     move to the business day before, at the same local time."""
     tz = tz_of(plan.owner)
     # Look a few days past `until` so a payday moved earlier into the window is found.
     extra = timedelta(days=5) if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY else timedelta(0)
-    starts_on = _expansion_start(plan, after.astimezone(tz).date())
-    times = occurrences(rule_text=plan.rrule, starts_on=starts_on, tz=tz, after=after, until=until + extra)
+    # Only the window's days are expanded (reminders.rules), however long ago the plan began.
+    times = occurrences(rule_text=plan.rrule, starts_on=plan.starts_on, tz=tz, after=after, until=until + extra)
     if plan.money_kind == ReminderPlan.MoneyKind.PAYDAY:
         moved = []
         for at in times:

@@ -339,19 +339,17 @@ def test_a_dead_number_is_retired_the_worker_is_asked_and_email_takes_over(world
     assert len(stub_gateway.requests) == 1
 
 
-def test_a_dead_number_falls_back_to_another_usable_number(world, stub_gateway):
-    spare = PhoneNumber.objects.create(user=world.client, number="+4740000002", is_active=False)
+def test_a_dead_number_never_falls_back_to_an_old_number(world, stub_gateway):
+    """An old number may be a lost or sold phone: when the number in use fails, the reminder is
+    not sent there (the old main did)."""
+    PhoneNumber.objects.create(user=world.client, number="+4740000002", is_active=False)
     stub_gateway.by_number = {"+4740000001": 410}
     make_delivery(world.client)
 
     dispatch()
-    fallback = Delivery.objects.get(recipient=world.client, status=Delivery.Status.SCHEDULED)
-    assert fallback.channel == "sms"
     dispatch()
-    fallback.refresh_from_db()
-    assert fallback.status == Delivery.Status.SENT
-    assert fallback.sent_to == str(spare.number)
-    assert [r.body["to"] for r in stub_gateway.requests] == ["+4740000001", "+4740000002"]
+    assert not Delivery.objects.filter(recipient=world.client, status=Delivery.Status.SCHEDULED).exists()
+    assert [r.body["to"] for r in stub_gateway.requests] == ["+4740000001"]
 
 
 def test_a_dead_number_with_no_other_way_leaves_the_worker_to_act(world, stub_gateway):
