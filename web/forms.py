@@ -208,3 +208,15 @@ class BookForUserForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [(u.pk, u.get_full_name() or u.username) for u in users]
         self.fields["meeting_type"].choices = [(t.pk, t.name) for t in types]
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the person erased?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: asked to be forgotten, follow-up ended. Do not write their name."),
+    )
+    sure = forms.BooleanField(
+        label=_("I understand that this cannot be undone: their name, numbers and words are gone for good."),
+    )

@@ -49,6 +49,7 @@ urlpatterns = [
     path("details/access-log/", views_access.my_access_log, name="access_log"),
     path("details/everything/", views_access.my_export, name="my_export"),
     path("access-log/", views_access.unit_access_log, name="unit_access_log"),
+    path("people/<int:user_id>/erase/", views_access.person_erase, name="person_erase"),
     # Social workers and peers
     path("today/", views_staff.today, name="today"),
     path("tasks/<int:task_id>/done/", views_staff.task_done, name="task_done"),

@@ -2,14 +2,19 @@
 Triangel holds about me" for a service user, and the unit's access log for its coordinator,
 searchable by person or by member of staff."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from audit import selectors
+from config.errors import ApplicationError
+from people import services
 from people.models import User
-from people.selectors import records_of
+from people.selectors import person_for_records, records_of
 from web.decorators import coordinator_required, service_user_required
+from web.forms import EraseForm
 
 PAGE_SIZE = 50
 
@@ -50,3 +55,21 @@ def unit_access_log(request: HttpRequest) -> HttpResponse:
 @service_user_required
 def my_export(request: HttpRequest) -> HttpResponse:
     return render(request, "web/export.html", {"records": records_of(person=request.user)})
+
+
+@coordinator_required
+def person_erase(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A coordinator erases a person of the unit, with a reason, after saying they are sure."""
+    person = person_for_records(viewer=request.user, person_id=user_id)
+    if person is None or hasattr(person, "erasure"):
+        raise Http404
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_erase(actor=request.user, person_id=person.pk, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The person is erased."))
+            return redirect("web:unit_access_log")
+    return render(request, "web/erase.html", {"person": person, "form": form})

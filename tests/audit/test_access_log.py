@@ -135,7 +135,7 @@ def test_the_person_sees_who_looked_newest_first(world, api, meetings):
     assert first["actor"] == {"name": world.peer.get_full_name() or world.peer.username, "role": "peer"}
     assert second["actor"] == {"name": "Kari Nordmann", "role": "social_worker"}
     assert first["at"] >= second["at"]
-    assert first["what"] == "meetings"
+    assert first["what"] == "møter"  # "meetings", in the person's language
     assert {"at", "actor", "what", "action", "via"} <= set(first)
 
 

@@ -238,7 +238,7 @@ def test_a_person_with_meetings_ahead_is_not_erased_until_they_are_cancelled(per
     ahead = make_appointment(world.meeting_type, person, local(next_weekday(0), 9))
     response = erase(api, world, person)
     assert response.status_code == 409
-    assert "cancel" in response.json()["error"]["message"]
+    assert "avlys" in response.json()["error"]["message"]  # "cancel them first"
     assert User.objects.get(pk=person.pk).first_name == FIRST
 
     api.as_(world.worker).post(f"/api/appointments/{ahead.pk}/cancel/", {"reason": "Slutter"}, format="json")
@@ -269,3 +269,40 @@ def test_the_access_log_of_an_erased_person_stays_as_anonymous_rows(person, worl
     entry = AccessEntry.objects.get(subject=person, actor=world.worker)
     assert entry.what == "appointment"
     assert leaks([FIRST, LAST]) == []
+
+
+# --- On the web ----------------------------------------------------------------------------------
+
+
+def test_the_coordinator_erases_on_the_web_after_saying_they_are_sure(person, world, client):
+    client.force_login(world.coordinator)
+    overview = client.get(f"/people/{person.pk}/").content.decode()
+    assert f"/people/{person.pk}/erase/" in overview
+    assert f"/api/people/{person.pk}/export/" in overview
+    assert client.get(f"/people/{person.pk}/erase/").status_code == 200
+
+    unsure = client.post(f"/people/{person.pk}/erase/", {"reason": "Asked to be forgotten"})
+    assert unsure.status_code == 200
+    assert not Erasure.objects.exists()
+
+    done = client.post(f"/people/{person.pk}/erase/", {"reason": "Asked to be forgotten", "sure": "on"})
+    assert done.status_code == 302
+    assert Erasure.objects.get(person=person).reason == "Asked to be forgotten"
+    assert client.get(f"/people/{person.pk}/erase/").status_code == 404
+
+
+def test_the_web_says_why_a_person_with_meetings_ahead_is_not_erased(person, world, client):
+    make_appointment(world.meeting_type, person, local(next_weekday(0), 9))
+    client.force_login(world.coordinator)
+    page = client.post(f"/people/{person.pk}/erase/", {"reason": "Asked to be forgotten", "sure": "on"})
+    assert page.status_code == 200
+    assert "cancel" in page.content.decode().lower() or "avlys" in page.content.decode().lower()
+    assert not Erasure.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["worker", "peer", "client"])
+def test_only_the_coordinator_has_the_erase_page(person, world, client, who):
+    client.force_login(getattr(world, who))
+    assert client.get(f"/people/{person.pk}/erase/").status_code in (302, 403, 404)
+    client.post(f"/people/{person.pk}/erase/", {"reason": "x", "sure": "on"})
+    assert not Erasure.objects.exists()
