@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,21 @@ def label_of(what: str) -> str:
     return str(WHAT.get(what, what))
 
 
+class Row(NamedTuple):
+    """One entry to write, as plain values (``AccessEntry``'s columns, without the id)."""
+
+    subject_id: int
+    actor_id: int
+    actor_role: str
+    action: str
+    what: str
+    object_id: int | None
+    count: int
+    via: str
+    path: str
+    at: datetime
+
+
 @dataclass
 class _Note:
     actor_role: str
@@ -77,14 +92,14 @@ def begin(*, path: str, method: str) -> Token:
     return _current.set(_Request(path=path[:200], via=via, reads=method.upper() in SAFE_METHODS))
 
 
-def end(token: Token, *, at: datetime) -> list[AccessEntry]:
+def end(token: Token, *, at: datetime) -> list[Row]:
     """Stop gathering; the entries to write for what was noted."""
     request = _current.get()
     _current.reset(token)
     if request is None:
         return []
     entries = [
-        AccessEntry(
+        Row(
             subject_id=subject_id,
             actor_id=actor_id,
             actor_role=note.actor_role,

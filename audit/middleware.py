@@ -5,8 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from audit import log
-from audit.models import AccessEntry
+from audit import log, services
 
 
 class AccessLogMiddleware:
@@ -19,6 +18,4 @@ class AccessLogMiddleware:
             return self.get_response(request)
         finally:
             # Also when the view failed: what it had read by then was seen by someone.
-            entries = log.end(token, at=timezone.now())
-            if entries:
-                AccessEntry.objects.bulk_create(entries)
+            services.access_rows_write(log.end(token, at=timezone.now()))

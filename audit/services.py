@@ -1,4 +1,4 @@
-"""Writes of the access log beyond the notes of a request: the retention purge."""
+"""Writes of the access log: the rows a request noted, and the retention purge."""
 
 from datetime import datetime, timedelta
 
@@ -6,7 +6,36 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.log import Row
 from audit.models import AccessEntry
+
+# One INSERT of column arrays: about a third of the time of building model objects for
+# ``bulk_create`` when a page shows a caseload of 200 (``bench/bench_access_log.py``).
+_INSERT_ROWS = (
+    "INSERT INTO audit_accessentry"
+    " (subject_id, actor_id, actor_role, action, what, object_id, count, via, path, at)"
+    " SELECT * FROM UNNEST(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[],"
+    " %s::bigint[], %s::integer[], %s::varchar[], %s::varchar[], %s::timestamptz[])"
+)
+
+
+def access_rows_write(rows: list[Row]) -> None:
+    """Write what a request noted, in one statement.
+
+    On PostgreSQL the transaction commits without waiting for the disk (``synchronous_commit
+    = off`` for it alone): a page that only reads would otherwise wait for a flush of the
+    write-ahead log on every request, which was most of what the log cost. The price: if
+    PostgreSQL itself crashes, the rows of the last fraction of a second (at most three times
+    ``wal_writer_delay``, 0.6 s by default) can be lost; never half a row, and nothing else."""
+    if not rows:
+        return
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            AccessEntry.objects.bulk_create([AccessEntry(**row._asdict()) for row in rows])
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute(_INSERT_ROWS, [list(column) for column in zip(*rows, strict=True)])
 
 
 def access_log_purge(*, now: datetime | None = None) -> int:

@@ -62,15 +62,34 @@ def main() -> None:
 
     common.django_setup()
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from audit.models import AccessEntry
+    from care.models import PlanEntry
     from people.models import Caseload
+    from reminders.models import ReminderPlan
 
+    # The worker's week is a page: with DEBUG off its stylesheet link needs the static manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     common.print_environment()
     worker = common.heavy_worker_id()
     client_id = Caseload.objects.filter(worker_id=worker, ended_at__isnull=True).values_list("client_id", flat=True)[0]
+    # One person's reminders and plan, so those requests show something (and are noted); they
+    # are deleted at the end.
+    plan = ReminderPlan.objects.create(
+        owner_id=client_id,
+        created_by_id=worker,
+        kind="routine",
+        title="Gå tur",
+        rrule="FREQ=DAILY;BYHOUR=12;BYMINUTE=0",
+        starts_on=date.today(),
+        channels=["sms"],
+    )
+    entry = PlanEntry.objects.create(
+        client_id=client_id, kind="goal", text="Sove bedre", created_by_id=worker, updated_by_id=worker
+    )
     without = [m for m in settings.MIDDLEWARE if m != "audit.middleware.AccessLogMiddleware"]
     on, off = clients(worker, without)
     monday = date.today() - timedelta(days=date.today().weekday())
@@ -106,6 +125,8 @@ def main() -> None:
             f"{m_on - m_off:+7.2f} ms {len(q_on):4d}/{len(q_off):<4d} {rows:8.2f}"
         )
     print(f"\nload average after: {common.load_average()}")
+    plan.delete()
+    entry.delete()
     # Only the rows this run wrote; the log is append-only except for its purge, so they go as
     # the purge removes rows (the trigger lets a transaction that says so delete).
     from django.db import transaction

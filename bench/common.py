@@ -60,6 +60,8 @@ def configure_env() -> None:
     os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "triangel-benchmark-only-secret-key-0123456789abcdef")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
+    # Plain HTTP on 127.0.0.1: no redirect to HTTPS (which secure cookies would turn on).
+    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
     # 409s are logged at WARNING by django.request; thousands of them would cost CPU.
     os.environ.setdefault("LOG_LEVEL", "ERROR")
     # Computed free times are cached in Redis in production; the benchmarks do the same.
