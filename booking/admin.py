@@ -56,6 +56,7 @@ class AppointmentAdmin(UnitScopedAdmin):
     booking services so the overlap checks, history and reminders always apply."""
 
     unit_lookup = "calendar__owner__unit_id"
+    audit_what = "appointment"
     list_display = ["start", "meeting_type", "calendar", "client", "status"]
     list_filter = ["status", "calendar"]
     date_hierarchy = "start"

@@ -10,6 +10,7 @@ class DeliveryAdmin(UnitScopedAdmin):
     """Read-only: the dispatcher owns these rows."""
 
     unit_lookup = "recipient__unit_id"
+    audit_what = "delivery"
     list_display = ["due_at", "kind", "channel", "recipient", "status", "attempts", "delivery_status"]
     list_filter = ["status", "kind", "channel"]
     date_hierarchy = "due_at"

@@ -7,6 +7,7 @@ from reminders.models import FollowUpTask, MedicationLog, ReminderPlan, Reminder
 @admin.register(ReminderPlan)
 class ReminderPlanAdmin(UnitScopedAdmin):
     unit_lookup = "owner__unit_id"
+    audit_what = "reminder_plan"
     list_display = ["title", "kind", "owner", "rrule", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["title", "owner__username"]
@@ -22,6 +23,8 @@ class ReminderPreferencesAdmin(UnitScopedAdmin):
 @admin.register(MedicationLog)
 class MedicationLogAdmin(UnitScopedAdmin):
     unit_lookup = "plan__owner__unit_id"
+    audit_what = "medication"
+    list_select_related = ["plan"]  # whose log a row is, for the access log, without a query each
     list_display = ["plan", "occurrence_at", "status", "via"]
 
 

@@ -9,6 +9,7 @@ from care.models import (
     GroupMember,
     ResponsibilityGroup,
 )
+from config.admin_scoping import AuditedAdmin
 
 
 class MemberInline(admin.TabularInline):
@@ -23,7 +24,8 @@ class ExternalInline(admin.TabularInline):
 
 
 @admin.register(ResponsibilityGroup)
-class ResponsibilityGroupAdmin(admin.ModelAdmin):
+class ResponsibilityGroupAdmin(AuditedAdmin):
+    audit_what = "group_meeting"
     list_display = ["id", "client", "created_at"]
     raw_id_fields = ["client", "created_by"]
     inlines = [MemberInline, ExternalInline]
@@ -36,7 +38,9 @@ class ActionInline(admin.TabularInline):
 
 
 @admin.register(GroupMeeting)
-class GroupMeetingAdmin(admin.ModelAdmin):
+class GroupMeetingAdmin(AuditedAdmin):
+    audit_what = "group_meeting"
+    list_select_related = ["group"]  # whose meeting a row is, for the access log, without a query each
     list_display = ["id", "group", "start", "status", "sequence"]
     list_filter = ["status"]
     readonly_fields = ["uid", "group", "organiser", "start", "end", "status", "sequence"]

@@ -45,6 +45,7 @@ class HelpAlertInline(admin.TabularInline):
 @admin.register(HelpRequest)
 class HelpRequestAdmin(UnitScopedAdmin):
     unit_lookup = "unit_id"
+    audit_what = "help_request"
     list_display = ["pk", "status", "via", "created_at", "acknowledged_at", "resolved_at"]
     list_filter = ["status", "via"]
     inlines = [HelpAlertInline]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
+from config.admin_scoping import AuditedAdmin
 
 
 @admin.register(Sharing)
@@ -15,14 +16,17 @@ class SharingAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeerRequest)
-class PeerRequestAdmin(admin.ModelAdmin):
+class PeerRequestAdmin(AuditedAdmin):
+    audit_what = "peer_request"
     list_display = ["user", "status", "peer", "created_at", "taken_at"]
     list_filter = ["status"]
     raw_id_fields = ["user", "peer"]
 
 
 @admin.register(PeerInvitation)
-class PeerInvitationAdmin(admin.ModelAdmin):
+class PeerInvitationAdmin(AuditedAdmin):
+    audit_what = "appointment"
+    list_select_related = ["appointment"]  # whose meeting a row is, for the access log, without a query each
     list_display = ["appointment", "peer", "status", "created_at", "answered_at"]
     list_filter = ["status"]
     raw_id_fields = ["appointment", "peer"]

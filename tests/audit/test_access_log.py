@@ -247,3 +247,17 @@ def test_a_calendar_subscription_is_written_once_a_day_without_its_secret(world,
     [entry] = entries_about(world.client)
     assert (entry.actor, entry.via, entry.path, entry.count) == (world.worker, "feed", "/api/calendar/feed/", 3)
     assert api.as_(world.client).get("/api/me/access-log/").json()["results"][0]["via"] == "feed"
+
+
+def test_the_administration_pages_are_written_too(world, client, meetings):
+    world.coordinator.is_staff = True
+    world.coordinator.save()
+    from django.contrib.auth.models import Permission
+
+    world.coordinator.user_permissions.add(Permission.objects.get(codename="view_appointment"))
+    client.force_login(world.coordinator)
+    assert client.get("/admin/booking/appointment/").status_code == 200
+    assert client.get(f"/admin/booking/appointment/{meetings[0].pk}/change/").status_code == 200
+    entries = entries_about(world.client)
+    assert [(e.via, e.actor_role, e.what) for e in entries] == [("admin", "coordinator", "appointment")] * 2
+    assert (entries[0].count, entries[1].object_id) == (3, meetings[0].pk)
