@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import log as access_log
 from config.errors import ApplicationError, NotFound
 from messaging.apis import WebhookApi
 from people.models import User
@@ -124,11 +125,14 @@ class MedicationLogApi(APIView):
 class PreferencesApi(APIView):
     @extend_schema(parameters=[USER_PARAM], responses=PreferencesSerializer)
     def get(self, request: Request) -> Response:
-        return Response(PreferencesSerializer(services.preferences_read(_subject(request))).data)
+        person = _subject(request)
+        access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(person.pk, None)])
+        return Response(PreferencesSerializer(services.preferences_read(person)).data)
 
     @extend_schema(parameters=[USER_PARAM], request=PreferencesSerializer, responses=PreferencesSerializer)
     def patch(self, request: Request) -> Response:
         owner = _subject(request)
+        access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(owner.pk, None)], change=True)
         body = PreferencesSerializer(services.preferences_for(owner), data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         supporter = body.validated_data.get("followup_supporter")

@@ -183,6 +183,8 @@ class FollowUpTask(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
+    objects = audited_by(lambda task: task.client_id)
+
     class Meta:
         ordering = ["done_at", "-created_at"]
         verbose_name = _("follow-up task")

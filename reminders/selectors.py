@@ -55,4 +55,5 @@ def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
         FollowUpTask.objects.filter(worker=worker, done_at__isnull=True)
         .select_related("client")
         .order_by("-created_at")
+        .audited(viewer=worker, what="task")
     )

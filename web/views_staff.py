@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit import log as access_log
 from config.errors import ApplicationError
 from people import services as people
 from people.models import PhoneNumber
@@ -54,6 +55,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @staff_required
 def caseload(request: HttpRequest) -> HttpResponse:
     people_ = list(selectors.caseload_overview(worker=request.user))
+    access_log.saw(viewer=request.user, what="contact", subjects=[(person.pk, None) for person in people_])
     return render(request, "web/caseload.html", {"people": people_, "now": timezone.now()})
 
 
@@ -73,4 +75,5 @@ def caseload_phone(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.success(request, _("New number saved for %(name)s.") % {"name": client.get_full_name()})
             return redirect("web:caseload")
     phones = PhoneNumber.objects.filter(user=client).order_by("-is_active", "-created_at")
+    access_log.saw(viewer=request.user, what="contact", subjects=[(client.pk, None)], change=request.method == "POST")
     return render(request, "web/caseload_phone.html", {"client": client, "form": form, "phones": phones})

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.querysets import audited_by
 from booking.models import Appointment, Calendar, MeetingType
 
 __all__ = ["FreedTime", "WaitingEntry", "WaitingOffer"]
@@ -28,6 +29,8 @@ class WaitingEntry(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    objects = audited_by(lambda entry: entry.user_id)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -32,8 +32,10 @@ def free_times_in_window(*, meeting_type: MeetingType, user: User, now: datetime
 
 def entries_visible_to(*, user: User) -> QuerySet[WaitingEntry]:
     """Active entries: a service user's own, a calendar's as its owner, the unit's as a coordinator."""
-    qs = WaitingEntry.objects.filter(status=WaitingEntry.Status.WAITING).select_related(
-        "meeting_type__calendar__owner", "user"
+    qs = (
+        WaitingEntry.objects.filter(status=WaitingEntry.Status.WAITING)
+        .select_related("meeting_type__calendar__owner", "user")
+        .audited(viewer=user, what="waiting")
     )
     if user.is_service_user:
         return qs.filter(user=user)

@@ -261,3 +261,18 @@ def test_the_administration_pages_are_written_too(world, client, meetings):
     entries = entries_about(world.client)
     assert [(e.via, e.actor_role, e.what) for e in entries] == [("admin", "coordinator", "appointment")] * 2
     assert (entries[0].count, entries[1].object_id) == (3, meetings[0].pk)
+
+
+def test_contact_details_settings_tasks_and_waiting_lists_are_written(world, api, client):
+    from care.models import WaitingEntry
+    from reminders.models import FollowUpTask
+
+    FollowUpTask.objects.create(worker=world.worker, client=world.client, kind="call_back")
+    WaitingEntry.objects.create(user=world.client, meeting_type=world.meeting_type)
+    worker = api.as_(world.worker)
+    assert worker.get("/api/reminder-preferences/", {"user": world.client.pk}).status_code == 200
+    assert worker.get("/api/waiting-list/").status_code == 200
+    client.force_login(world.worker)
+    assert client.get("/caseload/").status_code == 200
+    assert client.get("/today/").status_code == 200
+    assert {e.what for e in entries_about(world.client)} >= {"reminder_settings", "waiting", "contact", "task"}
