@@ -219,6 +219,12 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "booking.models.Appointment.Status",
         "DeliveryStatusEnum": "messaging.models.Delivery.Status",
         "ChannelEnum": "messaging.models.Channel",
+        # Fields of the same name with other choices elsewhere ("action", "via", "status"):
+        # each set gets a name of its own instead of a hash drf-spectacular makes up.
+        "AccessActionEnum": "audit.models.AccessEntry.Action",
+        "AccessViaEnum": "audit.models.AccessEntry.Via",
+        "IdeaStatusEnum": "care.models.Idea.Status",
+        "HandoverOutcomeEnum": "care.models.HandoverAppointment.Outcome",
     },
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +23,9 @@ from people.models import User
 # --- Serializers -------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class ContinuityPersonSerializer(serializers.Serializer):
+    """A service user or worker as plans and handovers name them."""
+
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
     role = serializers.CharField()
@@ -36,7 +38,7 @@ class PlanEntryVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     text = serializers.CharField()
     status = serializers.CharField()
-    written_by = PersonSerializer()
+    written_by = ContinuityPersonSerializer()
     written_at = serializers.DateTimeField()
 
 
@@ -46,15 +48,16 @@ class PlanEntrySerializer(serializers.Serializer):
     text = serializers.CharField()
     status = serializers.CharField()
     version = serializers.IntegerField()
-    created_by = PersonSerializer()
+    created_by = ContinuityPersonSerializer()
     created_at = serializers.DateTimeField()
-    updated_by = PersonSerializer()
+    updated_by = ContinuityPersonSerializer()
     updated_at = serializers.DateTimeField()
 
 
 class PlanEntryDetailSerializer(PlanEntrySerializer):
     history = serializers.SerializerMethodField()
 
+    @extend_schema_field(PlanEntryVersionSerializer(many=True))
     def get_history(self, entry: PlanEntry) -> list[dict[str, Any]]:
         return PlanEntryVersionSerializer(selectors.plan_entry_history(entry=entry), many=True).data
 
@@ -78,6 +81,58 @@ class HandoverRequestSerializer(serializers.Serializer):
     )
 
 
+class PlanSerializer(serializers.Serializer):
+    """The shape of one service user's plan in answers (documentation; built by ``PlanApi``)."""
+
+    user = ContinuityPersonSerializer()
+    may_write = serializers.BooleanField()
+    entries = PlanEntrySerializer(many=True)
+
+
+class HandoverMoveSerializer(serializers.Serializer):
+    """What a handover did (or would do) with one future meeting (documentation; built by ``_move_data``)."""
+
+    appointment = serializers.IntegerField()
+    user = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    outcome = serializers.ChoiceField(choices=HandoverAppointment.Outcome.choices)
+    meeting_type = serializers.IntegerField(
+        allow_null=True, help_text="The new worker's meeting type; empty when the meeting is re-offered"
+    )
+
+
+class HandoverPreviewSerializer(serializers.Serializer):
+    """The shape of a handover's preview (documentation; built by ``_preview_data``)."""
+
+    from_worker = ContinuityPersonSerializer()
+    to_worker = ContinuityPersonSerializer()
+    whole_caseload = serializers.BooleanField()
+    users = ContinuityPersonSerializer(many=True)
+    appointments = HandoverMoveSerializer(many=True)
+    open_tasks = serializers.IntegerField()
+
+
+class HandoverUserSerializer(ContinuityPersonSerializer):
+    """A service user in a handover, and what moved with them."""
+
+    tasks_moved = serializers.IntegerField()
+    alerts_moved = serializers.IntegerField()
+    medication_followup_moved = serializers.BooleanField()
+
+
+class HandoverSerializer(serializers.Serializer):
+    """The shape of a handover in answers (documentation; built by ``_handover_data``)."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    by = ContinuityPersonSerializer()
+    from_worker = ContinuityPersonSerializer()
+    to_worker = ContinuityPersonSerializer()
+    whole_caseload = serializers.BooleanField()
+    users = HandoverUserSerializer(many=True)
+    appointments = HandoverMoveSerializer(many=True)
+
+
 def _move_data(appointment_id: int, client_id: int, start: Any, outcome: str, type_id: int | None) -> dict:
     return {
         "appointment": appointment_id,
@@ -90,10 +145,10 @@ def _move_data(appointment_id: int, client_id: int, start: Any, outcome: str, ty
 
 def _preview_data(plan: services.HandoverPlan) -> dict[str, Any]:
     return {
-        "from_worker": PersonSerializer(plan.from_worker).data,
-        "to_worker": PersonSerializer(plan.to_worker).data,
+        "from_worker": ContinuityPersonSerializer(plan.from_worker).data,
+        "to_worker": ContinuityPersonSerializer(plan.to_worker).data,
         "whole_caseload": plan.whole_caseload,
-        "users": PersonSerializer(plan.clients, many=True).data,
+        "users": ContinuityPersonSerializer(plan.clients, many=True).data,
         "appointments": [
             _move_data(
                 m.appointment.pk,
@@ -114,13 +169,13 @@ def _handover_data(handover: Handover) -> dict[str, Any]:
     return {
         "id": handover.pk,
         "at": handover.at,
-        "by": PersonSerializer(handover.by).data,
-        "from_worker": PersonSerializer(handover.from_worker).data,
-        "to_worker": PersonSerializer(handover.to_worker).data,
+        "by": ContinuityPersonSerializer(handover.by).data,
+        "from_worker": ContinuityPersonSerializer(handover.from_worker).data,
+        "to_worker": ContinuityPersonSerializer(handover.to_worker).data,
         "whole_caseload": handover.whole_caseload,
         "users": [
             {
-                **PersonSerializer(c.client).data,
+                **ContinuityPersonSerializer(c.client).data,
                 "tasks_moved": c.tasks_moved,
                 "alerts_moved": c.alerts_moved,
                 "medication_followup_moved": c.medication_followup_moved,
@@ -144,20 +199,22 @@ def _client_or_404(request: Request, user_id: int) -> User:
 
 
 class PlanListApi(APIView):
-    @extend_schema(responses=PersonSerializer(many=True), summary="Service users whose plan the caller may read")
+    @extend_schema(
+        responses=ContinuityPersonSerializer(many=True), summary="Service users whose plan the caller may read"
+    )
     def get(self, request: Request) -> Response:
         clients = selectors.plan_clients_visible_to(viewer=request.user).order_by("first_name", "last_name", "id")
-        return Response(PersonSerializer(clients, many=True).data)
+        return Response(ContinuityPersonSerializer(clients, many=True).data)
 
 
 class PlanApi(APIView):
-    @extend_schema(responses=PlanEntrySerializer(many=True), summary="One service user's plan: goals and agreements")
+    @extend_schema(responses=PlanSerializer, summary="One service user's plan: goals and agreements")
     def get(self, request: Request, user_id: int) -> Response:
         client = _client_or_404(request, user_id)
         entries = selectors.plan_entries_of(viewer=request.user, client=client)
         return Response(
             {
-                "user": PersonSerializer(client).data,
+                "user": ContinuityPersonSerializer(client).data,
                 "may_write": selectors.plan_may_write(viewer=request.user, client=client),
                 "entries": PlanEntrySerializer(entries, many=True).data,
             }
@@ -215,27 +272,35 @@ def _handover_args(request: Request) -> dict[str, Any]:
 
 
 class HandoverListApi(APIView):
-    @extend_schema(summary="Handovers in the coordinator's unit")
+    @extend_schema(responses=HandoverSerializer(many=True), summary="Handovers in the coordinator's unit")
     def get(self, request: Request) -> Response:
         if not request.user.is_coordinator:
             raise NotFound(_("Not found."))
         handovers = selectors.handovers_visible_to(viewer=request.user)[:100]
         return Response([_handover_data(h) for h in handovers])
 
-    @extend_schema(request=HandoverRequestSerializer, summary="Hand a caseload or one service user to another worker")
+    @extend_schema(
+        request=HandoverRequestSerializer,
+        responses={201: HandoverSerializer},
+        summary="Hand a caseload or one service user to another worker",
+    )
     def post(self, request: Request) -> Response:
         handover = services.handover_run(**_handover_args(request))
         return Response(_handover_data(handover), status=status.HTTP_201_CREATED)
 
 
 class HandoverPreviewApi(APIView):
-    @extend_schema(request=HandoverRequestSerializer, summary="What a handover would do, without doing it")
+    @extend_schema(
+        request=HandoverRequestSerializer,
+        responses=HandoverPreviewSerializer,
+        summary="What a handover would do, without doing it",
+    )
     def post(self, request: Request) -> Response:
         return Response(_preview_data(services.handover_preview(**_handover_args(request))))
 
 
 class HandoverDetailApi(APIView):
-    @extend_schema(summary="One handover and what happened to each person and meeting")
+    @extend_schema(responses=HandoverSerializer, summary="One handover and what happened to each person and meeting")
     def get(self, request: Request, handover_id: int) -> Response:
         handover = selectors.handover_get(viewer=request.user, handover_id=handover_id)
         if handover is None:

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from booking.serializers import DateRangeQuerySerializer
-from care.apis.groups import PersonSerializer
+from care.apis.groups import GroupPersonSerializer
 from care.models import AgreedAction, GroupMeeting
 from care.selectors import groups as selectors
 from care.services import groups as services
@@ -46,7 +46,7 @@ def meeting_data(meeting: GroupMeeting) -> dict:
         "status": meeting.status,
         "agenda": meeting.agenda,
         "participants": [
-            PersonSerializer(link.appointment.calendar.owner).data
+            GroupPersonSerializer(link.appointment.calendar.owner).data
             for link in sorted(meeting.links.all(), key=lambda link: link.appointment.calendar_id)
         ],
         "externals": [
@@ -85,7 +85,7 @@ class MeetingOutSerializer(serializers.Serializer):
     place = serializers.CharField()
     status = serializers.ChoiceField(choices=["booked", "cancelled"])
     agenda = serializers.CharField()
-    participants = PersonSerializer(many=True)
+    participants = GroupPersonSerializer(many=True)
     externals = InviteeOutSerializer(many=True)
     actions = ActionOutSerializer(many=True)
 

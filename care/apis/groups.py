@@ -18,7 +18,9 @@ from config.errors import NotFound
 # --- Serializers (shape only) -----------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class GroupPersonSerializer(serializers.Serializer):
+    """A service user, worker or peer as a group's answers name them."""
+
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
     role = serializers.CharField()
@@ -52,8 +54,8 @@ class ExternalPatchSerializer(ExternalInputSerializer):
 def group_data(group: ResponsibilityGroup, viewer: object) -> dict:
     return {
         "id": group.pk,
-        "user": PersonSerializer(group.client).data,
-        "members": [PersonSerializer(m.user).data for m in selectors.members_active(group=group)],
+        "user": GroupPersonSerializer(group.client).data,
+        "members": [GroupPersonSerializer(m.user).data for m in selectors.members_active(group=group)],
         "externals": ExternalSerializer(selectors.externals_active(group=group), many=True).data,
         "may_manage": selectors.may_manage(user=viewer, group=group),
     }
@@ -63,8 +65,8 @@ class GroupOutSerializer(serializers.Serializer):
     """The shape of a group in answers (documentation; built by ``group_data``)."""
 
     id = serializers.IntegerField()
-    user = PersonSerializer()
-    members = PersonSerializer(many=True)
+    user = GroupPersonSerializer()
+    members = GroupPersonSerializer(many=True)
     externals = ExternalSerializer(many=True)
     may_manage = serializers.BooleanField()
 
