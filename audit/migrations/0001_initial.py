@@ -28,12 +28,13 @@ DROP FUNCTION IF EXISTS audit_accessentry_append_only();
 
 def append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY)
+        # No parameters: the SQL is sent as it is, so the "%" of RAISE is not read as a placeholder.
+        schema_editor.execute(APPEND_ONLY, params=None)
 
 
 def not_append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
