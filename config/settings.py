@@ -215,12 +215,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An object's id in a path (config.converters): a number a database column can hold.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}},
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "booking.models.Appointment.Status",
         "DeliveryStatusEnum": "messaging.models.Delivery.Status",
         "ChannelEnum": "messaging.models.Channel",
-        # Fields of the same name with other choices elsewhere ("action", "via", "status"):
-        # each set gets a name of its own instead of a hash drf-spectacular makes up.
+        # Fields named like others with other choices ("action", "via", "status"): a name, not a hash.
         "AccessActionEnum": "audit.models.AccessEntry.Action",
         "AccessViaEnum": "audit.models.AccessEntry.Via",
         "IdeaStatusEnum": "care.models.Idea.Status",

@@ -2,11 +2,12 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import fields
 from config.errors import ApplicationError, NotFound
 from messaging.apis import WebhookApi
 from people.models import User
@@ -32,8 +33,8 @@ def _subject(request: Request) -> User:
             return request.user
         raise ApplicationError(_("Say which service user: add user=<id>."), fields={"user": [_("Required for staff.")]})
     try:
-        user_id = int(raw)
-    except (TypeError, ValueError) as exc:
+        user_id = fields.IdField().run_validation(raw)
+    except serializers.ValidationError as exc:
         raise ApplicationError(_("user must be a number."), fields={"user": [_("A valid id is required.")]}) from exc
     person = selectors.people_whose_reminders(actor=request.user).filter(pk=user_id).first()
     if person is None:

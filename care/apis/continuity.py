@@ -14,9 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import Handover, HandoverAppointment, PlanEntry
 from care.selectors import continuity as selectors
 from care.services import continuity as services
+from config import fields
 from config.errors import NotFound
 from people.models import User
 
@@ -73,10 +75,10 @@ class PlanEntryChangeSerializer(serializers.Serializer):
 
 
 class HandoverRequestSerializer(serializers.Serializer):
-    from_worker = serializers.IntegerField()
-    to_worker = serializers.IntegerField()
-    user = serializers.IntegerField(required=False, allow_null=True, help_text="One service user; empty = all")
-    meeting_type = serializers.IntegerField(
+    from_worker = fields.IdField()
+    to_worker = fields.IdField()
+    user = fields.IdField(required=False, allow_null=True, help_text="One service user; empty = all")
+    meeting_type = fields.IdField(
         required=False, allow_null=True, help_text="The new worker's meeting type for meetings without an equivalent"
     )
 
@@ -310,10 +312,10 @@ class HandoverDetailApi(APIView):
 
 urlpatterns = [
     path("plans/", PlanListApi.as_view(), name="care-plan-list"),
-    path("plans/<int:user_id>/", PlanApi.as_view(), name="care-plan"),
-    path("plans/<int:user_id>/entries/", PlanEntryCreateApi.as_view(), name="care-plan-entries"),
-    path("plans/<int:user_id>/entries/<int:entry_id>/", PlanEntryApi.as_view(), name="care-plan-entry"),
+    path("plans/<id:user_id>/", PlanApi.as_view(), name="care-plan"),
+    path("plans/<id:user_id>/entries/", PlanEntryCreateApi.as_view(), name="care-plan-entries"),
+    path("plans/<id:user_id>/entries/<id:entry_id>/", PlanEntryApi.as_view(), name="care-plan-entry"),
     path("handovers/", HandoverListApi.as_view(), name="care-handover-list"),
     path("handovers/preview/", HandoverPreviewApi.as_view(), name="care-handover-preview"),
-    path("handovers/<int:handover_id>/", HandoverDetailApi.as_view(), name="care-handover"),
+    path("handovers/<id:handover_id>/", HandoverDetailApi.as_view(), name="care-handover"),
 ]

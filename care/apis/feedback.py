@@ -11,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import Feedback, Idea
 from care.selectors import feedback as selectors
 from care.services import feedback as services
+from config import fields
 from config.errors import ApplicationError
 
 
@@ -46,7 +48,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
-    appointment = serializers.IntegerField()
+    appointment = fields.IdField()
     face = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     anonymous = serializers.BooleanField(required=False, default=False)
@@ -198,5 +200,5 @@ urlpatterns: list[URLPattern] = [
     path("feedback/", FeedbackListApi.as_view(), name="feedback-list"),
     path("feedback/summary/", FeedbackSummaryApi.as_view(), name="feedback-summary"),
     path("feedback/ideas/", IdeaListApi.as_view(), name="idea-list"),
-    path("feedback/ideas/<int:idea_id>/status/", IdeaStatusApi.as_view(), name="idea-status"),
+    path("feedback/ideas/<id:idea_id>/status/", IdeaStatusApi.as_view(), name="idea-status"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.serializers import DateRangeQuerySerializer
 from care.apis.groups import GroupPersonSerializer
 from care.models import AgreedAction, GroupMeeting
@@ -95,6 +96,10 @@ class ProposalQuerySerializer(DateRangeQuerySerializer):
     duration = serializers.IntegerField(min_value=services.GROUP_MIN_DURATION, max_value=services.GROUP_MAX_DURATION)
 
 
+class MeetingQuerySerializer(serializers.Serializer):
+    group = fields.IdField(required=False, help_text="Only the meetings of this responsibility group")
+
+
 class ProposalSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
@@ -159,13 +164,17 @@ class ProposalsApi(APIView):
 
 
 class MeetingListApi(APIView):
-    @extend_schema(responses=MeetingOutSerializer(many=True), summary="Group meetings the caller can see")
+    @extend_schema(
+        parameters=[MeetingQuerySerializer],
+        responses=MeetingOutSerializer(many=True),
+        summary="Group meetings the caller can see",
+    )
     def get(self, request: Request) -> Response:
         meetings = selectors.meetings_visible_to(user=request.user).order_by("start")
-        group_id = request.query_params.get("group")
-        if group_id and group_id.isdigit():
-            # A number beyond any id matches nothing (SQLite cannot even bind it).
-            meetings = meetings.filter(group_id=int(group_id)) if len(group_id) < 19 else meetings.none()
+        query = MeetingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data.get("group") is not None:
+            meetings = meetings.filter(group_id=query.validated_data["group"])
         return Response([meeting_data(m) for m in meetings])
 
     @extend_schema(
@@ -295,18 +304,18 @@ class ActionDeleteApi(APIView):
 urlpatterns: list[URLPattern] = [
     path("group-meetings/proposals/", ProposalsApi.as_view(), name="group-proposals"),
     path("group-meetings/", MeetingListApi.as_view(), name="group-meeting-list"),
-    path("group-meetings/<int:meeting_id>/", MeetingDetailApi.as_view(), name="group-meeting-detail"),
-    path("group-meetings/<int:meeting_id>/cancel/", MeetingCancelApi.as_view(), name="group-meeting-cancel"),
-    path("group-meetings/<int:meeting_id>/move/", MeetingMoveApi.as_view(), name="group-meeting-move"),
+    path("group-meetings/<id:meeting_id>/", MeetingDetailApi.as_view(), name="group-meeting-detail"),
+    path("group-meetings/<id:meeting_id>/cancel/", MeetingCancelApi.as_view(), name="group-meeting-cancel"),
+    path("group-meetings/<id:meeting_id>/move/", MeetingMoveApi.as_view(), name="group-meeting-move"),
     path(
-        "group-meetings/<int:meeting_id>/move/proposals/",
+        "group-meetings/<id:meeting_id>/move/proposals/",
         MeetingMoveProposalsApi.as_view(),
         name="group-meeting-move-proposals",
     ),
-    path("group-meetings/<int:meeting_id>/agenda/", AgendaApi.as_view(), name="group-meeting-agenda"),
-    path("group-meetings/<int:meeting_id>/actions/", ActionAddApi.as_view(), name="group-meeting-action-add"),
+    path("group-meetings/<id:meeting_id>/agenda/", AgendaApi.as_view(), name="group-meeting-agenda"),
+    path("group-meetings/<id:meeting_id>/actions/", ActionAddApi.as_view(), name="group-meeting-action-add"),
     path(
-        "group-meetings/<int:meeting_id>/actions/<int:action_id>/",
+        "group-meetings/<id:meeting_id>/actions/<id:action_id>/",
         ActionDeleteApi.as_view(),
         name="group-meeting-action-delete",
     ),

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import ExternalParticipant, ResponsibilityGroup
 from care.selectors import groups as selectors
 from care.services import groups as services
@@ -160,16 +161,16 @@ class ExternalDetailApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("group-meetings/groups/", GroupListApi.as_view(), name="group-list"),
-    path("group-meetings/groups/<int:group_id>/", GroupDetailApi.as_view(), name="group-detail"),
-    path("group-meetings/groups/<int:group_id>/members/", MemberAddApi.as_view(), name="group-member-add"),
+    path("group-meetings/groups/<id:group_id>/", GroupDetailApi.as_view(), name="group-detail"),
+    path("group-meetings/groups/<id:group_id>/members/", MemberAddApi.as_view(), name="group-member-add"),
     path(
-        "group-meetings/groups/<int:group_id>/members/<int:user_id>/",
+        "group-meetings/groups/<id:group_id>/members/<id:user_id>/",
         MemberRemoveApi.as_view(),
         name="group-member-remove",
     ),
-    path("group-meetings/groups/<int:group_id>/externals/", ExternalAddApi.as_view(), name="group-external-add"),
+    path("group-meetings/groups/<id:group_id>/externals/", ExternalAddApi.as_view(), name="group-external-add"),
     path(
-        "group-meetings/groups/<int:group_id>/externals/<int:external_id>/",
+        "group-meetings/groups/<id:group_id>/externals/<id:external_id>/",
         ExternalDetailApi.as_view(),
         name="group-external-detail",
     ),

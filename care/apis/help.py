@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import HelpRequest
 from care.selectors import help as selectors
 from care.services import help as services
@@ -23,6 +24,10 @@ class HelpAskSerializer(serializers.Serializer):
 
 class HelpResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500)
+
+
+class HelpListQuerySerializer(serializers.Serializer):
+    open = serializers.BooleanField(required=False, default=False, help_text="Only the requests still open")
 
 
 class HelpRequestSerializer(serializers.ModelSerializer):
@@ -76,10 +81,16 @@ class HelpRequestSerializer(serializers.ModelSerializer):
 
 
 class HelpRequestListApi(APIView):
-    @extend_schema(responses=HelpRequestSerializer(many=True), summary="Help requests you may see")
+    @extend_schema(
+        parameters=[HelpListQuerySerializer],
+        responses=HelpRequestSerializer(many=True),
+        summary="Help requests you may see",
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.help_requests_visible_to(actor=request.user).order_by("-created_at")
-        if request.query_params.get("open") in ("1", "true"):
+        query = HelpListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["open"]:
             qs = qs.filter(status__in=HelpRequest.OPEN)
         return Response(HelpRequestSerializer(qs[:100], many=True).data)
 
@@ -137,12 +148,12 @@ class HelpRequestWithdrawApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("help-requests/", HelpRequestListApi.as_view(), name="help-requests"),
-    path("help-requests/<int:request_id>/", HelpRequestDetailApi.as_view(), name="help-request-detail"),
+    path("help-requests/<id:request_id>/", HelpRequestDetailApi.as_view(), name="help-request-detail"),
     path(
-        "help-requests/<int:request_id>/acknowledge/",
+        "help-requests/<id:request_id>/acknowledge/",
         HelpRequestAcknowledgeApi.as_view(),
         name="help-request-acknowledge",
     ),
-    path("help-requests/<int:request_id>/resolve/", HelpRequestResolveApi.as_view(), name="help-request-resolve"),
-    path("help-requests/<int:request_id>/withdraw/", HelpRequestWithdrawApi.as_view(), name="help-request-withdraw"),
+    path("help-requests/<id:request_id>/resolve/", HelpRequestResolveApi.as_view(), name="help-request-resolve"),
+    path("help-requests/<id:request_id>/withdraw/", HelpRequestWithdrawApi.as_view(), name="help-request-withdraw"),
 ]

@@ -9,11 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.models import Appointment
 from booking.serializers import local_iso
 from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from care.selectors import peers as peer_selectors
 from care.services import peers as services
+from config import fields
 from config.errors import NotFound
 from people.models import User
 
@@ -73,7 +75,7 @@ class SharingSerializer(serializers.ModelSerializer):
 
 
 class SharingSetSerializer(serializers.Serializer):
-    peer = serializers.IntegerField()
+    peer = fields.IdField()
     appointments = serializers.BooleanField()
     plan = serializers.BooleanField()
 
@@ -102,8 +104,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    appointment = serializers.IntegerField()
-    peer = serializers.IntegerField(required=False, allow_null=True, help_text="Empty: any peer in the unit")
+    appointment = fields.IdField()
+    peer = fields.IdField(required=False, allow_null=True, help_text="Empty: any peer in the unit")
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -115,7 +117,7 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class AskPeerSerializer(serializers.Serializer):
-    peer = serializers.IntegerField()
+    peer = fields.IdField()
 
 
 # --- Views -------------------------------------------------------------------------------------
@@ -272,19 +274,19 @@ class OutreachAskPeerApi(APIView):
 urlpatterns: list[URLPattern] = [
     path("peers/", PeerListApi.as_view(), name="peer-list"),
     path("peer-requests/", PeerRequestListCreateApi.as_view(), name="peer-request-list"),
-    path("peer-requests/<int:request_id>/accept/", PeerRequestAcceptApi.as_view(), name="peer-request-accept"),
-    path("peer-requests/<int:request_id>/withdraw/", PeerRequestWithdrawApi.as_view(), name="peer-request-withdraw"),
+    path("peer-requests/<id:request_id>/accept/", PeerRequestAcceptApi.as_view(), name="peer-request-accept"),
+    path("peer-requests/<id:request_id>/withdraw/", PeerRequestWithdrawApi.as_view(), name="peer-request-withdraw"),
     path("sharing/", SharingApi.as_view(), name="sharing"),
     path("peer-invitations/", InvitationListCreateApi.as_view(), name="peer-invitation-list"),
-    path("peer-invitations/<int:invitation_id>/accept/", InvitationAnswerApi.as_view(), name="peer-invitation-accept"),
+    path("peer-invitations/<id:invitation_id>/accept/", InvitationAnswerApi.as_view(), name="peer-invitation-accept"),
     path(
-        "peer-invitations/<int:invitation_id>/decline/", InvitationDeclineApi.as_view(), name="peer-invitation-decline"
+        "peer-invitations/<id:invitation_id>/decline/", InvitationDeclineApi.as_view(), name="peer-invitation-decline"
     ),
     path(
-        "peer-invitations/<int:invitation_id>/withdraw/",
+        "peer-invitations/<id:invitation_id>/withdraw/",
         InvitationWithdrawApi.as_view(),
         name="peer-invitation-withdraw",
     ),
-    path("outreach/<int:task_id>/called/", OutreachCalledApi.as_view(), name="outreach-called"),
-    path("outreach/<int:task_id>/ask-peer/", OutreachAskPeerApi.as_view(), name="outreach-ask-peer"),
+    path("outreach/<id:task_id>/called/", OutreachCalledApi.as_view(), name="outreach-called"),
+    path("outreach/<id:task_id>/ask-peer/", OutreachAskPeerApi.as_view(), name="outreach-ask-peer"),
 ]

@@ -11,10 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.serializers import AppointmentSerializer
 from care.models import WaitingEntry, WaitingOffer
 from care.selectors import waiting as selectors
 from care.services import waiting as services
+from config import fields
 
 
 def _local(value: datetime, tz: ZoneInfo) -> str:
@@ -55,7 +57,7 @@ class OfferSerializer(serializers.ModelSerializer):
 
 
 class JoinSerializer(serializers.Serializer):
-    meeting_type = serializers.IntegerField()
+    meeting_type = fields.IdField()
 
 
 class WaitingListApi(APIView):
@@ -106,8 +108,8 @@ class OfferDeclineApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("waiting-list/", WaitingListApi.as_view(), name="waiting-list"),
-    path("waiting-list/<int:entry_id>/leave/", WaitingLeaveApi.as_view(), name="waiting-list-leave"),
+    path("waiting-list/<id:entry_id>/leave/", WaitingLeaveApi.as_view(), name="waiting-list-leave"),
     path("waiting-list/offers/", OfferListApi.as_view(), name="waiting-offers"),
-    path("waiting-list/offers/<int:offer_id>/accept/", OfferAcceptApi.as_view(), name="waiting-offer-accept"),
-    path("waiting-list/offers/<int:offer_id>/decline/", OfferDeclineApi.as_view(), name="waiting-offer-decline"),
+    path("waiting-list/offers/<id:offer_id>/accept/", OfferAcceptApi.as_view(), name="waiting-offer-accept"),
+    path("waiting-list/offers/<id:offer_id>/decline/", OfferDeclineApi.as_view(), name="waiting-offer-decline"),
 ]
