@@ -20,6 +20,7 @@ from care.selectors import continuity as selectors
 from care.services import continuity as services
 from config import fields
 from config.errors import NotFound
+from config.schema import errors
 from people.models import User
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -225,7 +226,9 @@ class PlanApi(APIView):
 
 class PlanEntryCreateApi(APIView):
     @extend_schema(
-        request=PlanEntryCreateSerializer, responses={201: PlanEntryDetailSerializer}, summary="Add to a plan"
+        request=PlanEntryCreateSerializer,
+        responses={201: PlanEntryDetailSerializer, **errors(422)},
+        summary="Add to a plan (422 for a plan the caller may only read)",
     )
     def post(self, request: Request, user_id: int) -> Response:
         body = PlanEntryCreateSerializer(data=request.data)
@@ -245,7 +248,7 @@ class PlanEntryApi(APIView):
 
     @extend_schema(
         request=PlanEntryChangeSerializer,
-        responses=PlanEntryDetailSerializer,
+        responses={200: PlanEntryDetailSerializer, **errors(422)},
         summary="Change the wording or status (goal reached, no longer relevant); the old version is kept",
     )
     def patch(self, request: Request, user_id: int, entry_id: int) -> Response:
@@ -274,7 +277,10 @@ def _handover_args(request: Request) -> dict[str, Any]:
 
 
 class HandoverListApi(APIView):
-    @extend_schema(responses=HandoverSerializer(many=True), summary="Handovers in the coordinator's unit")
+    @extend_schema(
+        responses={200: HandoverSerializer(many=True), **errors(404)},
+        summary="Handovers in the coordinator's unit (404 for anyone else)",
+    )
     def get(self, request: Request) -> Response:
         if not request.user.is_coordinator:
             raise NotFound(_("Not found."))
@@ -283,7 +289,7 @@ class HandoverListApi(APIView):
 
     @extend_schema(
         request=HandoverRequestSerializer,
-        responses={201: HandoverSerializer},
+        responses={201: HandoverSerializer, **errors(404, 422)},
         summary="Hand a caseload or one service user to another worker",
     )
     def post(self, request: Request) -> Response:
@@ -294,7 +300,7 @@ class HandoverListApi(APIView):
 class HandoverPreviewApi(APIView):
     @extend_schema(
         request=HandoverRequestSerializer,
-        responses=HandoverPreviewSerializer,
+        responses={200: HandoverPreviewSerializer, **errors(404, 422)},
         summary="What a handover would do, without doing it",
     )
     def post(self, request: Request) -> Response:

@@ -19,6 +19,7 @@ from care.selectors import groups as selectors
 from care.services import groups as services
 from config import fields
 from config.errors import NotFound
+from config.schema import errors
 
 # --- Serializers (shape only) -----------------------------------------------------------------
 
@@ -145,7 +146,7 @@ def _meeting(request: Request, meeting_id: int) -> GroupMeeting:
 class ProposalsApi(APIView):
     @extend_schema(
         parameters=[ProposalQuerySerializer],
-        responses=ProposalSerializer(many=True),
+        responses={200: ProposalSerializer(many=True), **errors(404)},
         summary="Times when every internal participant is free (local days start..end)",
     )
     def get(self, request: Request) -> Response:
@@ -179,7 +180,7 @@ class MeetingListApi(APIView):
 
     @extend_schema(
         request=MeetingCreateSerializer,
-        responses=MeetingOutSerializer,
+        responses={201: MeetingOutSerializer, **errors(404, 409)},
         summary="Book a group meeting in every participant's calendar",
     )
     def post(self, request: Request) -> Response:
@@ -238,7 +239,7 @@ class GroupMeetingMoveSerializer(serializers.Serializer):
 class MeetingMoveApi(APIView):
     @extend_schema(
         request=GroupMeetingMoveSerializer,
-        responses=MeetingOutSerializer,
+        responses={200: MeetingOutSerializer, **errors(409)},
         summary="Move the meeting (same length and people) to a time all of them are free",
     )
     def post(self, request: Request, meeting_id: int) -> Response:
@@ -278,7 +279,9 @@ class AgendaApi(APIView):
 
 
 class ActionAddApi(APIView):
-    @extend_schema(request=ActionInputSerializer, responses=ActionOutSerializer, summary="Record an agreed action")
+    @extend_schema(
+        request=ActionInputSerializer, responses={201: ActionOutSerializer}, summary="Record an agreed action"
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         body = ActionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from care.selectors import groups as selectors
 from care.services import groups as services
 from config import fields
 from config.errors import NotFound
+from config.schema import errors
 
 # --- Serializers (shape only) -----------------------------------------------------------------
 
@@ -98,7 +99,7 @@ class GroupListApi(APIView):
 
     @extend_schema(
         request=GroupCreateSerializer,
-        responses=GroupOutSerializer,
+        responses={201: GroupOutSerializer, **errors(404)},
         summary="Set up a service user's responsibility group",
     )
     def post(self, request: Request) -> Response:
@@ -116,7 +117,9 @@ class GroupDetailApi(APIView):
 
 class MemberAddApi(APIView):
     @extend_schema(
-        request=MemberInputSerializer, responses=GroupOutSerializer, summary="Add a worker or peer to the group"
+        request=MemberInputSerializer,
+        responses={201: GroupOutSerializer, **errors(422)},
+        summary="Add a worker or peer to the group",
     )
     def post(self, request: Request, group_id: int) -> Response:
         body = MemberInputSerializer(data=request.data)
@@ -133,7 +136,9 @@ class MemberRemoveApi(APIView):
 
 
 class ExternalAddApi(APIView):
-    @extend_schema(request=ExternalInputSerializer, responses=ExternalSerializer, summary="Add an external participant")
+    @extend_schema(
+        request=ExternalInputSerializer, responses={201: ExternalSerializer}, summary="Add an external participant"
+    )
     def post(self, request: Request, group_id: int) -> Response:
         body = ExternalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)

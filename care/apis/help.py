@@ -16,6 +16,7 @@ from care.models import HelpRequest
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import NotFound
+from config.schema import errors
 
 
 class HelpAskSerializer(serializers.Serializer):
@@ -96,7 +97,7 @@ class HelpRequestListApi(APIView):
 
     @extend_schema(
         request=HelpAskSerializer,
-        responses={201: HelpRequestSerializer, 200: HelpRequestSerializer},
+        responses={201: HelpRequestSerializer, 200: HelpRequestSerializer, **errors(422)},
         summary="I need help now (returns the open request if there is one)",
     )
     def post(self, request: Request) -> Response:
@@ -120,14 +121,20 @@ class HelpRequestDetailApi(APIView):
 
 
 class HelpRequestAcknowledgeApi(APIView):
-    @extend_schema(request=None, responses=HelpRequestSerializer, summary="Take the request (first one wins)")
+    @extend_schema(
+        request=None, responses={200: HelpRequestSerializer, **errors(409)}, summary="Take the request (first one wins)"
+    )
     def post(self, request: Request, request_id: int) -> Response:
         taken = services.help_request_acknowledge(actor=request.user, request_id=request_id)
         return Response(HelpRequestSerializer(taken).data)
 
 
 class HelpRequestResolveApi(APIView):
-    @extend_schema(request=HelpResolveSerializer, responses=HelpRequestSerializer, summary="Close with a short note")
+    @extend_schema(
+        request=HelpResolveSerializer,
+        responses={200: HelpRequestSerializer, **errors(409, 422)},
+        summary="Close with a short note",
+    )
     def post(self, request: Request, request_id: int) -> Response:
         body = HelpResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -139,7 +146,9 @@ class HelpRequestResolveApi(APIView):
 
 class HelpRequestWithdrawApi(APIView):
     @extend_schema(
-        request=None, responses=HelpRequestSerializer, summary="I no longer need help (before anyone has answered)"
+        request=None,
+        responses={200: HelpRequestSerializer, **errors(409)},
+        summary="I no longer need help (before anyone has answered)",
     )
     def post(self, request: Request, request_id: int) -> Response:
         withdrawn = services.help_request_withdraw(user=request.user, request_id=request_id)

@@ -17,6 +17,7 @@ from care.models import WaitingEntry, WaitingOffer
 from care.selectors import waiting as selectors
 from care.services import waiting as services
 from config import fields
+from config.schema import errors
 
 
 def _local(value: datetime, tz: ZoneInfo) -> str:
@@ -68,7 +69,7 @@ class WaitingListApi(APIView):
 
     @extend_schema(
         request=JoinSerializer,
-        responses={201: EntrySerializer},
+        responses={201: EntrySerializer, **errors(404, 409)},
         summary="Join the waiting list for a meeting type with no free time in the window (409 if there is one)",
     )
     def post(self, request: Request) -> Response:
@@ -93,14 +94,22 @@ class OfferListApi(APIView):
 
 
 class OfferAcceptApi(APIView):
-    @extend_schema(request=None, responses=OfferSerializer, summary="Take the offered time (409 if taken meanwhile)")
+    @extend_schema(
+        request=None,
+        responses={201: OfferSerializer, **errors(400, 409)},
+        summary="Take the offered time (409 if taken meanwhile)",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = services.waiting_offer_accept(user=request.user, offer_id=offer_id)
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
 
 class OfferDeclineApi(APIView):
-    @extend_schema(request=None, responses=OfferSerializer, summary="Turn the offered time down (keeps your place)")
+    @extend_schema(
+        request=None,
+        responses={200: OfferSerializer, **errors(400)},
+        summary="Turn the offered time down (keeps your place)",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = services.waiting_offer_decline(user=request.user, offer_id=offer_id)
         return Response(OfferSerializer(offer).data)
