@@ -25,6 +25,7 @@ from booking.serializers import (
     OverrideSerializer,
     RescheduleSerializer,
     SlotQuerySerializer,
+    SlotSerializer,
     WorkerSerializer,
     WorkingHoursSerializer,
     WorkingWeekSerializer,
@@ -33,12 +34,8 @@ from booking.serializers import (
 from booking.slots import slots_offered
 from config import fields
 from config.errors import ApplicationError, NotFound
+from config.schema import errors
 from people.models import User
-
-
-class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
 
 
 class WorkerListApi(APIView):
@@ -80,10 +77,6 @@ class WorkerSlotsApi(APIView):
         return Response(slots)
 
 
-def _appointment_payload(appointment: Appointment) -> dict:
-    return appointment_payload(appointment)
-
-
 class AppointmentListCreateApi(APIView):
     @extend_schema(
         parameters=[
@@ -111,8 +104,8 @@ class AppointmentListCreateApi(APIView):
     @extend_schema(
         request=AppointmentCreateSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER, required=False)],
-        responses={201: AppointmentSerializer},
-        summary="Book a meeting (or a weekly series with 'repeat')",
+        responses={201: AppointmentSerializer, 200: AppointmentSerializer, **errors(404, 409, 422)},
+        summary="Book a meeting (or a weekly series with 'repeat'); 200 for a retry with the same Idempotency-Key",
     )
     def post(self, request: Request) -> Response:
         body = AppointmentCreateSerializer(data=request.data)
@@ -137,7 +130,7 @@ class AppointmentListCreateApi(APIView):
         code = status.HTTP_200_OK if result.replayed else status.HTTP_201_CREATED
         headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
         if repeat is None:
-            return Response(_appointment_payload(result.appointments[0]), status=code, headers=headers)
+            return Response(appointment_payload(result.appointments[0]), status=code, headers=headers)
         return Response(
             {
                 "series": result.series.pk if result.series else None,
@@ -166,29 +159,34 @@ class AppointmentCancelApi(APIView):
         appointment = services.appointment_cancel(
             actor=request.user, appointment_id=appointment_id, reason=body.validated_data["reason"]
         )
-        return Response(_appointment_payload(appointment))
+        return Response(appointment_payload(appointment))
 
 
 class AppointmentRescheduleApi(APIView):
-    @extend_schema(request=RescheduleSerializer, responses=AppointmentSerializer, summary="Move to another free time")
+    @extend_schema(
+        request=RescheduleSerializer,
+        responses={200: AppointmentSerializer, **errors(409)},
+        summary="Move to another free time",
+    )
     def post(self, request: Request, appointment_id: int) -> Response:
         body = RescheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         appointment = services.appointment_reschedule(
             actor=request.user, appointment_id=appointment_id, start=body.validated_data["start"]
         )
-        return Response(_appointment_payload(appointment))
+        return Response(appointment_payload(appointment))
 
 
 class AppointmentCompleteApi(APIView):
     outcome = Appointment.Status.COMPLETED
+    error_codes = (400,)  # a cancelled meeting, or one not yet begun, cannot be marked
 
     @extend_schema(request=None, responses=AppointmentSerializer, summary="Mark the meeting as held")
     def post(self, request: Request, appointment_id: int) -> Response:
         appointment = services.appointment_close(
             actor=request.user, appointment_id=appointment_id, outcome=self.outcome
         )
-        return Response(_appointment_payload(appointment))
+        return Response(appointment_payload(appointment))
 
 
 class AppointmentNoShowApi(AppointmentCompleteApi):
@@ -203,6 +201,9 @@ class AppointmentNoShowApi(AppointmentCompleteApi):
 
 
 class _OwnCalendarApi(APIView):
+    # Every operation answers 404 to a caller without a calendar (config.schema reads this).
+    error_codes = (404,)
+
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         super().initial(request, *args, **kwargs)
         if not request.user.has_calendar_role:
@@ -307,7 +308,7 @@ class MeetingTypeDetailApi(_OwnCalendarApi):
         body.is_valid(raise_exception=True)
         return Response(MeetingTypeSerializer(body.save()).data)
 
-    @extend_schema(responses=MeetingTypeSerializer, summary="Retire a meeting type (kept for history)")
+    @extend_schema(responses={200: MeetingTypeSerializer}, summary="Retire a meeting type (kept for history)")
     def delete(self, request: Request, item_id: int) -> Response:
         item = self._get(request, item_id)
         item.is_active = False

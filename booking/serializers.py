@@ -79,6 +79,11 @@ class SlotQuerySerializer(DateRangeQuerySerializer):
     meeting_type = fields.IdField()
 
 
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
 class RepeatSerializer(serializers.Serializer):
     frequency = serializers.ChoiceField(choices=["weekly"], default="weekly")
     interval = serializers.IntegerField(min_value=1, max_value=4, default=1)

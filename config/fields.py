@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 EARLIEST = date(1900, 1, 1)
@@ -77,6 +78,8 @@ class DateTimeField(serializers.DateTimeField):
         return moment
 
 
+# Not the schema's "time" format: that is a time with a zone offset (RFC 3339), and these have none.
+@extend_schema_field({"type": "string", "pattern": r"^\d{1,2}:\d{2}(:\d{2})?$", "example": "08:00"})
 class LocalTimeField(serializers.TimeField):
     def to_internal_value(self, value: Any) -> time:
         # Django's parser drops a zone it reads ("08:00+01:00" became 08:00): refuse it first.

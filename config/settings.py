@@ -193,7 +193,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -215,10 +215,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An object's id in a path (config.converters): a number a database column can hold.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}},
     "ENUM_NAME_OVERRIDES": {
         "AppointmentStatusEnum": "booking.models.Appointment.Status",
         "DeliveryStatusEnum": "messaging.models.Delivery.Status",
         "ChannelEnum": "messaging.models.Channel",
+        # Fields named like others with other choices ("action", "via", "status"): a name, not a hash.
+        "AccessActionEnum": "audit.models.AccessEntry.Action",
+        "AccessViaEnum": "audit.models.AccessEntry.Via",
+        "IdeaStatusEnum": "care.models.Idea.Status",
+        "HandoverOutcomeEnum": "care.models.HandoverAppointment.Outcome",
     },
 }
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotFound
+from config.schema import errors
 from messaging import reports
 from messaging.models import DispatchState
 
@@ -65,7 +66,11 @@ class StatusReportSerializer(serializers.Serializer):
 
 
 class SmsStatusApi(WebhookApi):
-    @extend_schema(request=StatusReportSerializer, responses={204: None}, summary="Delivery report from the gateway")
+    @extend_schema(
+        request=StatusReportSerializer,
+        responses={204: None, **errors(404)},
+        summary="Delivery report from the gateway (404 without a valid signature)",
+    )
     def post(self, request: Request) -> Response:
         body = StatusReportSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from audit import log as access_log
 from config.errors import NotFound
+from config.schema import errors
 from people import selectors, services
 
 
@@ -60,9 +61,10 @@ class PersonExportApi(APIView):
 class PersonEraseApi(APIView):
     @extend_schema(
         request=EraseSerializer,
-        responses=inline_serializer(
-            "Erased", {"person": serializers.IntegerField(), "at": serializers.DateTimeField()}
-        ),
+        responses={
+            200: inline_serializer("Erased", {"person": serializers.IntegerField(), "at": serializers.DateTimeField()}),
+            **errors(409),
+        },
         summary="Erase a person of the unit (they cannot sign in; no name, number or words are kept)",
     )
     def post(self, request: Request, person_id: int) -> Response:

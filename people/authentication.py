@@ -5,6 +5,8 @@ Every API request starts here, so the token and its person are read with SQL com
 same answers: an unknown token or an inactive person is refused with 401.
 """
 
+import re
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -15,6 +17,9 @@ from people.models import User
 
 _TOKEN_PATHS = prepared.field_paths(Token)
 _USER_PATHS = prepared.field_paths(User, "user__")
+# What a key can be (DRF makes 40 hex digits; the column holds 40 characters). Anything else is
+# refused before the query: a NUL byte, say, PostgreSQL would not even compare.
+_KEY_TEXT = re.compile(r"[0-9A-Za-z]{1,40}")
 
 
 def _token_with_user(key: str) -> QuerySet:
@@ -23,6 +28,8 @@ def _token_with_user(key: str) -> QuerySet:
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str) -> tuple[User, Token]:
+        if not _KEY_TEXT.fullmatch(key):
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         found = prepared.rows("token-with-user", _token_with_user, [key])
         if not found:
             raise exceptions.AuthenticationFailed(_("Invalid token."))

@@ -1,10 +1,11 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from people import apis
 
 urlpatterns = [
     path("auth/token/", apis.TokenApi.as_view(), name="api-token"),
     path("me/export/", apis.MyExportApi.as_view(), name="my-export"),
-    path("people/<int:person_id>/export/", apis.PersonExportApi.as_view(), name="person-export"),
-    path("people/<int:person_id>/erase/", apis.PersonEraseApi.as_view(), name="person-erase"),
+    path("people/<id:person_id>/export/", apis.PersonExportApi.as_view(), name="person-export"),
+    path("people/<id:person_id>/erase/", apis.PersonEraseApi.as_view(), name="person-erase"),
 ]

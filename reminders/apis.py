@@ -2,13 +2,15 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import log as access_log
+from config import fields
 from config.errors import ApplicationError, NotFound
+from config.schema import errors
 from messaging.apis import WebhookApi
 from people.models import User
 from reminders import inbound, selectors, services
@@ -33,8 +35,8 @@ def _subject(request: Request) -> User:
             return request.user
         raise ApplicationError(_("Say which service user: add user=<id>."), fields={"user": [_("Required for staff.")]})
     try:
-        user_id = int(raw)
-    except (TypeError, ValueError) as exc:
+        user_id = fields.IdField().run_validation(raw)
+    except serializers.ValidationError as exc:
         raise ApplicationError(_("user must be a number."), fields={"user": [_("A valid id is required.")]}) from exc
     person = selectors.people_whose_reminders(actor=request.user).filter(pk=user_id).first()
     if person is None:
@@ -43,14 +45,14 @@ def _subject(request: Request) -> User:
 
 
 class PlanListApi(APIView):
-    @extend_schema(parameters=[USER_PARAM], responses=ReminderPlanSerializer(many=True))
+    @extend_schema(parameters=[USER_PARAM], responses={200: ReminderPlanSerializer(many=True), **errors(404)})
     def get(self, request: Request) -> Response:
         plans = selectors.plans_visible_to(actor=request.user)
         if request.query_params.get("user"):
             plans = plans.filter(owner=_subject(request))
         return Response(ReminderPlanSerializer(plans.order_by("kind", "title"), many=True).data)
 
-    @extend_schema(request=ReminderPlanSerializer, responses={201: ReminderPlanSerializer})
+    @extend_schema(request=ReminderPlanSerializer, responses={201: ReminderPlanSerializer, **errors(404)})
     def post(self, request: Request) -> Response:
         owner = _subject(request)
         body = ReminderPlanSerializer(data=request.data)
@@ -89,7 +91,11 @@ class PlanDetailApi(APIView):
 
 
 class DeliveryListApi(APIView):
-    @extend_schema(parameters=[USER_PARAM], responses=DeliverySerializer(many=True), summary="Reminder history")
+    @extend_schema(
+        parameters=[USER_PARAM],
+        responses={200: DeliverySerializer(many=True), **errors(404)},
+        summary="Reminder history",
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.deliveries_listed(actor=request.user)
         if request.query_params.get("user"):
@@ -98,7 +104,7 @@ class DeliveryListApi(APIView):
 
 
 class MedicationLogApi(APIView):
-    @extend_schema(parameters=[USER_PARAM], responses=MedicationLogSerializer(many=True))
+    @extend_schema(parameters=[USER_PARAM], responses={200: MedicationLogSerializer(many=True), **errors(404)})
     def get(self, request: Request) -> Response:
         qs = selectors.medication_log_visible_to(actor=request.user)
         if request.query_params.get("user"):
@@ -106,7 +112,9 @@ class MedicationLogApi(APIView):
         return Response(MedicationLogSerializer(qs[:200], many=True).data)
 
     @extend_schema(
-        request=MedicationTakenSerializer, responses={201: MedicationLogSerializer}, summary="Mark a dose taken"
+        request=MedicationTakenSerializer,
+        responses={201: MedicationLogSerializer, **errors(404)},
+        summary="Mark a dose taken",
     )
     def post(self, request: Request) -> Response:
         body = MedicationTakenSerializer(data=request.data)
@@ -123,13 +131,15 @@ class MedicationLogApi(APIView):
 
 
 class PreferencesApi(APIView):
-    @extend_schema(parameters=[USER_PARAM], responses=PreferencesSerializer)
+    @extend_schema(parameters=[USER_PARAM], responses={200: PreferencesSerializer, **errors(404)})
     def get(self, request: Request) -> Response:
         person = _subject(request)
         access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(person.pk, None)])
         return Response(PreferencesSerializer(services.preferences_read(person)).data)
 
-    @extend_schema(parameters=[USER_PARAM], request=PreferencesSerializer, responses=PreferencesSerializer)
+    @extend_schema(
+        parameters=[USER_PARAM], request=PreferencesSerializer, responses={200: PreferencesSerializer, **errors(404)}
+    )
     def patch(self, request: Request) -> Response:
         owner = _subject(request)
         access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(owner.pk, None)], change=True)
@@ -146,7 +156,11 @@ class PreferencesApi(APIView):
 
 
 class SmsInboundApi(WebhookApi):
-    @extend_schema(request=InboundSmsSerializer, responses={204: None}, summary="Inbound SMS from the gateway")
+    @extend_schema(
+        request=InboundSmsSerializer,
+        responses={204: None, **errors(404)},
+        summary="Inbound SMS from the gateway (404 without a valid signature)",
+    )
     def post(self, request: Request) -> Response:
         body = InboundSmsSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -112,7 +112,7 @@ class ReminderPlanSerializer(serializers.ModelSerializer):
 class DeliverySerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MessageKind.choices)
     plan = serializers.IntegerField(allow_null=True, required=False)
-    plan_title = serializers.CharField(read_only=True)
+    plan_title = serializers.CharField(read_only=True, allow_null=True)
     appointment = serializers.IntegerField(allow_null=True, required=False)
 
     class Meta:

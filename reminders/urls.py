@@ -1,10 +1,11 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from reminders import apis
 
 urlpatterns = [
     path("reminder-plans/", apis.PlanListApi.as_view(), name="reminder-plans"),
-    path("reminder-plans/<int:plan_id>/", apis.PlanDetailApi.as_view(), name="reminder-plan-detail"),
+    path("reminder-plans/<id:plan_id>/", apis.PlanDetailApi.as_view(), name="reminder-plan-detail"),
     path("reminder-preferences/", apis.PreferencesApi.as_view(), name="reminder-preferences"),
     path("deliveries/", apis.DeliveryListApi.as_view(), name="deliveries"),
     path("medication-log/", apis.MedicationLogApi.as_view(), name="medication-log"),

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from booking.models import Calendar, MeetingType
 from people.models import Unit, User
 from tests import factories as f
+from tests.fuzz_report import FUZZ_TALLY
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,6 +36,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         reporter.write_line(f"TRIANGEL_FAIL_ON_SKIP: {len(skipped)} test(s) were skipped; CI needs every test to run.")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures of the schema fuzzing, when it ran (tests/test_api_schema_fuzz.py)."""
+    tally = terminalreporter.config.stash.get(FUZZ_TALLY, None)
+    if tally is not None and tally.calls:
+        terminalreporter.write_line(f"schemathesis: {tally.summary()}")
 
 
 @pytest.fixture(autouse=True)

@@ -403,6 +403,32 @@ def test_a_huge_id_in_a_path_is_a_404(world, api):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("value", [str(2**63), "9" * 19, "9" * 40])
+def test_an_id_past_what_a_column_holds_matches_no_url(world, api, value):
+    for path in (f"/api/appointments/{value}/", f"/api/group-meetings/groups/{value}/", f"/meetings/{value}/"):
+        assert api.as_(world.client).get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("field", ["peer", "appointment"])
+def test_an_id_past_what_a_column_holds_in_a_body_is_a_400(world, api, field):
+    body = {"peer": world.peer.pk, "appointments": True, "plan": False, "appointment": 1, "face": 3}
+    body[field] = 2**63
+    path = "/api/sharing/" if field == "peer" else "/api/feedback/"
+    assert field in refused(api.as_(world.client).post(path, body, format="json"))["fields"]
+
+
+@pytest.mark.parametrize("secret", ["%00abc", "abc%00", "ab%2Fcd", "a.b"])
+def test_a_calendar_feed_secret_with_characters_no_secret_has_is_a_404(db, api, secret):
+    assert api.anonymous().get(f"/api/calendar/feed/{secret}.ics").status_code == 404
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "a" * 41, "ab cd", "æøå"])
+def test_a_token_no_token_can_be_is_refused_before_the_database(db, api, key, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = api.anonymous().get("/api/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 401
+
+
 def _today() -> date:
     return timezone.now().astimezone(OSLO).date()
 

@@ -14,7 +14,6 @@ BEGIN
     IF TG_OP = 'DELETE' AND current_setting('triangel.access_log_purge', true) = 'on' THEN
         RETURN OLD;
     END IF;
-    -- No percent sign in this text: the migration runs it through the driver's parameter formatting.
     RAISE EXCEPTION USING MESSAGE = 'the access log is append-only (' || TG_OP || ' refused)';
 END
 $$;
@@ -29,12 +28,13 @@ DROP FUNCTION IF EXISTS audit_accessentry_append_only();
 
 def append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY)
+        # No parameters: the SQL is sent as it is, never read for placeholders.
+        schema_editor.execute(APPEND_ONLY, params=None)
 
 
 def not_append_only(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

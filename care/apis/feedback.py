@@ -1,26 +1,39 @@
 """Feedback and ideas API. Anonymous feedback is served without author or meeting to anyone."""
 
 from datetime import date
+from typing import Any
 
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import Feedback, Idea
 from care.selectors import feedback as selectors
 from care.services import feedback as services
+from config import fields
 from config.errors import ApplicationError
+from config.schema import errors
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-03"})
+class MonthField(serializers.DateField):
+    """A month, as YYYY-MM (the first day of it in the database)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m")
+        super().__init__(**kwargs)
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
     face_label = serializers.CharField(source="get_face_display", read_only=True)
     worker = serializers.IntegerField(source="calendar.owner_id", read_only=True)
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    month = MonthField(read_only=True)
     # Null for anonymous feedback: the row holds no link to give.
     author = serializers.IntegerField(source="author_id", read_only=True, allow_null=True)
     author_name = serializers.SerializerMethodField()
@@ -46,7 +59,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
-    appointment = serializers.IntegerField()
+    appointment = fields.IdField()
     face = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     anonymous = serializers.BooleanField(required=False, default=False)
@@ -60,7 +73,7 @@ class FeedbackListApi(APIView):
 
     @extend_schema(
         request=FeedbackCreateSerializer,
-        responses={201: FeedbackSerializer},
+        responses={201: FeedbackSerializer, **errors(404, 409)},
         summary="Rate one of your completed meetings (1–5), once, optionally anonymously",
     )
     def post(self, request: Request) -> Response:
@@ -106,7 +119,7 @@ class SummarySerializer(serializers.Serializer):
 class FeedbackSummaryApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("month", str, description="YYYY-MM; this month if left out")],
-        responses=SummarySerializer,
+        responses={200: SummarySerializer, **errors(403)},
         summary="The unit's feedback and ideas for one month (coordinators)",
     )
     def get(self, request: Request) -> Response:
@@ -185,7 +198,9 @@ class IdeaListApi(APIView):
 
 class IdeaStatusApi(APIView):
     @extend_schema(
-        request=IdeaStatusSerializer, responses=IdeaSerializer, summary="Set an idea's status (coordinators)"
+        request=IdeaStatusSerializer,
+        responses={200: IdeaSerializer, **errors(403)},
+        summary="Set an idea's status (coordinators)",
     )
     def post(self, request: Request, idea_id: int) -> Response:
         body = IdeaStatusSerializer(data=request.data)
@@ -198,5 +213,5 @@ urlpatterns: list[URLPattern] = [
     path("feedback/", FeedbackListApi.as_view(), name="feedback-list"),
     path("feedback/summary/", FeedbackSummaryApi.as_view(), name="feedback-summary"),
     path("feedback/ideas/", IdeaListApi.as_view(), name="idea-list"),
-    path("feedback/ideas/<int:idea_id>/status/", IdeaStatusApi.as_view(), name="idea-status"),
+    path("feedback/ideas/<id:idea_id>/status/", IdeaStatusApi.as_view(), name="idea-status"),
 ]

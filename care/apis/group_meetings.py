@@ -11,13 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.serializers import DateRangeQuerySerializer
-from care.apis.groups import PersonSerializer
+from care.apis.groups import GroupPersonSerializer
 from care.models import AgreedAction, GroupMeeting
 from care.selectors import groups as selectors
 from care.services import groups as services
 from config import fields
 from config.errors import NotFound
+from config.schema import errors
 
 # --- Serializers (shape only) -----------------------------------------------------------------
 
@@ -46,7 +48,7 @@ def meeting_data(meeting: GroupMeeting) -> dict:
         "status": meeting.status,
         "agenda": meeting.agenda,
         "participants": [
-            PersonSerializer(link.appointment.calendar.owner).data
+            GroupPersonSerializer(link.appointment.calendar.owner).data
             for link in sorted(meeting.links.all(), key=lambda link: link.appointment.calendar_id)
         ],
         "externals": [
@@ -85,7 +87,7 @@ class MeetingOutSerializer(serializers.Serializer):
     place = serializers.CharField()
     status = serializers.ChoiceField(choices=["booked", "cancelled"])
     agenda = serializers.CharField()
-    participants = PersonSerializer(many=True)
+    participants = GroupPersonSerializer(many=True)
     externals = InviteeOutSerializer(many=True)
     actions = ActionOutSerializer(many=True)
 
@@ -93,6 +95,10 @@ class MeetingOutSerializer(serializers.Serializer):
 class ProposalQuerySerializer(DateRangeQuerySerializer):
     group = fields.IdField()
     duration = serializers.IntegerField(min_value=services.GROUP_MIN_DURATION, max_value=services.GROUP_MAX_DURATION)
+
+
+class MeetingQuerySerializer(serializers.Serializer):
+    group = fields.IdField(required=False, help_text="Only the meetings of this responsibility group")
 
 
 class ProposalSerializer(serializers.Serializer):
@@ -140,7 +146,7 @@ def _meeting(request: Request, meeting_id: int) -> GroupMeeting:
 class ProposalsApi(APIView):
     @extend_schema(
         parameters=[ProposalQuerySerializer],
-        responses=ProposalSerializer(many=True),
+        responses={200: ProposalSerializer(many=True), **errors(404)},
         summary="Times when every internal participant is free (local days start..end)",
     )
     def get(self, request: Request) -> Response:
@@ -159,18 +165,22 @@ class ProposalsApi(APIView):
 
 
 class MeetingListApi(APIView):
-    @extend_schema(responses=MeetingOutSerializer(many=True), summary="Group meetings the caller can see")
+    @extend_schema(
+        parameters=[MeetingQuerySerializer],
+        responses=MeetingOutSerializer(many=True),
+        summary="Group meetings the caller can see",
+    )
     def get(self, request: Request) -> Response:
         meetings = selectors.meetings_visible_to(user=request.user).order_by("start")
-        group_id = request.query_params.get("group")
-        if group_id and group_id.isdigit():
-            # A number beyond any id matches nothing (SQLite cannot even bind it).
-            meetings = meetings.filter(group_id=int(group_id)) if len(group_id) < 19 else meetings.none()
+        query = MeetingQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data.get("group") is not None:
+            meetings = meetings.filter(group_id=query.validated_data["group"])
         return Response([meeting_data(m) for m in meetings])
 
     @extend_schema(
         request=MeetingCreateSerializer,
-        responses=MeetingOutSerializer,
+        responses={201: MeetingOutSerializer, **errors(404, 409)},
         summary="Book a group meeting in every participant's calendar",
     )
     def post(self, request: Request) -> Response:
@@ -229,7 +239,7 @@ class GroupMeetingMoveSerializer(serializers.Serializer):
 class MeetingMoveApi(APIView):
     @extend_schema(
         request=GroupMeetingMoveSerializer,
-        responses=MeetingOutSerializer,
+        responses={200: MeetingOutSerializer, **errors(409)},
         summary="Move the meeting (same length and people) to a time all of them are free",
     )
     def post(self, request: Request, meeting_id: int) -> Response:
@@ -269,7 +279,9 @@ class AgendaApi(APIView):
 
 
 class ActionAddApi(APIView):
-    @extend_schema(request=ActionInputSerializer, responses=ActionOutSerializer, summary="Record an agreed action")
+    @extend_schema(
+        request=ActionInputSerializer, responses={201: ActionOutSerializer}, summary="Record an agreed action"
+    )
     def post(self, request: Request, meeting_id: int) -> Response:
         body = ActionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -295,18 +307,18 @@ class ActionDeleteApi(APIView):
 urlpatterns: list[URLPattern] = [
     path("group-meetings/proposals/", ProposalsApi.as_view(), name="group-proposals"),
     path("group-meetings/", MeetingListApi.as_view(), name="group-meeting-list"),
-    path("group-meetings/<int:meeting_id>/", MeetingDetailApi.as_view(), name="group-meeting-detail"),
-    path("group-meetings/<int:meeting_id>/cancel/", MeetingCancelApi.as_view(), name="group-meeting-cancel"),
-    path("group-meetings/<int:meeting_id>/move/", MeetingMoveApi.as_view(), name="group-meeting-move"),
+    path("group-meetings/<id:meeting_id>/", MeetingDetailApi.as_view(), name="group-meeting-detail"),
+    path("group-meetings/<id:meeting_id>/cancel/", MeetingCancelApi.as_view(), name="group-meeting-cancel"),
+    path("group-meetings/<id:meeting_id>/move/", MeetingMoveApi.as_view(), name="group-meeting-move"),
     path(
-        "group-meetings/<int:meeting_id>/move/proposals/",
+        "group-meetings/<id:meeting_id>/move/proposals/",
         MeetingMoveProposalsApi.as_view(),
         name="group-meeting-move-proposals",
     ),
-    path("group-meetings/<int:meeting_id>/agenda/", AgendaApi.as_view(), name="group-meeting-agenda"),
-    path("group-meetings/<int:meeting_id>/actions/", ActionAddApi.as_view(), name="group-meeting-action-add"),
+    path("group-meetings/<id:meeting_id>/agenda/", AgendaApi.as_view(), name="group-meeting-agenda"),
+    path("group-meetings/<id:meeting_id>/actions/", ActionAddApi.as_view(), name="group-meeting-action-add"),
     path(
-        "group-meetings/<int:meeting_id>/actions/<int:action_id>/",
+        "group-meetings/<id:meeting_id>/actions/<id:action_id>/",
         ActionDeleteApi.as_view(),
         name="group-meeting-action-delete",
     ),

@@ -9,16 +9,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import ExternalParticipant, ResponsibilityGroup
 from care.selectors import groups as selectors
 from care.services import groups as services
 from config import fields
 from config.errors import NotFound
+from config.schema import errors
 
 # --- Serializers (shape only) -----------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class GroupPersonSerializer(serializers.Serializer):
+    """A service user, worker or peer as a group's answers name them."""
+
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
     role = serializers.CharField()
@@ -52,8 +56,8 @@ class ExternalPatchSerializer(ExternalInputSerializer):
 def group_data(group: ResponsibilityGroup, viewer: object) -> dict:
     return {
         "id": group.pk,
-        "user": PersonSerializer(group.client).data,
-        "members": [PersonSerializer(m.user).data for m in selectors.members_active(group=group)],
+        "user": GroupPersonSerializer(group.client).data,
+        "members": [GroupPersonSerializer(m.user).data for m in selectors.members_active(group=group)],
         "externals": ExternalSerializer(selectors.externals_active(group=group), many=True).data,
         "may_manage": selectors.may_manage(user=viewer, group=group),
     }
@@ -63,8 +67,8 @@ class GroupOutSerializer(serializers.Serializer):
     """The shape of a group in answers (documentation; built by ``group_data``)."""
 
     id = serializers.IntegerField()
-    user = PersonSerializer()
-    members = PersonSerializer(many=True)
+    user = GroupPersonSerializer()
+    members = GroupPersonSerializer(many=True)
     externals = ExternalSerializer(many=True)
     may_manage = serializers.BooleanField()
 
@@ -95,7 +99,7 @@ class GroupListApi(APIView):
 
     @extend_schema(
         request=GroupCreateSerializer,
-        responses=GroupOutSerializer,
+        responses={201: GroupOutSerializer, **errors(404)},
         summary="Set up a service user's responsibility group",
     )
     def post(self, request: Request) -> Response:
@@ -113,7 +117,9 @@ class GroupDetailApi(APIView):
 
 class MemberAddApi(APIView):
     @extend_schema(
-        request=MemberInputSerializer, responses=GroupOutSerializer, summary="Add a worker or peer to the group"
+        request=MemberInputSerializer,
+        responses={201: GroupOutSerializer, **errors(422)},
+        summary="Add a worker or peer to the group",
     )
     def post(self, request: Request, group_id: int) -> Response:
         body = MemberInputSerializer(data=request.data)
@@ -130,7 +136,9 @@ class MemberRemoveApi(APIView):
 
 
 class ExternalAddApi(APIView):
-    @extend_schema(request=ExternalInputSerializer, responses=ExternalSerializer, summary="Add an external participant")
+    @extend_schema(
+        request=ExternalInputSerializer, responses={201: ExternalSerializer}, summary="Add an external participant"
+    )
     def post(self, request: Request, group_id: int) -> Response:
         body = ExternalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -158,16 +166,16 @@ class ExternalDetailApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("group-meetings/groups/", GroupListApi.as_view(), name="group-list"),
-    path("group-meetings/groups/<int:group_id>/", GroupDetailApi.as_view(), name="group-detail"),
-    path("group-meetings/groups/<int:group_id>/members/", MemberAddApi.as_view(), name="group-member-add"),
+    path("group-meetings/groups/<id:group_id>/", GroupDetailApi.as_view(), name="group-detail"),
+    path("group-meetings/groups/<id:group_id>/members/", MemberAddApi.as_view(), name="group-member-add"),
     path(
-        "group-meetings/groups/<int:group_id>/members/<int:user_id>/",
+        "group-meetings/groups/<id:group_id>/members/<id:user_id>/",
         MemberRemoveApi.as_view(),
         name="group-member-remove",
     ),
-    path("group-meetings/groups/<int:group_id>/externals/", ExternalAddApi.as_view(), name="group-external-add"),
+    path("group-meetings/groups/<id:group_id>/externals/", ExternalAddApi.as_view(), name="group-external-add"),
     path(
-        "group-meetings/groups/<int:group_id>/externals/<int:external_id>/",
+        "group-meetings/groups/<id:group_id>/externals/<id:external_id>/",
         ExternalDetailApi.as_view(),
         name="group-external-detail",
     ),

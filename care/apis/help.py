@@ -11,10 +11,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from care.models import HelpRequest
 from care.selectors import help as selectors
 from care.services import help as services
 from config.errors import NotFound
+from config.schema import errors
 
 
 class HelpAskSerializer(serializers.Serializer):
@@ -23,6 +25,10 @@ class HelpAskSerializer(serializers.Serializer):
 
 class HelpResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500)
+
+
+class HelpListQuerySerializer(serializers.Serializer):
+    open = serializers.BooleanField(required=False, default=False, help_text="Only the requests still open")
 
 
 class HelpRequestSerializer(serializers.ModelSerializer):
@@ -76,16 +82,22 @@ class HelpRequestSerializer(serializers.ModelSerializer):
 
 
 class HelpRequestListApi(APIView):
-    @extend_schema(responses=HelpRequestSerializer(many=True), summary="Help requests you may see")
+    @extend_schema(
+        parameters=[HelpListQuerySerializer],
+        responses=HelpRequestSerializer(many=True),
+        summary="Help requests you may see",
+    )
     def get(self, request: Request) -> Response:
         qs = selectors.help_requests_visible_to(actor=request.user).order_by("-created_at")
-        if request.query_params.get("open") in ("1", "true"):
+        query = HelpListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["open"]:
             qs = qs.filter(status__in=HelpRequest.OPEN)
         return Response(HelpRequestSerializer(qs[:100], many=True).data)
 
     @extend_schema(
         request=HelpAskSerializer,
-        responses={201: HelpRequestSerializer, 200: HelpRequestSerializer},
+        responses={201: HelpRequestSerializer, 200: HelpRequestSerializer, **errors(422)},
         summary="I need help now (returns the open request if there is one)",
     )
     def post(self, request: Request) -> Response:
@@ -109,14 +121,20 @@ class HelpRequestDetailApi(APIView):
 
 
 class HelpRequestAcknowledgeApi(APIView):
-    @extend_schema(request=None, responses=HelpRequestSerializer, summary="Take the request (first one wins)")
+    @extend_schema(
+        request=None, responses={200: HelpRequestSerializer, **errors(409)}, summary="Take the request (first one wins)"
+    )
     def post(self, request: Request, request_id: int) -> Response:
         taken = services.help_request_acknowledge(actor=request.user, request_id=request_id)
         return Response(HelpRequestSerializer(taken).data)
 
 
 class HelpRequestResolveApi(APIView):
-    @extend_schema(request=HelpResolveSerializer, responses=HelpRequestSerializer, summary="Close with a short note")
+    @extend_schema(
+        request=HelpResolveSerializer,
+        responses={200: HelpRequestSerializer, **errors(409, 422)},
+        summary="Close with a short note",
+    )
     def post(self, request: Request, request_id: int) -> Response:
         body = HelpResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -128,7 +146,9 @@ class HelpRequestResolveApi(APIView):
 
 class HelpRequestWithdrawApi(APIView):
     @extend_schema(
-        request=None, responses=HelpRequestSerializer, summary="I no longer need help (before anyone has answered)"
+        request=None,
+        responses={200: HelpRequestSerializer, **errors(409)},
+        summary="I no longer need help (before anyone has answered)",
     )
     def post(self, request: Request, request_id: int) -> Response:
         withdrawn = services.help_request_withdraw(user=request.user, request_id=request_id)
@@ -137,12 +157,12 @@ class HelpRequestWithdrawApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("help-requests/", HelpRequestListApi.as_view(), name="help-requests"),
-    path("help-requests/<int:request_id>/", HelpRequestDetailApi.as_view(), name="help-request-detail"),
+    path("help-requests/<id:request_id>/", HelpRequestDetailApi.as_view(), name="help-request-detail"),
     path(
-        "help-requests/<int:request_id>/acknowledge/",
+        "help-requests/<id:request_id>/acknowledge/",
         HelpRequestAcknowledgeApi.as_view(),
         name="help-request-acknowledge",
     ),
-    path("help-requests/<int:request_id>/resolve/", HelpRequestResolveApi.as_view(), name="help-request-resolve"),
-    path("help-requests/<int:request_id>/withdraw/", HelpRequestWithdrawApi.as_view(), name="help-request-withdraw"),
+    path("help-requests/<id:request_id>/resolve/", HelpRequestResolveApi.as_view(), name="help-request-resolve"),
+    path("help-requests/<id:request_id>/withdraw/", HelpRequestWithdrawApi.as_view(), name="help-request-withdraw"),
 ]

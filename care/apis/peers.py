@@ -9,12 +9,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.models import Appointment
 from booking.serializers import local_iso
 from care.models import PeerCheckIn, PeerInvitation, PeerRequest, Sharing
 from care.selectors import peers as peer_selectors
 from care.services import peers as services
+from config import fields
 from config.errors import NotFound
+from config.schema import errors
 from people.models import User
 
 
@@ -37,7 +40,7 @@ class PeerSerializer(serializers.ModelSerializer):
 
 
 class PeerRequestSerializer(serializers.ModelSerializer):
-    peer = PeerSerializer(read_only=True)
+    peer = PeerSerializer(read_only=True, allow_null=True, help_text="The peer who took it; empty while open")
     user = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,7 +76,7 @@ class SharingSerializer(serializers.ModelSerializer):
 
 
 class SharingSetSerializer(serializers.Serializer):
-    peer = serializers.IntegerField()
+    peer = fields.IdField()
     appointments = serializers.BooleanField()
     plan = serializers.BooleanField()
 
@@ -102,8 +105,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    appointment = serializers.IntegerField()
-    peer = serializers.IntegerField(required=False, allow_null=True, help_text="Empty: any peer in the unit")
+    appointment = fields.IdField()
+    peer = fields.IdField(required=False, allow_null=True, help_text="Empty: any peer in the unit")
 
 
 class CheckInSerializer(serializers.ModelSerializer):
@@ -115,7 +118,7 @@ class CheckInSerializer(serializers.ModelSerializer):
 
 
 class AskPeerSerializer(serializers.Serializer):
-    peer = serializers.IntegerField()
+    peer = fields.IdField()
 
 
 # --- Views -------------------------------------------------------------------------------------
@@ -138,7 +141,9 @@ class PeerRequestListCreateApi(APIView):
         return Response(PeerRequestSerializer(items, many=True, context={"viewer": request.user}).data)
 
     @extend_schema(
-        request=PeerRequestCreateSerializer, responses={201: PeerRequestSerializer}, summary="I'd like a peer"
+        request=PeerRequestCreateSerializer,
+        responses={201: PeerRequestSerializer, **errors(409, 422)},
+        summary="I'd like a peer",
     )
     def post(self, request: Request) -> Response:
         body = PeerRequestCreateSerializer(data=request.data)
@@ -150,14 +155,20 @@ class PeerRequestListCreateApi(APIView):
 
 
 class PeerRequestAcceptApi(APIView):
-    @extend_schema(request=None, responses=PeerRequestSerializer, summary="Take a request (the first peer wins)")
+    @extend_schema(
+        request=None,
+        responses={200: PeerRequestSerializer, **errors(409)},
+        summary="Take a request (the first peer wins)",
+    )
     def post(self, request: Request, request_id: int) -> Response:
         item = services.peer_request_accept(peer=request.user, request_id=request_id)
         return Response(PeerRequestSerializer(item, context={"viewer": request.user}).data)
 
 
 class PeerRequestWithdrawApi(APIView):
-    @extend_schema(request=None, responses=PeerRequestSerializer, summary="Withdraw an open request")
+    @extend_schema(
+        request=None, responses={200: PeerRequestSerializer, **errors(409)}, summary="Withdraw an open request"
+    )
     def post(self, request: Request, request_id: int) -> Response:
         item = services.peer_request_withdraw(user=request.user, request_id=request_id)
         return Response(PeerRequestSerializer(item, context={"viewer": request.user}).data)
@@ -179,7 +190,7 @@ class SharingApi(APIView):
 
     @extend_schema(
         request=SharingSetSerializer,
-        responses={200: SharingSerializer, 204: None},
+        responses={200: SharingSerializer, 204: None, **errors(404, 422)},
         summary="Choose what to share with one peer; both false stops sharing",
     )
     def post(self, request: Request) -> Response:
@@ -210,7 +221,7 @@ class InvitationListCreateApi(APIView):
 
     @extend_schema(
         request=InvitationCreateSerializer,
-        responses={201: InvitationSerializer},
+        responses={201: InvitationSerializer, **errors(404, 409)},
         summary="Invite a peer (or any peer) to a meeting with the social worker",
     )
     def post(self, request: Request) -> Response:
@@ -227,7 +238,9 @@ class InvitationListCreateApi(APIView):
 class InvitationAnswerApi(APIView):
     accept = True
 
-    @extend_schema(request=None, responses=InvitationSerializer, summary="Say yes to an invitation")
+    @extend_schema(
+        request=None, responses={200: InvitationSerializer, **errors(400, 409)}, summary="Say yes to an invitation"
+    )
     def post(self, request: Request, invitation_id: int) -> Response:
         item = services.invitation_answer(peer=request.user, invitation_id=invitation_id, accept=self.accept)
         return Response(InvitationSerializer(item).data)
@@ -236,13 +249,17 @@ class InvitationAnswerApi(APIView):
 class InvitationDeclineApi(InvitationAnswerApi):
     accept = False
 
-    @extend_schema(request=None, responses=InvitationSerializer, summary="Say no to an invitation")
+    @extend_schema(
+        request=None, responses={200: InvitationSerializer, **errors(400, 409)}, summary="Say no to an invitation"
+    )
     def post(self, request: Request, invitation_id: int) -> Response:
         return super().post(request, invitation_id)
 
 
 class InvitationWithdrawApi(APIView):
-    @extend_schema(request=None, responses=InvitationSerializer, summary="Take an invitation back")
+    @extend_schema(
+        request=None, responses={200: InvitationSerializer, **errors(409)}, summary="Take an invitation back"
+    )
     def post(self, request: Request, invitation_id: int) -> Response:
         item = services.invitation_withdraw(user=request.user, invitation_id=invitation_id)
         item = peer_selectors.invitations_visible_to(user=request.user).get(pk=item.pk)
@@ -259,7 +276,7 @@ class OutreachCalledApi(APIView):
 class OutreachAskPeerApi(APIView):
     @extend_schema(
         request=AskPeerSerializer,
-        responses={201: CheckInSerializer},
+        responses={201: CheckInSerializer, **errors(409)},
         summary="After a missed meeting: ask the person's peer to check in",
     )
     def post(self, request: Request, task_id: int) -> Response:
@@ -272,19 +289,19 @@ class OutreachAskPeerApi(APIView):
 urlpatterns: list[URLPattern] = [
     path("peers/", PeerListApi.as_view(), name="peer-list"),
     path("peer-requests/", PeerRequestListCreateApi.as_view(), name="peer-request-list"),
-    path("peer-requests/<int:request_id>/accept/", PeerRequestAcceptApi.as_view(), name="peer-request-accept"),
-    path("peer-requests/<int:request_id>/withdraw/", PeerRequestWithdrawApi.as_view(), name="peer-request-withdraw"),
+    path("peer-requests/<id:request_id>/accept/", PeerRequestAcceptApi.as_view(), name="peer-request-accept"),
+    path("peer-requests/<id:request_id>/withdraw/", PeerRequestWithdrawApi.as_view(), name="peer-request-withdraw"),
     path("sharing/", SharingApi.as_view(), name="sharing"),
     path("peer-invitations/", InvitationListCreateApi.as_view(), name="peer-invitation-list"),
-    path("peer-invitations/<int:invitation_id>/accept/", InvitationAnswerApi.as_view(), name="peer-invitation-accept"),
+    path("peer-invitations/<id:invitation_id>/accept/", InvitationAnswerApi.as_view(), name="peer-invitation-accept"),
     path(
-        "peer-invitations/<int:invitation_id>/decline/", InvitationDeclineApi.as_view(), name="peer-invitation-decline"
+        "peer-invitations/<id:invitation_id>/decline/", InvitationDeclineApi.as_view(), name="peer-invitation-decline"
     ),
     path(
-        "peer-invitations/<int:invitation_id>/withdraw/",
+        "peer-invitations/<id:invitation_id>/withdraw/",
         InvitationWithdrawApi.as_view(),
         name="peer-invitation-withdraw",
     ),
-    path("outreach/<int:task_id>/called/", OutreachCalledApi.as_view(), name="outreach-called"),
-    path("outreach/<int:task_id>/ask-peer/", OutreachAskPeerApi.as_view(), name="outreach-ask-peer"),
+    path("outreach/<id:task_id>/called/", OutreachCalledApi.as_view(), name="outreach-called"),
+    path("outreach/<id:task_id>/ask-peer/", OutreachAskPeerApi.as_view(), name="outreach-ask-peer"),
 ]

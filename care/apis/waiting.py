@@ -11,10 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
 from booking.serializers import AppointmentSerializer
 from care.models import WaitingEntry, WaitingOffer
 from care.selectors import waiting as selectors
 from care.services import waiting as services
+from config import fields
+from config.schema import errors
 
 
 def _local(value: datetime, tz: ZoneInfo) -> str:
@@ -55,7 +58,7 @@ class OfferSerializer(serializers.ModelSerializer):
 
 
 class JoinSerializer(serializers.Serializer):
-    meeting_type = serializers.IntegerField()
+    meeting_type = fields.IdField()
 
 
 class WaitingListApi(APIView):
@@ -66,7 +69,7 @@ class WaitingListApi(APIView):
 
     @extend_schema(
         request=JoinSerializer,
-        responses={201: EntrySerializer},
+        responses={201: EntrySerializer, **errors(404, 409)},
         summary="Join the waiting list for a meeting type with no free time in the window (409 if there is one)",
     )
     def post(self, request: Request) -> Response:
@@ -91,14 +94,22 @@ class OfferListApi(APIView):
 
 
 class OfferAcceptApi(APIView):
-    @extend_schema(request=None, responses=OfferSerializer, summary="Take the offered time (409 if taken meanwhile)")
+    @extend_schema(
+        request=None,
+        responses={201: OfferSerializer, **errors(400, 409)},
+        summary="Take the offered time (409 if taken meanwhile)",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = services.waiting_offer_accept(user=request.user, offer_id=offer_id)
         return Response(OfferSerializer(offer).data, status=status.HTTP_201_CREATED)
 
 
 class OfferDeclineApi(APIView):
-    @extend_schema(request=None, responses=OfferSerializer, summary="Turn the offered time down (keeps your place)")
+    @extend_schema(
+        request=None,
+        responses={200: OfferSerializer, **errors(400)},
+        summary="Turn the offered time down (keeps your place)",
+    )
     def post(self, request: Request, offer_id: int) -> Response:
         offer = services.waiting_offer_decline(user=request.user, offer_id=offer_id)
         return Response(OfferSerializer(offer).data)
@@ -106,8 +117,8 @@ class OfferDeclineApi(APIView):
 
 urlpatterns: list[URLPattern] = [
     path("waiting-list/", WaitingListApi.as_view(), name="waiting-list"),
-    path("waiting-list/<int:entry_id>/leave/", WaitingLeaveApi.as_view(), name="waiting-list-leave"),
+    path("waiting-list/<id:entry_id>/leave/", WaitingLeaveApi.as_view(), name="waiting-list-leave"),
     path("waiting-list/offers/", OfferListApi.as_view(), name="waiting-offers"),
-    path("waiting-list/offers/<int:offer_id>/accept/", OfferAcceptApi.as_view(), name="waiting-offer-accept"),
-    path("waiting-list/offers/<int:offer_id>/decline/", OfferDeclineApi.as_view(), name="waiting-offer-decline"),
+    path("waiting-list/offers/<id:offer_id>/accept/", OfferAcceptApi.as_view(), name="waiting-offer-accept"),
+    path("waiting-list/offers/<id:offer_id>/decline/", OfferDeclineApi.as_view(), name="waiting-offer-decline"),
 ]

@@ -282,11 +282,12 @@ def test_a_worker_writes_the_agenda_changes_the_place_and_records_actions_on_the
     assert meeting.status == GroupMeeting.Status.CANCELLED
 
 
-def test_a_group_filter_beyond_any_id_lists_no_meetings(world, api, group) -> None:
-    answer = api.as_(world.worker).get("/api/group-meetings/", {"group": "9" * 25})
+@pytest.mark.parametrize("value", ["9" * 25, "x", "-1"])
+def test_a_group_filter_that_is_no_id_is_refused(world, api, group, value) -> None:
+    answer = api.as_(world.worker).get("/api/group-meetings/", {"group": value})
 
-    assert answer.status_code == 200
-    assert answer.json() == []
+    assert answer.status_code == 400
+    assert "group" in answer.json()["error"]["fields"]
 
 
 def test_dates_in_year_1_or_9999_are_refused_not_a_server_error(world, api, group, client) -> None:

@@ -93,6 +93,18 @@ def test_a_user_sees_only_their_own_requests(world, api, open_now):
     assert api.as_(world.client).post(resolve(mine.pk), {"note": "ok"}, format="json").status_code == 404
 
 
+def test_the_list_narrows_to_open_requests_and_refuses_a_filter_that_is_no_yes_or_no(world, api, open_now):
+    resolved, _ = services.help_request_create(user=world.client)
+    services.help_request_resolve(actor=world.worker, request_id=resolved.pk, note="Ringte")
+    still_open, _ = services.help_request_create(user=world.client)
+
+    assert [r["id"] for r in api.as_(world.client).get(LIST, {"open": "true"}).json()] == [still_open.pk]
+    assert len(api.as_(world.client).get(LIST, {"open": "false"}).json()) == 2
+    answer = api.as_(world.client).get(LIST, {"open": "maybe"})
+    assert answer.status_code == 400
+    assert "open" in answer.json()["error"]["fields"]
+
+
 def test_staff_of_another_unit_get_404(world, api, open_now, stranger):
     request, _ = services.help_request_create(user=world.client)
     client = api.as_(stranger)
