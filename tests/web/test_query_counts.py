@@ -30,16 +30,16 @@ FEW, MANY = 5, 60
 LIMITS = {
     # + one query each for the help request, a meeting to re-book after a handover, and the peer request;
     # staff pages that show people's information + the access log's one INSERT however many people
-    # they show, in a transaction of its own (begin, asynchronous commit on PostgreSQL, insert, commit).
+    # they show.
     "/my-day/": 10 + 2,
     "/book/{type_id}/": 6 + 2,
     "/meetings/": 4 + 2,
     "/reminders/": 4 + 2,
     "/details/": 7 + 2,
-    "/today/": 5 + 2 + 4,
-    "/calendar/": 8 + 2 + 4,
-    "/caseload/": 3 + 2 + 4,
-    "/calendar/book/": 5 + 2 + 4,
+    "/today/": 5 + 2 + 1,
+    "/calendar/": 8 + 2 + 1,
+    "/caseload/": 3 + 2 + 1,
+    "/calendar/book/": 5 + 2 + 1,
     "/calendar/time-off/": 4 + 2,
 }
 SERVICE_USER_PAGES = {"/my-day/", "/book/{type_id}/", "/meetings/", "/reminders/", "/details/"}
