@@ -125,9 +125,26 @@ def environment_lines() -> list[str]:
     ]
 
 
+def calibration_ms(rounds: int = 5) -> float:
+    """Milliseconds, best of ``rounds``, for a fixed piece of pure-Python work (arithmetic, a
+    dict, JSON): the same on every machine and revision, so it shows how fast this machine
+    is at this moment. Figures from two runs compare after dividing by it."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        table: dict[int, int] = {}
+        for i in range(200_000):
+            table[i % 1000] = table.get(i % 1000, 0) + i * i % 7
+        json.loads(json.dumps([{"id": i, "name": f"n{i}", "v": [i, i + 1]} for i in range(20_000)]))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def print_environment() -> None:
     for line in environment_lines():
         print(line)
+    print(f"calibration: {calibration_ms():.1f} ms (fixed Python work, best of 5; lower is faster)")
+    print(f"load average (1 / 5 min): {load_average()}")
 
 
 # --- Server ------------------------------------------------------------------------------
