@@ -13,7 +13,8 @@
 #
 # Both checkouts run with this checkout's virtualenv (PYTHON to choose another). Each script
 # prints its own environment (cores, versions, revision, how busy the machine was); their
-# output goes to OUT_DIR (default /tmp/triangel-compare-<time>), one log per step.
+# output goes to OUT_DIR (default /tmp/triangel-compare-<time>), one log per step, and
+# calibration.log holds bench/common.py's calibration before each turn.
 set -euo pipefail
 
 old=$(realpath "$1")
@@ -49,6 +50,9 @@ for round in $(seq 1 "$rounds"); do
         dir=${!side}
         log="$out/$side-$round"
         echo "round $round, $side"
+        # The same fixed Python work timed before each side's turn, with this checkout's code
+        # (an older checkout may not have it): how fast the machine was at that moment.
+        echo "round $round, $side: $("$py" -c "import sys; sys.path.insert(0, '$here/bench'); import common; print(f'{common.calibration_ms():.1f} ms')")" >>"$out/calibration.log"
         rename "triangel_bench_$side" triangel_bench
         (cd "$dir" && "$py" bench/bench_slots.py --configs sync:4) >"$log-slots.log" 2>&1 || true
         (cd "$dir" && "$py" bench/bench_contention.py) >"$log-contention.log" 2>&1 || true
