@@ -6,14 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,21 +25,9 @@ from people import services as people
 from people.models import PhoneNumber, User
 from web import forms
 from web.decorators import service_user_required
+from web.sign_in import complete_sign_in
 
 SESSION_PHONE = "sign_in_phone"
-
-
-def _sign_in(request: HttpRequest, user: User) -> HttpResponse:
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    # A language picked on the sign-in page is a fresh choice: keep it and remember it.
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
-        user.language = chosen
-        User.objects.filter(pk=user.pk).update(language=chosen)
-    translation.activate(user.language)
-    response = redirect("web:home")
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, max_age=365 * 24 * 3600, samesite="Lax")
-    return response
 
 
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -98,7 +85,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.message)
         else:
             request.session.pop(SESSION_PHONE, None)
-            return _sign_in(request, user)
+            return complete_sign_in(request, user)
     return render(request, "web/login_code.html", {"form": form})
 
 
@@ -135,7 +122,7 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
             user = people.sign_in_link_use(token=token)
         except ApplicationError as exc:
             return render(request, "web/message.html", {"title": _("Link not valid"), "text": exc.message}, status=400)
-        return _sign_in(request, user)
+        return complete_sign_in(request, user)
     return render(request, "web/login_link.html")
 
 
@@ -145,7 +132,7 @@ class PasswordLoginView(LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         super().form_valid(form)
-        return _sign_in(self.request, form.get_user())
+        return complete_sign_in(self.request, form.get_user())
 
 
 @require_POST
