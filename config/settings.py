@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
@@ -62,11 +65,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions exist only after a second factor (web.sign_in).
+    "web.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "web.middleware.PersonalSettingsMiddleware",
-    # Turns a rate-limited request into RATELIMIT_VIEW's 429 page instead of a bare 403.
-    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Too many sign-in attempts: a 429 page with the time to wait (people.limits).
+    "web.middleware.SignInLimitsMiddleware",
     # Writes, as the request ends, who looked at which person's information (audit.log).
     "audit.middleware.AccessLogMiddleware",
 ]
@@ -182,7 +187,35 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 LANGUAGE_COOKIE_NAME = "triangel_language"
-RATELIMIT_VIEW = "web.views_account.rate_limited"
+
+# --- Sign-in limits and the second factor -------------------------------------------------
+# Counted in the "limits" cache (see CACHES and people.limits), shared by every process.
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", 15)
+SIGN_IN_ACCOUNT_FAILURES = env_int("SIGN_IN_ACCOUNT_FAILURES", 10)
+SIGN_IN_ADDRESS_FAILURES = env_int("SIGN_IN_ADDRESS_FAILURES", 50)
+# Requests per client address and window, by sign-in page (the README states them).
+SIGN_IN_PAGE_LIMITS = {
+    "login": env_int("SIGN_IN_LIMIT_PHONE", 20),
+    "login_code": env_int("SIGN_IN_LIMIT_CODE", 30),
+    "login_email": env_int("SIGN_IN_LIMIT_EMAIL", 10),
+    "login_link": env_int("SIGN_IN_LIMIT_LINK", 30),
+    "login_password": env_int("SIGN_IN_LIMIT_PASSWORD", 30),
+    "api_token": env_int("SIGN_IN_LIMIT_API_TOKEN", 30),
+}
+# Reverse proxies of our own in front of Triangel: the client's address is the entry that
+# many places from the right of X-Forwarded-For. 0 trusts no header (people.limits).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_USE_CACHE = "limits"
+RATELIMIT_IP_META_KEY = "people.limits.client_address"
+RATELIMIT_FAIL_OPEN = False
+# Staff and admins show a time-based code (TOTP) after their password; its issuer name is
+# what authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Triangel")
+OTP_RECOVERY_CODES = 10
+# django-otp's own throttling lives in each device row and refuses even the right code for a
+# while after a wrong one; the limits above already count failures per account and address.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
@@ -269,6 +302,17 @@ CACHES = {
         "LOCATION": "slots",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    # Sign-in limits must be shared by every process: Redis, else files on this machine.
+    "limits": {
+        "BACKEND": "config.cache.StrictRedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "triangel",
+    }
+    if CACHE_REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "limits"),
     },
 }
 

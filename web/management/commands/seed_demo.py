@@ -14,6 +14,7 @@ from django.db import transaction
 from booking import demo as booking_demo
 from care.demo import seed_all as seed_care
 from people import demo as people_demo
+from people.second_factor import DEMO_TOTP_SECRET
 from people.models import User
 from reminders import demo as reminders_demo
 
@@ -37,7 +38,10 @@ class Command(BaseCommand):
         reminders_demo.seed(users=people.users)
         seed_care()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}.")
+            self.style.SUCCESS(
+                f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}; staff also"
+                f" give a code from an authenticator app set up with the key {DEMO_TOTP_SECRET}."
+            )
         )
 
 
