@@ -14,8 +14,8 @@ from django.db import transaction
 from booking import demo as booking_demo
 from care.demo import seed_all as seed_care
 from people import demo as people_demo
-from people.second_factor import DEMO_TOTP_SECRET
 from people.models import User
+from people.second_factor import DEMO_TOTP_SECRET
 from reminders import demo as reminders_demo
 
 # What the coordinator may see and change in the admin, by app.
