@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
@@ -311,6 +310,7 @@ CELERY_BEAT_SCHEDULE = {
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "messaging.tasks.purge_old", "schedule": 24 * 3600.0},
     "purge-access-log": {"task": "audit.tasks.purge_access_log", "schedule": 24 * 3600.0},
+    "purge-api-tokens": {"task": "people.tasks.purge_api_tokens", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
 }
@@ -376,6 +376,12 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
+
+# --- API tokens ------------------------------------------------------------------------------
+# How long a token from /api/auth/token/ works: a working day for staff, who see other people's
+# information; a month for a service user's app on their own phone.
+API_TOKEN_HOURS_STAFF = env_int("API_TOKEN_HOURS_STAFF", 10, minimum=1)
+API_TOKEN_DAYS_SERVICE_USER = env_int("API_TOKEN_DAYS_SERVICE_USER", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -2,37 +2,113 @@
 and erasure). (Who the caller is, ``/api/me/``, is in ``booking.apis``: it carries the calendar
 feed link, which belongs to booking.)"""
 
-from django.utils.translation import gettext_lazy as _
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from audit import log as access_log
-from config.errors import NotFound
+from config.errors import ApplicationError, NotFound
 from config.schema import errors
 from people import selectors, services
+from people.models import ApiToken, User
+
+# --- Signing in to the API: tokens ------------------------------------------------------------
 
 
-class TokenApi(ObtainAuthToken):
-    """Username and password in, API token out."""
+class CredentialsSerializer(serializers.Serializer):
+    """What a person signs in with."""
 
-    # The API's own parsers (a bound on nesting), not the ones DRF's token view names.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    username = serializers.CharField(max_length=150)
+    # Never trimmed: spaces may be part of a password.
+    password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
-    @extend_schema(
-        request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
-        ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-        summary=str(_("Get an API token")),
-    )
-    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().post(request, *args, **kwargs)
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token …`; shown only this once")
+    expires_at = serializers.DateTimeField()
+
+
+class SignInSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="Whether this is the token of this request")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "label", "created_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        return token.pk == self.context["current_id"]
+
+
+def _check_credentials(request: Request, data: dict[str, Any]) -> User:
+    """The person signing in with ``data`` (a valid CredentialsSerializer's), or a 400 that is the
+    same for every wrong detail (an unknown name, a wrong password, an inactive person), so the
+    answer does not tell which names exist. Every check of who signs in to the API belongs here."""
+    user = authenticate(request=request, username=data["username"], password=data["password"])
+    if user is None:
+        raise serializers.ValidationError(
+            {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
+        )
+    return user
+
+
+def _current_token_id(request: Request) -> int | None:
+    """The id of the token this request signed in with; None when it came with the web session."""
+    return request.auth.pk if isinstance(request.auth, ApiToken) else None
+
+
+class TokenApi(APIView):
+    """Username and password in, a new API token out."""
+
+    # Signing in needs no sign-in: a stale token sent along is not refused, and a web session
+    # does not make the form need a CSRF token.
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer, summary=str(_("Get an API token")))
+    def post(self, request: Request) -> Response:
+        body = CredentialsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = _check_credentials(request, body.validated_data)
+        token, secret = services.api_token_issue(user=user, label=request.headers.get("User-Agent", ""))
+        return Response(TokenSerializer({"token": secret, "expires_at": token.expires_at}).data)
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=None, responses={204: None, **errors(400)}, summary="End the token of this request")
+    def post(self, request: Request) -> Response:
+        token_id = _current_token_id(request)
+        if token_id is None:
+            # Answering 204 would let a program believe it signed out while the session goes on.
+            raise ApplicationError(
+                _("This request did not use an API token. To sign out on the web, use the web page's Sign out."),
+                code="not_token",
+            )
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenListApi(APIView):
+    @extend_schema(responses=SignInSerializer(many=True), summary="The caller's API sign-ins that still work")
+    def get(self, request: Request) -> Response:
+        tokens = selectors.api_tokens_of(user=request.user)
+        context = {"current_id": _current_token_id(request)}
+        return Response(SignInSerializer(tokens, many=True, context=context).data)
+
+
+class TokenDetailApi(APIView):
+    @extend_schema(responses={204: None}, summary="End one of the caller's API sign-ins")
+    def delete(self, request: Request, token_id: int) -> Response:
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- What Triangel holds about a person: export and erasure -----------------------------------
