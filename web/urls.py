@@ -4,6 +4,7 @@ import config.converters  # noqa: F401  (registers <id:…>, the ids in the path
 from web import (
     views_access,
     views_account,
+    views_api_sign_ins,
     views_booking,
     views_calendar,
     views_continuity,
@@ -28,6 +29,9 @@ urlpatterns = [
     path("login/password/", views_account.PasswordLoginView.as_view(), name="login_password"),
     path("logout/", views_account.logout_view, name="logout"),
     path("language/", views_account.set_language, name="set_language"),
+    path("sign-ins/", views_api_sign_ins.sign_ins, name="sign_ins"),
+    path("sign-ins/<id:token_id>/end/", views_api_sign_ins.sign_in_end, name="sign_in_end"),
+    path("sign-ins/end-all/", views_api_sign_ins.sign_ins_end_all, name="sign_ins_end_all"),
     # Service users
     path("my-day/", views_reminders.my_day, name="my_day"),
     path("my-day/tick/", views_reminders.tick, name="tick"),
