@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication, messages and htmx: signs staff out of the web when idle.
+    "web.middleware.StaffIdleMiddleware",
     "web.middleware.PersonalSettingsMiddleware",
     # Turns a rate-limited request into RATELIMIT_VIEW's 429 page instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -382,6 +384,8 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 # information; a month for a service user's app on their own phone.
 API_TOKEN_HOURS_STAFF = env_int("API_TOKEN_HOURS_STAFF", 10, minimum=1)
 API_TOKEN_DAYS_SERVICE_USER = env_int("API_TOKEN_DAYS_SERVICE_USER", 30, minimum=1)
+# A member of staff's web session ends after this many minutes without a request (web.middleware).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
 
 LOGGING = {
     "version": 1,
