@@ -23,9 +23,8 @@ import common
 def clients(worker_id: int, without: list[str]) -> tuple[object, object]:
     """Two test clients signed in as the worker: one with the access log, one without."""
     from django.test import Client, override_settings
-    from rest_framework.authtoken.models import Token
 
-    token = Token.objects.get_or_create(user_id=worker_id)[0].key
+    token = common.tokens_for([worker_id])[worker_id]
     made = []
     for middleware in (None, without):
         client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")

@@ -33,7 +33,6 @@ def main() -> None:
     args = parser.parse_args()
     common.django_setup()
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from booking.models import MeetingType
     from people.models import User
@@ -41,7 +40,7 @@ def main() -> None:
 
     common.print_environment()
     person = User.objects.filter(role="service_user", username__startswith=common.USER_PREFIX).order_by("pk").first()
-    token = Token.objects.get_or_create(user=person)[0].key
+    token = common.tokens_for([person.pk])[person.pk]
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
     worker = common.heavy_worker_id()
     meeting_type = MeetingType.objects.filter(calendar__owner_id=worker, name=common.CASELOAD_TYPE).first()

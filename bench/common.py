@@ -370,15 +370,12 @@ def heavy_worker_id() -> int:
 
 
 def tokens_for(user_ids: Sequence[int]) -> dict[int, str]:
-    """API tokens of the given users, created where missing."""
-    from rest_framework.authtoken.models import Token
+    """A new API token for each of the given users, issued as ``/api/auth/token/`` issues one
+    (only hashes are stored, so a token of an earlier run cannot be read back)."""
+    from people.models import User
+    from people.services import api_token_issue
 
-    existing = dict(Token.objects.filter(user_id__in=user_ids).values_list("user_id", "key"))
-    missing = [Token(user_id=uid, key=Token.generate_key()) for uid in user_ids if uid not in existing]
-    if missing:
-        Token.objects.bulk_create(missing)
-        existing.update({t.user_id: t.key for t in missing})
-    return existing
+    return {user.pk: api_token_issue(user=user, label="benchmark")[1] for user in User.objects.filter(pk__in=user_ids)}
 
 
 def delete_benchmark_bookings() -> int:

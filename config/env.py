@@ -6,6 +6,7 @@ so a typo in production configuration is caught at start-up.
 
 import os
 
+import holidays
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -28,14 +29,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -43,3 +47,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_country(name: str, default: str) -> str:
+    """An ISO country code known to the holidays package (upper case), or empty for none."""
+    code = os.environ.get(name, default).strip().upper()
+    if code:
+        try:
+            holidays.country_holidays(code)
+        except NotImplementedError as exc:
+            raise ImproperlyConfigured(f"{name} must be a country code such as NO, got {code!r}") from exc
+    return code

@@ -43,6 +43,8 @@ DESCRIPTIONS = {
     415: "The body is not JSON or a form",
     409: "In conflict with how things are now (taken meanwhile, already done)",
     422: "Understood, but a rule of the service does not allow it",
+    429: "Too many attempts: `Retry-After` says how many seconds to wait",
+    503: "Signing in is paused for a moment (the limits cannot be checked); try again after `Retry-After`",
 }
 
 

@@ -3,10 +3,9 @@
 from pathlib import Path
 
 import dj_database_url
-import holidays
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_country, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRIANGEL_VAR_DIR", str(BASE_DIR / "var")))
@@ -14,13 +13,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        # A fixed development key is only acceptable for local runs; production must set one.
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
-    SECRET_KEY = "triangel-development-only-key-not-for-production"
+if not SECRET_KEY and not DEBUG:
+    # A fixed development key is only acceptable for local runs; production must set one.
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+SECRET_KEY = SECRET_KEY or "triangel-development-only-key-not-for-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -34,7 +30,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -68,6 +63,8 @@ MIDDLEWARE = [
     "web.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication, messages and htmx: signs staff out of the web when idle.
+    "web.middleware.StaffIdleMiddleware",
     "web.middleware.PersonalSettingsMiddleware",
     # Too many sign-in attempts: a 429 page with the time to wait (people.limits).
     "web.middleware.SignInLimitsMiddleware",
@@ -211,14 +208,7 @@ SITE_URL = env_str("TRIANGEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Public holidays close weekly working hours and opening hours (booking.holidays): an ISO
 # country code known to the holidays package, or empty for none.
-PUBLIC_HOLIDAYS_COUNTRY = env_str("PUBLIC_HOLIDAYS_COUNTRY", "NO").strip().upper()
-if PUBLIC_HOLIDAYS_COUNTRY:
-    try:
-        holidays.country_holidays(PUBLIC_HOLIDAYS_COUNTRY)
-    except NotImplementedError as exc:
-        raise ImproperlyConfigured(
-            f"PUBLIC_HOLIDAYS_COUNTRY must be a country code such as NO, got {PUBLIC_HOLIDAYS_COUNTRY!r}"
-        ) from exc
+PUBLIC_HOLIDAYS_COUNTRY = env_country("PUBLIC_HOLIDAYS_COUNTRY", "NO")
 
 # Booking rules that are not per meeting type.
 BOOKING_MAX_RANGE_DAYS = 56  # slots are computed over at most 8 weeks per request
@@ -310,6 +300,7 @@ CELERY_BEAT_SCHEDULE = {
     "medication-followups": {"task": "reminders.tasks.medication_followups", "schedule": 300.0},
     "purge-old": {"task": "messaging.tasks.purge_old", "schedule": 24 * 3600.0},
     "purge-access-log": {"task": "audit.tasks.purge_access_log", "schedule": 24 * 3600.0},
+    "purge-api-tokens": {"task": "people.tasks.purge_api_tokens", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
 }
@@ -375,6 +366,14 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
+
+# --- API tokens ------------------------------------------------------------------------------
+# How long a token from /api/auth/token/ works: a working day for staff, who see other people's
+# information; a month for a service user's app on their own phone.
+API_TOKEN_HOURS_STAFF = env_int("API_TOKEN_HOURS_STAFF", 10, minimum=1)
+API_TOKEN_DAYS_SERVICE_USER = env_int("API_TOKEN_DAYS_SERVICE_USER", 30, minimum=1)
+# A member of staff's web session ends after this many minutes without a request (web.middleware).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

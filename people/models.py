@@ -1,8 +1,10 @@
+import hashlib
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -106,6 +108,12 @@ class User(AbstractUser):
     @property
     def is_coordinator(self) -> bool:
         return self.role == self.Role.COORDINATOR
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Works in the service (every role but service user), or may open the admin: someone who
+        sees other people's information, so their sign-ins end sooner."""
+        return not self.is_service_user or self.is_staff
 
     @property
     def has_calendar_role(self) -> bool:
@@ -218,6 +226,37 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} for {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """One sign-in to the API: a secret handed out once by ``/api/auth/token/``, of which only
+    the hash is kept. It works until ``expires_at`` or until it is ended (the row is deleted).
+
+    The secret is 32 random bytes, so a plain SHA-256 is enough: a slow password hash guards
+    guessable secrets, and nobody guesses 256 random bits; a fast one keeps the lookup on every
+    API request to one indexed equality."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    # What signed in ("API", or the program's User-Agent), so a person can tell their sign-ins apart.
+    label = models.CharField(_("signed in with"), max_length=100)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("API sign-in")
+        verbose_name_plural = _("API sign-ins")
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="api_token_expires")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} for {self.user_id}"
+
+    @staticmethod
+    def hash_of(secret: str) -> str:
+        """What is stored of a secret, and looked up when it is shown."""
+        return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Erasure(models.Model):

@@ -1,17 +1,16 @@
 """A person's own details in what Triangel holds about them (``audit.records``): their profile,
-numbers, who has followed them, and how they signed in. Erasing them leaves a row that cannot
-sign in and says nothing about who it was: the other apps' rows still point at it, as
-anonymous history for the unit's statistics."""
+numbers, who has followed them, and how they signed in (codes, links, API tokens). Erasing them
+leaves a row that cannot sign in and says nothing about who it was: the other apps' rows still
+point at it, as anonymous history for the unit's statistics."""
 
 from datetime import datetime
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from rest_framework.authtoken.models import Token
 
 from audit.records import Record, iso
-from people.models import Caseload, PhoneNumber, SignInCode, User
+from people.models import ApiToken, Caseload, PhoneNumber, SignInCode, User
 
 
 def export(person: User) -> dict[str, Any]:
@@ -50,6 +49,10 @@ def export(person: User) -> dict[str, Any]:
             {"channel": code.channel, "sent": iso(code.created_at), "used": iso(code.used_at)}
             for code in SignInCode.objects.filter(user=person).order_by("created_at")
         ],
+        "api_sign_ins": [
+            {"signed_in_with": token.label, "signed_in": iso(token.created_at), "expires": iso(token.expires_at)}
+            for token in ApiToken.objects.filter(user=person).order_by("created_at")
+        ],
     }
 
 
@@ -58,7 +61,7 @@ def erase(person: User, now: datetime) -> None:
     Caseload.objects.filter(client=person, ended_at__isnull=True).update(ended_at=now)
     PhoneNumber.objects.filter(user=person).delete()
     SignInCode.objects.filter(user=person).delete()
-    Token.objects.filter(user=person).delete()
+    ApiToken.objects.filter(user=person).delete()
     # The admin's history names the objects it changed ("Anna Berg"): it goes too.
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(person.pk)).delete()
     person.username = f"erased-{person.pk}"

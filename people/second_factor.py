@@ -26,8 +26,8 @@ RECOVERY_DEVICE = "recovery codes"
 
 
 def needs_second_factor(user: User) -> bool:
-    """Everyone but service users: whoever can read other people's information."""
-    return not user.is_service_user or user.is_staff or user.is_superuser
+    """Staff (``User.is_staff_member``): whoever can read other people's information."""
+    return user.is_staff_member
 
 
 def has_second_factor(user: User) -> bool:

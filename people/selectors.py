@@ -1,10 +1,11 @@
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
 from audit import records
-from people.models import Caseload, User
+from people.models import ApiToken, Caseload, User
 
 
 def active_caseload_exists(*, worker_ref: object, client: User) -> Exists:
@@ -47,3 +48,8 @@ def person_for_records(*, viewer: User, person_id: int) -> User | None:
 def records_of(*, person: User) -> dict[str, Any]:
     """Everything Triangel holds about ``person``, by app (``audit.records``)."""
     return {"exported_at": timezone.now().isoformat(), "person_id": person.pk, **records.export_all(person)}
+
+
+def api_tokens_of(*, user: User, now: datetime | None = None) -> QuerySet[ApiToken]:
+    """``user``'s API sign-ins that still work, newest first."""
+    return ApiToken.objects.filter(user=user, expires_at__gt=now or timezone.now()).order_by("-created_at", "-pk")

@@ -1,4 +1,4 @@
-"""Writes for people: contact points, caseloads and signing in."""
+"""Writes for people: contact points, caseloads, signing in and API tokens."""
 
 import hashlib
 import hmac
@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +19,7 @@ from audit import records
 from config.errors import ApplicationError, Conflict, NotFound
 from messaging.models import Channel, Delivery
 from messaging.sending import delivery_send_now
-from people.models import Caseload, Erasure, PhoneNumber, SignInCode, User
+from people.models import ApiToken, Caseload, Erasure, PhoneNumber, SignInCode, User
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +237,64 @@ def phone_number_replace(*, actor: User, client: User, raw: str) -> PhoneNumber:
     if not clients_manageable_by(actor=actor).filter(pk=client.pk).exists():
         raise ApplicationError(_("You can only change numbers for people you follow."), code="not_allowed")
     return phone_number_add(user=client, raw=raw, make_active=True, label=_("new number"))
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+# Live sign-ins a person may hold; signing in once more ends the oldest. A program that signs in
+# for every call instead of keeping its token would otherwise fill the table and the person's list.
+API_TOKENS_PER_PERSON = 20
+API_TOKEN_LABEL_LENGTH = 100
+
+
+def api_token_lifetime(user: User) -> timedelta:
+    """How long a new token of ``user`` works: staff see other people's information, so a working
+    day (API_TOKEN_HOURS_STAFF); a service user a month (API_TOKEN_DAYS_SERVICE_USER)."""
+    if user.is_staff_member:
+        return timedelta(hours=settings.API_TOKEN_HOURS_STAFF)
+    return timedelta(days=settings.API_TOKEN_DAYS_SERVICE_USER)
+
+
+def api_token_issue(*, user: User, label: str, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new API sign-in for ``user``: the row, and the secret to hand out now. The secret is not
+    stored (only its hash), so it can never be shown again."""
+    now = now or timezone.now()
+    # A User-Agent is whatever the caller sent: no control characters (PostgreSQL refuses NUL).
+    label = "".join(c for c in label if c.isprintable()).strip()[:API_TOKEN_LABEL_LENGTH] or "API"
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        older = ApiToken.objects.filter(user=user, expires_at__gt=now).order_by("-created_at", "-pk")
+        ended = list(older.values_list("pk", flat=True)[API_TOKENS_PER_PERSON - 1 :])
+        if ended:
+            ApiToken.objects.filter(pk__in=ended).delete()
+        token = ApiToken.objects.create(
+            user=user,
+            key_hash=ApiToken.hash_of(secret),
+            label=label,
+            created_at=now,
+            expires_at=now + api_token_lifetime(user),
+        )
+    return token, secret
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """End one of ``user``'s own sign-ins. Raises NotFound for anyone else's, or one that is gone."""
+    deleted, _per_model = ApiToken.objects.filter(pk=token_id, user=user).delete()
+    if not deleted:
+        raise NotFound(_("Not found."))
+
+
+def api_token_revoke_all(*, user: User, keep: ApiToken | None = None) -> int:
+    """End all of ``user``'s sign-ins but ``keep`` (the one in use, say); how many ended."""
+    tokens = ApiToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.delete()[0]
+
+
+def api_tokens_purge(*, now: datetime | None = None) -> int:
+    """Delete expired tokens (they no longer sign anyone in); how many. Safe to run twice."""
+    return ApiToken.objects.filter(expires_at__lte=now or timezone.now()).delete()[0]
 
 
 # --- Erasure ----------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from people import apis
 
 urlpatterns = [
     path("auth/token/", apis.TokenApi.as_view(), name="api-token"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="api-logout"),
+    path("auth/tokens/", apis.TokenListApi.as_view(), name="api-tokens"),
+    path("auth/tokens/<id:token_id>/", apis.TokenDetailApi.as_view(), name="api-token-detail"),
     path("me/export/", apis.MyExportApi.as_view(), name="my-export"),
     path("people/<id:person_id>/export/", apis.PersonExportApi.as_view(), name="person-export"),
     path("people/<id:person_id>/erase/", apis.PersonEraseApi.as_view(), name="person-erase"),

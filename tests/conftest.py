@@ -142,14 +142,15 @@ def api() -> "ApiFactory":
 
 
 class ApiFactory:
-    """``api.as_(user)`` gives an API client signed in as that person (token auth)."""
+    """``api.as_(user)`` gives an API client signed in as that person (a token of their own,
+    issued as ``/api/auth/token/`` issues it)."""
 
     def as_(self, user: User) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        from people.services import api_token_issue
 
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, secret = api_token_issue(user=user, label="tests")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
         return client
 
     def anonymous(self) -> APIClient:

@@ -35,7 +35,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
@@ -50,6 +49,7 @@ from booking.services import feed_token_get_or_create
 from care.services import continuity, feedback, help, peers
 from care.services import groups as group_services
 from people.models import User
+from people.services import api_token_issue
 from reminders.models import FollowUpTask, ReminderPlan
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
@@ -196,6 +196,8 @@ def known_ids(world) -> Iterator[dict[str, list[Any]]]:
         "task_id": [task.pk],
         "idea_id": [idea.pk],
         "secret": [feed_token_get_or_create(user=world.worker).secret],
+        # Someone else's sign-in (a 404 for the caller); the caller's own is added with the caller.
+        "token_id": [api_token_issue(user=world.other_client, label="App")[0].pk],
     }
     _known.clear()
     _known.update(known)
@@ -206,8 +208,10 @@ def known_ids(world) -> Iterator[dict[str, list[Any]]]:
 @pytest.fixture(params=[User.Role.SERVICE_USER, User.Role.SOCIAL_WORKER])
 def caller(request: pytest.FixtureRequest, world, known_ids: dict[str, list[Any]], _connection_kept: None) -> Caller:
     person = world.client if request.param == User.Role.SERVICE_USER else world.worker
-    token, _ = Token.objects.get_or_create(user=person)
-    return Caller(role=str(request.param), headers={"Authorization": f"Token {token.key}"})
+    # An older sign-in of the caller's, which ending does not sign the calls that follow out.
+    _known["token_id"].append(api_token_issue(user=person, label="Phone")[0].pk)
+    _token, secret = api_token_issue(user=person, label="schemathesis")
+    return Caller(role=str(request.param), headers={"Authorization": f"Token {secret}"})
 
 
 # One parameter, so that the test's id names the operation as the signed-in test's ids do.

@@ -1,16 +1,21 @@
 import math
+import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_htmx.http import HttpResponseClientRedirect
 
 from people import limits
+from people.models import User
 from people.second_factor import needs_second_factor
 from web.sign_in import session_has_second_factor
 
@@ -33,6 +38,65 @@ class PersonalSettingsMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+# When a member of staff last made a request on this session (seconds since the epoch).
+LAST_ACTIVE = "staff_last_active"
+# The stamp is rewritten only when it is this old. Writing it on every request would save the
+# session (an UPDATE of its row) for every page and every htmx call; a minute is close enough
+# for a limit counted in tens of minutes.
+STAMP_EVERY = 60
+
+
+def stamp_sign_in(sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
+    """The idle time of staff counts from signing in (``user_logged_in``): the session is saved
+    then anyway, so the first page after it need not write the session again."""
+    if user.is_staff_member and hasattr(request, "session"):
+        request.session[LAST_ACTIVE] = int(time.time())
+
+
+class StaffIdleMiddleware:
+    """Sign a member of staff out of the web after STAFF_IDLE_MINUTES without a request.
+
+    Staff pages show other people's information, often on shared office computers left
+    unlocked. Service users are not concerned: they use their own phones, and signing in
+    again costs many of them more than it protects. API calls with a token carry no session
+    (tokens expire on their own). Comes after the authentication, messages and htmx
+    middleware: it reads the session's person, leaves a message and answers htmx requests."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff_member:
+            return self.get_response(request)
+        now = int(time.time())
+        last = request.session.get(LAST_ACTIVE)
+        if isinstance(last, int) and now - last > settings.STAFF_IDLE_MINUTES * 60:
+            return self._sign_out(request)
+        if not isinstance(last, int) or now - last >= STAMP_EVERY:  # no stamp: a session from before
+            request.session[LAST_ACTIVE] = now
+        return self.get_response(request)
+
+    def _sign_out(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # signed out now: the API answers as to anyone
+        minutes = settings.STAFF_IDLE_MINUTES
+        messages.info(
+            request,
+            ngettext(
+                "You were signed out after %(minutes)d minute without activity.",
+                "You were signed out after %(minutes)d minutes without activity.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        if request.htmx:
+            # A redirect would put the sign-in page inside the part of the page htmx replaces.
+            return HttpResponseClientRedirect(settings.LOGIN_URL)
+        return redirect_to_login(request.get_full_path())
 
 
 class StaffSecondFactorMiddleware:

@@ -4,6 +4,7 @@ import config.converters  # noqa: F401  (registers <id:…>, the ids in the path
 from web import (
     views_access,
     views_account,
+    views_api_sign_ins,
     views_booking,
     views_calendar,
     views_continuity,
@@ -32,6 +33,9 @@ urlpatterns = [
     path("account/recovery-codes/", views_sign_in.recovery_codes, name="recovery_codes"),
     path("logout/", views_account.logout_view, name="logout"),
     path("language/", views_account.set_language, name="set_language"),
+    path("sign-ins/", views_api_sign_ins.sign_ins, name="sign_ins"),
+    path("sign-ins/<id:token_id>/end/", views_api_sign_ins.sign_in_end, name="sign_in_end"),
+    path("sign-ins/end-all/", views_api_sign_ins.sign_ins_end_all, name="sign_ins_end_all"),
     # Service users
     path("my-day/", views_reminders.my_day, name="my_day"),
     path("my-day/tick/", views_reminders.tick, name="tick"),

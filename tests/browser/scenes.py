@@ -15,6 +15,7 @@ from care.models import PlanEntry
 from care.services import continuity
 from care.services.peers import invitation_create, peer_request_create
 from people.models import User
+from people.services import api_token_issue
 from reminders.models import FollowUpTask, ReminderPlan
 from reminders.schedule import rrule_from_simple
 from reminders.services import plan_save
@@ -43,6 +44,7 @@ class Scene:
             "reminders",
             "reminder new medication",
             "details",
+            "my sign-ins",
             "today",
             "calendar",
             "working hours",
@@ -70,6 +72,7 @@ class Scene:
             ("reminder edit money", f"/reminders/{self.plans['money'].pk}/"),
             ("reminder edit routine", f"/reminders/{self.plans['routine'].pk}/"),
             ("details", "/details/"),
+            ("my sign-ins", "/sign-ins/"),
             ("my plan", "/my-plan/"),
             ("my plan entry", f"/my-plan/{self.plan_entry.pk}/"),
             ("peers", "/peers/"),
@@ -89,6 +92,7 @@ class Scene:
             ("caseload phone", f"/caseload/{self.anna.pk}/phone/"),
             ("person", f"/people/{self.anna.pk}/"),
             ("person plan entry", f"/people/{self.anna.pk}/plan/{self.plan_entry.pk}/"),
+            ("my sign-ins (worker)", "/sign-ins/"),
         ]
 
     def peer_pages(self) -> list[tuple[str, str]]:
@@ -150,6 +154,9 @@ def arrange() -> Scene:
     for kind, fields in every_day.items():
         plan = ReminderPlan(owner=anna, created_by=anna, kind=kind, starts_on=timezone.localdate(), **fields)
         plans[kind] = plan_save(plan=plan)
+    # Apps signed in to the API, for My sign-ins.
+    api_token_issue(user=anna, label="Triangel/2.3 (Android 14; Pixel 7)")
+    api_token_issue(user=kari, label="API")
     goal = continuity.plan_entry_add(actor=anna, client_id=anna.pk, kind="goal", text="Få meg en jobb")
     goal = continuity.plan_entry_change(
         actor=kari, client_id=anna.pk, entry_id=goal.pk, text="Få meg en jobb eller praksisplass"

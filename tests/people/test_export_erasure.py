@@ -20,8 +20,8 @@ from care.services.feedback import feedback_give, idea_create
 from care.services.help import help_request_create
 from care.services.peers import peer_request_create, sharing_set
 from messaging.models import Delivery
-from people.models import Erasure, PhoneNumber, User
-from people.services import phone_number_add
+from people.models import ApiToken, Erasure, PhoneNumber, User
+from people.services import api_token_issue, phone_number_add
 from reminders.models import FollowUpTask, MedicationLog
 from reminders.services import plans_materialize_all as plans_materialize
 from tests.care.groups_support import make_group
@@ -84,6 +84,8 @@ def person(world):
     feedback_give(user=client, appointment_id=held.pk, face=4, comment=words(14))
     idea_create(author=client, title=words(15), text=words(16))
     WaitingEntry.objects.create(user=client, meeting_type=world.meeting_type)
+    # The label of a sign-in is what the program sent (its User-Agent): it may carry anything.
+    api_token_issue(user=client, label=words(17))
     LogEntry.objects.create(
         user=world.coordinator,
         content_type=ContentType.objects.get_for_model(User),
@@ -125,6 +127,7 @@ def test_the_export_holds_everything_about_the_caller(person, world, api):
     assert body["person"]["profile"]["first_name"] == FIRST
     assert body["person"]["profile"]["email"] == EMAIL
     assert {p["number"] for p in body["person"]["phone_numbers"]} == {OLD_NUMBER, NUMBER}
+    assert words(17) in {t["signed_in_with"] for t in body["person"]["api_sign_ins"]}
     meetings = body["meetings"]
     assert {m["status"] for m in meetings} == {"completed", "cancelled"}
     assert any(h["note"] == words(2) for m in meetings for h in m["history"])
@@ -207,6 +210,7 @@ def test_an_erased_person_cannot_sign_in_any_way(person, world, api):
     assert erase(api, world, person).status_code == 200
 
     assert token_client.get("/api/me/").status_code == 401
+    assert not ApiToken.objects.filter(user=person).exists()
     assert browser.get("/my-day/").status_code == 302
     assert not Client().login(username=f"erased-{person.pk}", password="a-good-password-1")
     response = api.anonymous().post("/api/auth/token/", {"username": person.username, "password": "a-good-password-1"})
