@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import dj_database_url
-import holidays
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config import oidc
+from config.env import env_bool, env_country, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRIANGEL_VAR_DIR", str(BASE_DIR / "var")))
@@ -18,8 +18,6 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         # A fixed development key is only acceptable for local runs; production must set one.
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
     SECRET_KEY = "triangel-development-only-key-not-for-production"
 
@@ -234,14 +232,7 @@ SITE_URL = env_str("TRIANGEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Public holidays close weekly working hours and opening hours (booking.holidays): an ISO
 # country code known to the holidays package, or empty for none.
-PUBLIC_HOLIDAYS_COUNTRY = env_str("PUBLIC_HOLIDAYS_COUNTRY", "NO").strip().upper()
-if PUBLIC_HOLIDAYS_COUNTRY:
-    try:
-        holidays.country_holidays(PUBLIC_HOLIDAYS_COUNTRY)
-    except NotImplementedError as exc:
-        raise ImproperlyConfigured(
-            f"PUBLIC_HOLIDAYS_COUNTRY must be a country code such as NO, got {PUBLIC_HOLIDAYS_COUNTRY!r}"
-        ) from exc
+PUBLIC_HOLIDAYS_COUNTRY = env_country("PUBLIC_HOLIDAYS_COUNTRY", "NO")
 
 # Booking rules that are not per meeting type.
 BOOKING_MAX_RANGE_DAYS = 56  # slots are computed over at most 8 weeks per request
@@ -398,3 +389,10 @@ LOGGING = {
     # is personal: the method and path only).
     "loggers": {"django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False}},
 }
+
+# OpenID Connect
+# The identity providers people sign in with, each off until configured (config.oidc reads them).
+OIDC_PROVIDERS = oidc.providers_from_env(debug=DEBUG)
+PID_HASH_KEY = oidc.pid_hash_key_from_env(debug=DEBUG, users_on="users" in OIDC_PROVIDERS)
+# Signing out may redirect to a provider, and Chromium applies form-action to that redirect.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_origins(OIDC_PROVIDERS)
