@@ -12,19 +12,19 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_list, env_origins, env_pairs, env_str
 
 STAFF_ROLES = ("social_worker", "peer", "coordinator")
+# Values of the ID token's amr (any of them) or acr that show the provider checked a second
+# factor. ID-porten's two levels both take two factors (MinID, BankID); Entra ID and Keycloak
+# say "mfa", "otp" and the like in amr.
+SECOND_FACTOR_AMR = ["mfa", "otp", "hwk", "swk", "sms", "pop"]
+SECOND_FACTOR_ACR = ["idporten-loa-substantial", "idporten-loa-high", "Level3", "Level4"]
 DEVELOPMENT_PID_HASH_KEY = "triangel-development-only-pid-hash-key-not-for-production"
 
 
 def providers_from_env(*, debug: bool) -> dict[str, dict]:
     """``OIDC_PROVIDERS``: {"users": {...}, "staff": {...}}, holding only the configured ones."""
-    # Values of the ID token's amr (any of them) or acr that show the provider checked a second
-    # factor. ID-porten's two levels both take two factors (MinID, BankID); Entra ID and
-    # Keycloak say "mfa", "otp" and the like in amr.
     factors = {
-        "second_factor_amr": env_list("OIDC_SECOND_FACTOR_AMR", ["mfa", "otp", "hwk", "swk", "sms", "pop"]),
-        "second_factor_acr": env_list(
-            "OIDC_SECOND_FACTOR_ACR", ["idporten-loa-substantial", "idporten-loa-high", "Level3", "Level4"]
-        ),
+        "second_factor_amr": env_list("OIDC_SECOND_FACTOR_AMR", SECOND_FACTOR_AMR),
+        "second_factor_acr": env_list("OIDC_SECOND_FACTOR_ACR", SECOND_FACTOR_ACR),
     }
     providers = {}
     if users := _provider("USERS", debug=debug, scopes="openid profile", label="ID-porten"):

@@ -11,6 +11,7 @@ from web import (
     views_group_meetings,
     views_groups,
     views_help,
+    views_oidc,
     views_peers,
     views_reminders,
     views_staff,
@@ -26,6 +27,8 @@ urlpatterns = [
     path("login/email/", views_account.login_email, name="login_email"),
     path("login/link/<str:token>/", views_account.login_link, name="login_link"),
     path("login/password/", views_account.PasswordLoginView.as_view(), name="login_password"),
+    path("login/oidc/<str:provider>/", views_oidc.oidc_start, name="oidc_start"),
+    path("login/oidc/<str:provider>/callback/", views_oidc.oidc_callback, name="oidc_callback"),
     path("logout/", views_account.logout_view, name="logout"),
     path("language/", views_account.set_language, name="set_language"),
     # Service users
@@ -51,6 +54,7 @@ urlpatterns = [
     path("details/everything/", views_access.my_export, name="my_export"),
     path("access-log/", views_access.unit_access_log, name="unit_access_log"),
     path("people/<id:user_id>/erase/", views_access.person_erase, name="person_erase"),
+    path("people/<id:user_id>/national-id/", views_oidc.person_national_id, name="person_national_id"),
     # Social workers and peers
     path("today/", views_staff.today, name="today"),
     path("tasks/<id:task_id>/done/", views_staff.task_done, name="task_done"),
