@@ -88,7 +88,9 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
         return _unanswered(request, provider, exc)
     claims = token.get("userinfo") if token else None
     if not claims:
-        text = _("Signing in with %(label)s did not finish, so nobody is signed in. Start again from the sign-in page.")
+        text = _(
+            "Signing in with %(label)s did not finish, or could not be trusted. Start again from the sign-in page."
+        )
         return _page(request, _("Sign-in did not finish"), text % {"label": label}, status=400)
     if provider == "users":
         user = identities.person_for_pid(str(claims.get("pid") or ""))
