@@ -48,3 +48,49 @@ class RedisCache(DjangoRedisCache):
             super().set(key, value, timeout, version)
         except RedisError as exc:
             logger.warning("cache write failed: %s", type(exc).__name__)
+
+
+class LimitsUnavailable(Exception):
+    """The shared store of sign-in limits cannot be reached: refuse to guess (see StrictRedisCache)."""
+
+
+class StrictRedisCache(RedisCache):
+    """The cache of sign-in limits. Unlike the slots cache, it must not pretend: a limit that
+    cannot be read is no limit, so every failure becomes ``LimitsUnavailable`` (a 503 page)
+    instead of a miss."""
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        try:
+            return DjangoRedisCache.get(self, key, default, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        try:
+            return super().get_many(keys, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> None:
+        try:
+            DjangoRedisCache.set(self, key, value, timeout, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        try:
+            return super().add(key, value, timeout, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        try:
+            return super().incr(key, delta, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        try:
+            super().delete_many(keys, version)
+        except RedisError as exc:
+            raise LimitsUnavailable from exc

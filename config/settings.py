@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config import oidc
@@ -34,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
@@ -60,11 +62,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions exist only after a second factor (web.sign_in).
+    "web.middleware.StaffSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "web.middleware.PersonalSettingsMiddleware",
-    # Turns a rate-limited request into RATELIMIT_VIEW's 429 page instead of a bare 403.
-    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Too many sign-in attempts: a 429 page with the time to wait (people.limits).
+    "web.middleware.SignInLimitsMiddleware",
     # Writes, as the request ends, who looked at which person's information (audit.log).
     "audit.middleware.AccessLogMiddleware",
 ]
@@ -150,37 +154,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
-SESSION_COOKIE_AGE = 14 * 24 * 3600
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Where cookies are only sent over HTTPS, plain HTTP is redirected and browsers are told to
-# use HTTPS for a year (HSTS), for this host and the hosts under it.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", SESSION_COOKIE_SECURE)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-# Behind a proxy that ends TLS, the proxy's X-Forwarded-Proto says whether the request was HTTPS.
-if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-X_FRAME_OPTIONS = "DENY"
-# Only Triangel's own files: no inline script or style, no plug-ins, never inside a frame.
-# The pages need nothing else (htmx is a file of ours and runs without inline styles; the API
-# documentation loads its script from a URL of its own).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    }
-}
+# Cookies, HTTPS, sign-in limits and the second factor.
+from config.settings_security import *  # noqa: E402, F403
+
 LANGUAGE_COOKIE_NAME = "triangel_language"
-RATELIMIT_VIEW = "web.views_account.rate_limited"
 
 PHONENUMBER_DEFAULT_REGION = "NO"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
@@ -260,6 +237,17 @@ CACHES = {
         "LOCATION": "slots",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    # Sign-in limits must be shared by every process: Redis, else files on this machine.
+    "limits": {
+        "BACKEND": "config.cache.StrictRedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "triangel",
+    }
+    if CACHE_REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "limits"),
     },
 }
 
@@ -394,5 +382,6 @@ LOGGING = {
 # The identity providers people sign in with, each off until configured (config.oidc reads them).
 OIDC_PROVIDERS = oidc.providers_from_env(debug=DEBUG)
 PID_HASH_KEY = oidc.pid_hash_key_from_env(debug=DEBUG, users_on="users" in OIDC_PROVIDERS)
-# Signing out may redirect to a provider, and Chromium applies form-action to that redirect.
-CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_origins(OIDC_PROVIDERS)
+# Signing out may redirect to a provider, and Chromium applies form-action to that redirect
+# (the policy itself is config.settings_security's).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_origins(OIDC_PROVIDERS)  # noqa: F405

@@ -21,4 +21,5 @@ PUBLIC_HOLIDAYS_COUNTRY = ""
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "slots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "slots"},
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
 }

@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from messaging.apis import health
 
 urlpatterns = [
+    # The admin signs in through Triangel's own page: the same limits and second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="web:login_password", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its script from a URL of its own, and the template takes its style

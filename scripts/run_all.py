@@ -65,6 +65,8 @@ Or use user name and password (the same for all demo logins: triangel-demo):
   social workers:  worker1 worker2
   peer:            peer1
   coordinator:     coordinator (help requests, duty rota, groups, handover, feedback; also the admin)
+Staff (workers, peer, coordinator) then give a code from an authenticator app: add an account
+with the key TRIANGELDEMOTOTPTRIANGELDEMOTOTP (time-based, 6 digits, 30 s) to any such app.
 
 Press Ctrl-C to stop.
 """,

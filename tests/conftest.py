@@ -46,12 +46,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"schemathesis: {tally.summary()}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_counts_as_second_factor() -> None:
+    """``Client.force_login`` skips signing in, the second factor included: mark the session as
+    having shown one, as ``web.sign_in`` does, or staff pages would sign the test's staff out.
+    The tests of the second factor sign in through the pages instead."""
+    from django.test import Client
+
+    from web.sign_in import SECOND_FACTOR
+
+    original = Client._login
+
+    def _login(self: Client, user: User, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        session[SECOND_FACTOR] = "test"
+        session.save()
+
+    Client._login = _login
+
+
 @pytest.fixture(autouse=True)
-def _empty_slots_cache() -> None:
-    """Cached free times belong to one test's database."""
+def _empty_caches() -> None:
+    """Cached free times belong to one test's database, and sign-in limits to one test."""
     from django.core.cache import caches
 
     caches["slots"].clear()
+    caches["limits"].clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from itertools import count
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking.models import Appointment, Calendar, MeetingType, WorkingHours
 from people.models import Caseload, PhoneNumber, Unit, User
@@ -91,3 +92,23 @@ def next_weekday(weekday: int, min_days_ahead: int = 2, tz: ZoneInfo = OSLO) -> 
 
 def local(day: date, hour: int, minute: int = 0, tz: ZoneInfo = OSLO) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=tz)
+
+
+def enrol_app(user: User) -> TOTPDevice:
+    """Give a staff member a confirmed authenticator app (the demo's secret)."""
+    from people.second_factor import enrol_demo
+
+    return enrol_demo(user=user)
+
+
+def app_code(user: User, steps_ahead: int = 0) -> str:
+    """The code the person's authenticator app shows now (or ``steps_ahead`` 30-second steps on:
+    a code is accepted once, and the next step's is still within the tolerance)."""
+    import time as _time
+
+    from django_otp.oath import TOTP
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = _time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"

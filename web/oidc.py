@@ -108,12 +108,15 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def remember(request: HttpRequest, name: str, id_token: str) -> None:
-    """Note in the (signed-in) session which provider signed the person in, and its ID token,
-    which signing out sends back to the provider. An ID token of ID-porten's carries the national
-    identity number, which Triangel never stores readable: the session holds it encrypted with a
-    key derived from SECRET_KEY, and only until the person signs out."""
-    request.session[SESSION_PROVIDER] = name
+def remember(request: HttpRequest, name: str, user: User, id_token: str) -> None:
+    """Note in the session which provider signed ``user`` in, and its ID token, which signing out
+    sends back to the provider. An ID token of ID-porten's carries the national identity number,
+    which Triangel never stores readable: the session holds it encrypted with a key derived from
+    SECRET_KEY, and only until the person signs out.
+
+    Staff may still owe Triangel's second factor, so the session may not be signed in yet: the
+    note names the person, and counts only once the session is theirs."""
+    request.session[SESSION_PROVIDER] = {"name": name, "user": user.pk}
     request.session[SESSION_ID_TOKEN] = _fernet().encrypt(id_token.encode()).decode()
 
 
@@ -122,8 +125,11 @@ def end_session_url(request: HttpRequest) -> str | None:
     the provider that signed the person in, if it has one, with the ID token as a hint and the
     sign-in page to come back to. None for a session that did not come from a provider, or when
     the provider cannot be asked: the person is signed out of Triangel either way."""
-    name = request.session.get(SESSION_PROVIDER)
-    provider = provider_settings(name) if isinstance(name, str) else None
+    noted = request.session.get(SESSION_PROVIDER)
+    if not isinstance(noted, dict) or noted.get("user") != request.user.pk:
+        return None
+    name = str(noted.get("name"))
+    provider = provider_settings(name)
     client = client_for(name) if provider else None
     if client is None:
         return None

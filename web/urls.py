@@ -14,6 +14,7 @@ from web import (
     views_oidc,
     views_peers,
     views_reminders,
+    views_sign_in,
     views_staff,
     views_waiting,
 )
@@ -26,9 +27,12 @@ urlpatterns = [
     path("login/code/", views_account.login_code, name="login_code"),
     path("login/email/", views_account.login_email, name="login_email"),
     path("login/link/<str:token>/", views_account.login_link, name="login_link"),
-    path("login/password/", views_account.PasswordLoginView.as_view(), name="login_password"),
+    path("login/password/", views_sign_in.login_password, name="login_password"),
+    path("login/second-factor/", views_sign_in.login_second_factor, name="login_second_factor"),
+    path("login/second-factor/set-up/", views_sign_in.login_second_factor_setup, name="login_second_factor_setup"),
     path("login/oidc/<str:provider>/", views_oidc.oidc_start, name="oidc_start"),
     path("login/oidc/<str:provider>/callback/", views_oidc.oidc_callback, name="oidc_callback"),
+    path("account/recovery-codes/", views_sign_in.recovery_codes, name="recovery_codes"),
     path("logout/", views_account.logout_view, name="logout"),
     path("language/", views_account.set_language, name="set_language"),
     # Service users

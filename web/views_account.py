@@ -2,13 +2,10 @@
 numbers, and the calendar link of anyone who has one. Signing in takes a code by SMS, a link
 by e-mail or a password, or goes through an identity provider (``web.views_oidc``)."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,28 +13,18 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_ratelimit.decorators import ratelimit
 
 from booking import services as booking
 from booking.apis import feed_url
 from config.errors import ApplicationError
+from people import limits
 from people import services as people
 from people.models import PhoneNumber, User
 from web import forms, oidc
 from web.decorators import service_user_required
-from web.sign_in import complete_sign_in
+from web.sign_in import complete_sign_in, page_limit
 
 SESSION_PHONE = "sign_in_phone"
-
-
-def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """The page for any request over a rate limit (settings.RATELIMIT_VIEW)."""
-    return render(
-        request,
-        "web/message.html",
-        {"title": _("Please wait a little"), "text": _("Too many tries. Wait a few minutes and try again.")},
-        status=429,
-    )
 
 
 # --- Signing in ----------------------------------------------------------------------------
@@ -58,8 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:login")
 
 
-@ratelimit(key="ip", rate="20/15m", method="POST", block=True)
 def login_phone(request: HttpRequest) -> HttpResponse:
+    page_limit(request, "login")
     form = forms.PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,25 +59,29 @@ def login_phone(request: HttpRequest) -> HttpResponse:
     return render(request, "web/login.html", {"form": form, "oidc_providers": oidc.buttons()})
 
 
-@ratelimit(key="ip", rate="30/15m", method="POST", block=True)
 def login_code(request: HttpRequest) -> HttpResponse:
+    page_limit(request, "login_code")
     phone = request.session.get(SESSION_PHONE)
     if not phone:
         return redirect("web:login")
     form = forms.CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        account = "phone:" + phone
+        limits.account_check(account=account, request=request)
         try:
             user = people.sign_in_code_verify(raw_phone=phone, code=form.cleaned_data["code"])
         except ApplicationError as exc:
+            limits.account_failed(account=account, request=request)
             form.add_error("code", exc.message)
         else:
             request.session.pop(SESSION_PHONE, None)
+            limits.account_succeeded(account=account)
             return complete_sign_in(request, user)
     return render(request, "web/login_code.html", {"form": form})
 
 
-@ratelimit(key="ip", rate="10/15m", method="POST", block=True)
 def login_email(request: HttpRequest) -> HttpResponse:
+    page_limit(request, "login_email")
     form = forms.EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -114,25 +105,19 @@ def login_email(request: HttpRequest) -> HttpResponse:
     return render(request, "web/login_email.html", {"form": form})
 
 
-@ratelimit(key="ip", rate="30/15m", method="POST", block=True)
 def login_link(request: HttpRequest, token: str) -> HttpResponse:
+    page_limit(request, "login_link")
     # Opening the link only shows a button: mail scanners that follow links must not use it up.
     if request.method == "POST":
+        # A wrong link is a guess at someone's link: it counts against the address.
+        limits.account_check(account=None, request=request)
         try:
             user = people.sign_in_link_use(token=token)
         except ApplicationError as exc:
+            limits.account_failed(account=None, request=request)
             return render(request, "web/message.html", {"title": _("Link not valid"), "text": exc.message}, status=400)
         return complete_sign_in(request, user)
     return render(request, "web/login_link.html")
-
-
-class PasswordLoginView(LoginView):
-    template_name = "web/login_password.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        super().form_valid(form)
-        return complete_sign_in(self.request, form.get_user())
 
 
 @require_POST

@@ -10,18 +10,19 @@ validation), 502 for a provider that does not answer, 403 for a person Triangel 
 import logging
 
 from authlib.integrations.base_client import OAuthError
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_ratelimit.decorators import ratelimit
 from joserfc.errors import JoseError
 from requests import RequestException
 
 from audit import log as access_log
 from config.errors import ApplicationError
+from people import limits
 from people import oidc as identities
 from people.selectors import clients_manageable_by
 from web import oidc
@@ -45,9 +46,14 @@ def _unanswered(request: HttpRequest, name: str, exc: Exception) -> HttpResponse
     return _page(request, _("Sign-in is not available just now"), text % {"label": label}, status=502)
 
 
-@ratelimit(key="ip", rate="30/15m", block=True)
+def _limit(request: HttpRequest) -> None:
+    # Both ways count, per client address: over the limit, people.limits.Limited (a 429).
+    limits.address_limit(request=request, group="login_oidc", rate=f"{settings.SIGN_IN_PAGE_LIMITS['login_oidc']}/15m")
+
+
 def oidc_start(request: HttpRequest, provider: str) -> HttpResponse:
     """Send the browser to the provider, with a fresh state, nonce and PKCE challenge in the session."""
+    _limit(request)
     client = oidc.client_for(provider)
     if client is None:
         raise Http404
@@ -64,10 +70,10 @@ def oidc_start(request: HttpRequest, provider: str) -> HttpResponse:
         return _unanswered(request, provider, exc)
 
 
-@ratelimit(key="ip", rate="30/15m", block=True)
 def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
     """The provider sends the browser back here: the code is exchanged for tokens, the ID token
     validated, and the person it names signed in, if Triangel knows them."""
+    _limit(request)
     provider_conf = oidc.provider_settings(provider)
     client = oidc.client_for(provider)
     if client is None:
@@ -108,7 +114,7 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
         logger.info("oidc sign-in through %s: nobody in Triangel matches", provider)
         return _page(request, _("Triangel does not know you"), unknown % {"label": label}, status=403)
     response = complete_sign_in(request, user, second_factor_done=identities.second_factor_shown(claims, provider_conf))
-    oidc.remember(request, provider, token["id_token"])
+    oidc.remember(request, provider, user, token["id_token"])
     return response
 
 

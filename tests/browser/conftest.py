@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import BrowserContext
@@ -77,9 +77,9 @@ def browser_context_args(live_server: LiveServer) -> dict:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
-    # The rate limits count sign-in attempts per IP in the process-wide cache; every
-    # browser request comes from 127.0.0.1.
-    cache.clear()
+    # The sign-in limits count attempts per address, and every browser request comes from
+    # 127.0.0.1; the live server runs in this process, so its cache is this one.
+    caches["limits"].clear()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -107,7 +109,39 @@ def test_sign_in_pages_have_no_serious_accessibility_violations(
     page.get_by_role("button", name=n["sign_in"], exact=True).click()
     expect(page.get_by_label(n["code"])).to_have_attribute("aria-invalid", "true")
     findings.check(page, "login code with error")
+
+    # Staff: the second factor after the password, and its set-up on a first sign-in.
+    _password(page, n, "worker1")
+    expect(page.get_by_label(n["otp"])).to_be_visible()
+    findings.check(page, "second factor")
+    page.get_by_label(n["otp"]).fill("000000")
+    page.get_by_role("button", name=n["sign_in"], exact=True).click()
+    expect(page.get_by_label(n["otp"])).to_have_attribute("aria-invalid", "true")
+    findings.check(page, "second factor with error")
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    peer = User.objects.get(username="peer1")
+    TOTPDevice.objects.filter(user=peer).delete()
+    _password(page, n, "peer1")
+    expect(page.get_by_label(n["otp_setup"])).to_be_visible()
+    findings.check(page, "second factor set-up")
+    page.get_by_label(n["otp_setup"]).fill(_code_of(TOTPDevice.objects.get(user=peer, confirmed=False)))
+    page.get_by_role("button", name=n["confirm_sign_in"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(n["recovery_codes"])
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    findings.check(page, "recovery codes")
     findings.assert_none()
+
+
+def _password(page: Page, n: dict[str, str], username: str) -> None:
+    page.goto("/login/password/")
+    page.get_by_label(n["user_name"]).fill(username)
+    page.get_by_label(n["password"]).fill("triangel-demo")
+    page.get_by_role("button", name=n["sign_in"], exact=True).click()
+
+
+def _code_of(device: TOTPDevice) -> str:
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -33,6 +33,9 @@ def test_worker_sets_working_hours_with_lunch_break_and_sees_booking_in_week_vie
     page.get_by_label(n["user_name"]).fill("worker1")
     page.get_by_label(n["password"]).fill("triangel-demo")
     page.get_by_role("button", name=n["sign_in"], exact=True).click()
+    # Staff give the code from their authenticator app after the password.
+    page.get_by_label(n["otp"]).fill(f.app_code(kari))
+    page.get_by_role("button", name=n["sign_in"], exact=True).click()
     expect(page).to_have_url(re.compile(r"/today/$"))
 
     page.get_by_role("navigation").get_by_role("link", name=n["calendar"]).click()

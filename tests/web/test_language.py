@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from tests import factories as f
 from tests.factories import make_appointment
 from tests.web.support import parse
 
@@ -77,7 +78,11 @@ def test_signing_in_sets_the_persons_language(world, web_client):
     world.worker.save(update_fields=["language"])
     client = web_client()
 
-    response = client.post("/login/password/", {"username": "worker", "password": "a-long-test-password"})
+    f.enrol_app(world.worker)
+    response = client.post(
+        "/login/password/",
+        {"username": "worker", "password": "a-long-test-password", "otp": f.app_code(world.worker)},
+    )
 
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert lang_of(client.get("/today/")) == "en"
@@ -179,6 +184,7 @@ def test_a_language_picked_on_the_sign_in_page_is_kept_after_signing_in(client):
 
     call_command("seed_demo")
     client.post("/language/", {"language": "en", "next": "/login/password/"})
-    client.post("/login/password/", {"username": "worker1", "password": "triangel-demo"})
+    worker = User.objects.get(username="worker1")
+    client.post("/login/password/", {"username": "worker1", "password": "triangel-demo", "otp": f.app_code(worker)})
     assert User.objects.get(username="worker1").language == "en"
     assert '<html lang="en">' in client.get("/today/").content.decode()

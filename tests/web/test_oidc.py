@@ -17,6 +17,7 @@ from audit.models import AccessEntry
 from people import oidc as identities
 from people.models import User
 from people.services import person_erase
+from tests import factories as f
 from tests.oidc.fixtures import free_port
 from tests.oidc.numbers import make_pid, with_wrong_check_digit
 from tests.web.support import forms_posting_to, links_to
@@ -99,7 +100,7 @@ def test_the_session_keeps_which_provider_and_the_id_token_but_never_the_number_
     sign_in(client, "users")
 
     session = dict(client.session)
-    assert session["oidc_provider"] == "users"
+    assert session["oidc_provider"] == {"name": "users", "user": anna.pk}
     held = json.dumps(session)
     assert PID not in held
     assert "eyJ" not in held  # no readable JWT: the ID token carries the number
@@ -191,12 +192,8 @@ def test_staff_triangel_does_not_know_are_told_to_ask_the_coordinator_and_nobody
     assert signed_in_user_id(client) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the second-factor step for staff (/login/second-factor/) is being built on main; "
-    "complete_sign_in signs everyone in until it is merged",
-)
 def test_staff_who_show_no_second_factor_are_sent_to_the_second_factor_step(world, oidc):
+    f.enrol_app(world.worker)
     User.objects.filter(pk=world.worker.pk).update(oidc_subject="entra-kari")
     oidc.staff.sign_in_as(sub="entra-kari", amr=["pwd"], acr="1")
     client = Client()
@@ -205,6 +202,24 @@ def test_staff_who_show_no_second_factor_are_sent_to_the_second_factor_step(worl
 
     assert response.status_code == 302
     assert response.url == "/login/second-factor/"
+    assert signed_in_user_id(client) is None
+    # With the code from the app they are in, and signing out still goes by the provider.
+    client.post("/login/second-factor/", {"otp": f.app_code(world.worker)})
+    assert signed_in_user_id(client) == world.worker.pk
+    assert client.post("/logout/").url.startswith(f"{oidc.staff.issuer}/logout?")
+
+
+def test_a_provider_sign_in_abandoned_at_the_second_factor_does_not_follow_the_next_person(world, oidc):
+    f.enrol_app(world.worker)
+    User.objects.filter(pk=world.worker.pk).update(oidc_subject="entra-kari")
+    oidc.staff.sign_in_as(sub="entra-kari", amr=["pwd"])
+    client = Client()
+    sign_in(client, "staff")
+    # Kari walks away; Anna signs in on the same browser with a code by SMS.
+    client.force_login(world.client)
+
+    assert client.post("/logout/").url == "/login/"
+    assert oidc.staff.events("logout") == []
 
 
 # --- Whatever goes wrong signs nobody in ---------------------------------------------------------
@@ -295,6 +310,18 @@ def test_a_provider_that_stops_answering_before_the_person_comes_back_gives_the_
 
     assert response.status_code == 502
     assert signed_in_user_id(client) is None
+
+
+def test_going_to_a_provider_and_back_is_limited_per_address(world, oidc, settings):
+    settings.SIGN_IN_PAGE_LIMITS = {**settings.SIGN_IN_PAGE_LIMITS, "login_oidc": 2}
+    client = Client()
+    start(client, "users")
+    start(client, "staff")
+
+    response = client.get("/login/oidc/users/")
+
+    assert response.status_code == 429
+    assert response["Retry-After"]
 
 
 def test_a_provider_that_is_not_configured_is_not_found(world, oidc):

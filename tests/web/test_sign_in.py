@@ -15,6 +15,7 @@ from django.db.models import F
 from django.test import Client
 
 from people.models import SignInCode
+from tests import factories as f
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -334,10 +335,15 @@ def test_an_expired_link_is_refused(with_email):
 # --- Password and signing out -----------------------------------------------------------------------
 
 
-def test_staff_sign_in_with_a_password_and_land_on_today(world):
+def test_staff_sign_in_with_a_password_and_their_app_code_and_land_on_today(world):
+    f.enrol_app(world.worker)
     client = Client()
 
-    response = client.post("/login/password/", {"username": "worker", "password": PASSWORD}, follow=True)
+    response = client.post(
+        "/login/password/",
+        {"username": "worker", "password": PASSWORD, "otp": f.app_code(world.worker)},
+        follow=True,
+    )
 
     assert response.redirect_chain[-1][0] == "/today/"
     assert signed_in_user_id(client) == world.worker.pk
@@ -348,7 +354,8 @@ def test_a_wrong_password_signs_nobody_in(world):
 
     response = client.post("/login/password/", {"username": "worker", "password": "wrong"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
     assert signed_in_user_id(client) is None
 
 

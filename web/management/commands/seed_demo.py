@@ -15,6 +15,7 @@ from booking import demo as booking_demo
 from care.demo import seed_all as seed_care
 from people import demo as people_demo
 from people.models import User
+from people.second_factor import DEMO_TOTP_SECRET
 from reminders import demo as reminders_demo
 
 # What the coordinator may see and change in the admin, by app.
@@ -37,7 +38,10 @@ class Command(BaseCommand):
         reminders_demo.seed(users=people.users)
         seed_care()
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}.")
+            self.style.SUCCESS(
+                f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}; staff also"
+                f" give a code from an authenticator app set up with the key {DEMO_TOTP_SECRET}."
+            )
         )
 
 
