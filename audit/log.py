@@ -37,6 +37,7 @@ WHAT = {
     "help_request": _("requests for help"),
     "group_meeting": _("responsibility group"),
     "contact": _("contact details"),
+    "identity": _("national identity number"),
     "task": _("tasks for your social worker"),
     "waiting": _("waiting list"),
     "peer_request": _("requests for a peer"),

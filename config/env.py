@@ -49,9 +49,30 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_pairs(name: str) -> list[tuple[str, str]]:
+    """``key=value,key=value`` as (key, value) pairs in the order written; none when unset."""
+    pairs = []
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name} must be a list of key=value, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+def env_origins(name: str) -> list[str]:
+    """A list of web origins (``https://host[:port]``, no path)."""
+    origins = env_list(name, [])
+    for origin in origins:
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise ImproperlyConfigured(f"{name} must list origins such as https://login.example.no, got {origin!r}")
+    return origins
+
+
 def env_country(name: str, default: str) -> str:
-    """An ISO country code known to the holidays package (upper case), or empty for none."""
-    code = os.environ.get(name, default).strip().upper()
+    """An ISO country code the holidays package knows (upper case), or empty for none."""
+    code = env_str(name, default).strip().upper()
     if code:
         try:
             holidays.country_holidays(code)

@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config import oidc
 from config.env import env_bool, env_country, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -385,3 +386,11 @@ LOGGING = {
     # is personal: the method and path only).
     "loggers": {"django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False}},
 }
+
+# OpenID Connect
+# The identity providers people sign in with, each off until configured (config.oidc reads them).
+OIDC_PROVIDERS = oidc.providers_from_env(debug=DEBUG)
+PID_HASH_KEY = oidc.pid_hash_key_from_env(debug=DEBUG, users_on="users" in OIDC_PROVIDERS)
+# Signing out may redirect to a provider, and Chromium applies form-action to that redirect
+# (the policy itself is config.settings_security's).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_origins(OIDC_PROVIDERS)  # noqa: F405

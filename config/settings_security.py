@@ -51,6 +51,8 @@ SIGN_IN_PAGE_LIMITS = {
     "login_link": env_int("SIGN_IN_LIMIT_LINK", 30),
     "login_password": env_int("SIGN_IN_LIMIT_PASSWORD", 30),
     "api_token": env_int("SIGN_IN_LIMIT_API_TOKEN", 30),
+    # Going to an identity provider and coming back are two requests of one sign-in.
+    "login_oidc": env_int("SIGN_IN_LIMIT_OIDC", 60),
 }
 # Reverse proxies of our own in front of Triangel: the client's address is the entry that
 # many places from the right of X-Forwarded-For. 0 trusts no header (people.limits).

@@ -79,6 +79,15 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.NB)
     timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    # Signing in through OpenID Connect (people.oidc). A service user is known by the keyed hash
+    # of their national identity number, which their unit records; the number is never stored.
+    # A member of staff is known by the subject (``sub``) the staff provider gives them.
+    pid_hash = models.CharField(
+        _("national identity number (keyed hash)"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    oidc_subject = models.CharField(
+        _("subject at the identity provider"), max_length=255, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("person")

@@ -26,6 +26,9 @@ def export(person: User) -> dict[str, Any]:
             "language": person.language,
             "timezone": person.timezone,
             "joined": iso(person.date_joined),
+            # Only a keyed hash is held, which says nothing without the key: whether there is one.
+            "national_identity_number_recorded": bool(person.pid_hash),
+            "signs_in_with_identity_provider": bool(person.oidc_subject),
         },
         "phone_numbers": [
             {
@@ -66,9 +69,12 @@ def erase(person: User, now: datetime) -> None:
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(person.pk)).delete()
     person.username = f"erased-{person.pk}"
     person.first_name = person.last_name = person.email = ""
+    # Nothing may sign in as them again, through ID-porten or the staff provider either.
+    person.pid_hash = person.oidc_subject = None
     person.set_unusable_password()
     person.is_active = False
-    person.save(update_fields=["username", "first_name", "last_name", "email", "password", "is_active"])
+    changed = ["username", "first_name", "last_name", "email", "pid_hash", "oidc_subject", "password", "is_active"]
+    person.save(update_fields=changed)
 
 
 RECORD = Record(name="person", export=export, erase=erase)

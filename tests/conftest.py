@@ -17,6 +17,7 @@ from booking.models import Calendar, MeetingType
 from people.models import Unit, User
 from tests import factories as f
 from tests.fuzz_report import FUZZ_TALLY
+from tests.oidc.fixtures import oidc, oidc_site, oidc_test_providers  # noqa: F401  (fixtures for every test)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

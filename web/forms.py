@@ -39,6 +39,16 @@ class EmailForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
+class NationalIdForm(forms.Form):
+    pid = forms.CharField(
+        label=_("National identity number (11 digits)"),
+        max_length=20,
+        help_text=_("Stored only as a code made from the number (a keyed hash): nobody can read the number back."),
+        # Never kept by the browser's autofill: the next person at this computer is someone else.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you cancelling?"),

@@ -1,6 +1,6 @@
 """Signing in and out, the language, and one's own details: a service user's e-mail and phone
 numbers, and the calendar link of anyone who has one. Signing in takes a code by SMS, a link
-by e-mail or a password."""
+by e-mail or a password, or goes through an identity provider (``web.views_oidc``)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +20,7 @@ from config.errors import ApplicationError
 from people import limits
 from people import services as people
 from people.models import PhoneNumber, User
-from web import forms
+from web import forms, oidc
 from web.decorators import service_user_required
 from web.sign_in import complete_sign_in, page_limit
 
@@ -56,7 +56,7 @@ def login_phone(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_PHONE] = form.cleaned_data["phone"]
             return redirect("web:login_code")
-    return render(request, "web/login.html", {"form": form})
+    return render(request, "web/login.html", {"form": form, "oidc_providers": oidc.buttons()})
 
 
 def login_code(request: HttpRequest) -> HttpResponse:
@@ -122,8 +122,11 @@ def login_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    # Asked before the session ends: it says which identity provider, if any, signed the person
+    # in. Ending Triangel's session comes first; then the provider ends its own.
+    at_provider = oidc.end_session_url(request)
     logout(request)
-    return redirect("web:login")
+    return redirect(at_provider or "web:login")
 
 
 @require_POST

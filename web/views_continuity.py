@@ -21,7 +21,9 @@ from care.selectors import continuity as selectors
 from care.services import continuity as services
 from config.errors import ApplicationError
 from people.models import User
+from web import oidc
 from web.decorators import add_service_errors, coordinator_required, service_user_required
+from web.forms import NationalIdForm
 from web.forms_continuity import HandoverForm, PlanEntryAddForm, PlanEntryEditForm
 
 
@@ -126,6 +128,9 @@ def person_overview(request: HttpRequest, user_id: int) -> HttpResponse:
             "meetings": list(selectors.meeting_history_of(client=client, viewer=request.user)[:200]),
             "followed": list(selectors.followed_by_history(client=client)),
             "now": timezone.now(),
+            "national_id_form": NationalIdForm()
+            if oidc.may_record_national_id(viewer=request.user, client=client)
+            else None,
         }
     )
     return render(request, "web/continuity/person.html", context)

@@ -74,9 +74,7 @@ def test_a_session_without_the_stamp_starts_counting(world, web_client):
 
 
 def test_signing_in_with_a_password_starts_the_idle_time(world):
-    from tests.factories import PASSWORD
-
-    from tests.factories import app_code, enrol_app
+    from tests.factories import PASSWORD, app_code, enrol_app
 
     enrol_app(world.worker)
     browser = Client()
