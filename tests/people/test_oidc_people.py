@@ -88,7 +88,7 @@ def test_a_number_with_a_wrong_check_digit_is_refused_with_a_message_to_act_on(w
         oidc.person_pid_set(actor=world.worker, person_id=world.client.pk, pid=with_wrong_check_digit(PID))
 
     assert refused.value.code == "invalid_pid"
-    assert "Check the digits" in refused.value.message
+    assert "Sjekk sifrene" in refused.value.message
     assert refused.value.fields["pid"]
 
 
@@ -96,7 +96,7 @@ def test_a_number_with_digits_missing_is_refused_saying_it_has_eleven(world):
     with pytest.raises(ApplicationError) as refused:
         oidc.person_pid_set(actor=world.worker, person_id=world.client.pk, pid=PID[:9])
 
-    assert "11 digits" in refused.value.message
+    assert "11 sifre" in refused.value.message
 
 
 def test_a_number_recorded_for_another_person_is_refused(world):

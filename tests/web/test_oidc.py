@@ -115,8 +115,8 @@ def test_an_unknown_number_is_told_to_ask_their_worker_and_nobody_is_created(wor
     response = sign_in(client, "users")
 
     assert response.status_code == 403
-    assert "Triangel does not know you" in response.content.decode()
-    assert "record your national identity number" in response.content.decode()
+    assert "Triangel kjenner deg ikke" in response.content.decode()
+    assert "registrere fødselsnummeret ditt" in response.content.decode()
     assert signed_in_user_id(client) is None
     assert User.objects.count() == people_before
 
@@ -187,7 +187,7 @@ def test_staff_triangel_does_not_know_are_told_to_ask_the_coordinator_and_nobody
     response = sign_in(client, "staff")
 
     assert response.status_code == 403
-    assert "coordinator" in response.content.decode()
+    assert "koordinatoren" in response.content.decode()
     assert User.objects.count() == people_before
     assert signed_in_user_id(client) is None
 
@@ -235,7 +235,7 @@ def test_a_wrong_state_is_refused(anna, oidc):
     missing = client.get(f"/login/oidc/users/callback/?code={code}")
 
     assert (wrong.status_code, missing.status_code) == (400, 400)
-    assert "Sign-in did not finish" in wrong.content.decode()
+    assert "Innloggingen ble ikke fullført" in wrong.content.decode()
     assert signed_in_user_id(client) is None
     assert oidc.users.events("token") == []
 
@@ -294,8 +294,8 @@ def test_a_provider_that_does_not_answer_gives_a_page_to_act_on_not_an_error(wor
     response = Client().get("/login/oidc/users/")
 
     assert response.status_code == 502
-    assert "ID-porten did not answer" in response.content.decode()
-    assert "code by SMS" in response.content.decode()
+    assert "ID-porten svarte ikke" in response.content.decode()
+    assert "kode på SMS" in response.content.decode()
 
 
 def test_a_provider_that_stops_answering_before_the_person_comes_back_gives_the_same_page(anna, oidc, settings):
@@ -392,13 +392,13 @@ def test_the_worker_records_the_number_on_the_persons_page_and_only_its_hash_is_
     client.force_login(world.worker)
     page = client.get(f"/people/{world.client.pk}/")
     [form] = forms_posting_to(page, f"/people/{world.client.pk}/national-id/")
-    assert "No national identity number is recorded" in page.content.decode()
+    assert "Ingen fødselsnummer er registrert" in page.content.decode()
 
     response = client.post(form.action, {**form.inputs, "pid": f"{PID[:6]} {PID[6:]}"}, follow=True)
 
     assert response.redirect_chain[-1][0] == f"/people/{world.client.pk}/"
     page = response.content.decode()
-    assert "A national identity number is recorded" in page
+    assert "Et fødselsnummer er registrert" in page
     assert PID not in page
     assert PID[:6] not in page
     world.client.refresh_from_db()
