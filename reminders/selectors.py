@@ -53,7 +53,8 @@ def medication_log_visible_to(*, actor: User) -> QuerySet[MedicationLog]:
 def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
     return (
         FollowUpTask.objects.filter(worker=worker, done_at__isnull=True)
-        .select_related("client")
+        # The meeting a task is about: its time is what the worker needs, not the task's.
+        .select_related("client", "appointment")
         .order_by("-created_at")
         .audited(viewer=worker, what="task")
     )

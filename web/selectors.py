@@ -161,9 +161,11 @@ def week_of(*, worker: User, monday: date) -> tuple[list[Appointment], list[Cale
     return appointments, overrides
 
 
-def caseload_overview(*, worker: User, now: datetime | None = None) -> QuerySet[User]:
+def caseload_overview(*, worker: User, now: datetime | None = None, search: str = "") -> QuerySet[User]:
     """Each person followed: next meeting, last meeting, no-shows in 90 days, reminder
-    health — one query with subqueries."""
+    health — one query with subqueries. ``search`` keeps the people whose name has all its
+    words, or whose phone number (any of them, as typed: spaces and +47 do not matter) has
+    its digits."""
     now = now or timezone.now()
     mine = Appointment.objects.filter(client=OuterRef("pk"))
     next_meeting = mine.filter(status=Appointment.Status.BOOKED, start__gte=now).order_by("start").values("start")[:1]
@@ -191,5 +193,19 @@ def caseload_overview(*, worker: User, now: datetime | None = None) -> QuerySet[
             has_phone=Exists(usable_phone),
             phone=Subquery(active_phone),
         )
+        .filter(_caseload_search(search))
         .order_by("first_name", "last_name")
     )
+
+
+def _caseload_search(search: str) -> Q:
+    """Name words (each must match a first or last name) or phone digits; nothing for blank."""
+    found = Q()
+    digits = "".join(ch for ch in search if ch.isdigit())
+    if len(digits) >= 3 and not any(ch.isalpha() for ch in search):
+        if digits.startswith("47") and len(digits) > 8:
+            digits = digits[2:]
+        return Q(pk__in=PhoneNumber.objects.filter(number__contains=digits).values("user_id"))
+    for word in search.split():
+        found &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return found

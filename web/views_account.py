@@ -35,6 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:login")
     if request.user.is_service_user:
         return redirect("web:my_day")
+    if request.user.is_peer:
+        # A peer's own page: open requests, invitations, the people who share with them.
+        return redirect("web:peer_page")
     if request.user.has_calendar_role:
         return redirect("web:today")
     if request.user.is_coordinator and request.user.unit_id:

@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit import log as access_log
 from booking.models import MeetingType
 from care.models import HandoverAppointment, HandoverClient, PlanEntry
 from care.selectors import continuity as selectors
 from care.services import continuity as services
 from config.errors import ApplicationError
 from people.models import User
+from people.selectors import active_phones_of
 from web import oidc
 from web.decorators import add_service_errors, coordinator_required, service_user_required
 from web.forms import NationalIdForm
@@ -122,12 +124,16 @@ def person_overview(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and _add_entry(request, client, form):
         return redirect("web:person_overview", user_id=client.pk)
     context = _plan_context(request.user, client)
+    phone = active_phones_of(user_ids=[client.pk]).get(client.pk)
+    if phone is not None:
+        access_log.saw(viewer=request.user, what="contact", subjects=[(client.pk, None)])
     context.update(
         {
             "form": form,
             "meetings": list(selectors.meeting_history_of(client=client, viewer=request.user)[:200]),
             "followed": list(selectors.followed_by_history(client=client)),
             "now": timezone.now(),
+            "phone": phone,
             "national_id_form": NationalIdForm()
             if oidc.may_record_national_id(viewer=request.user, client=client)
             else None,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit import log as access_log
 from care.models import HelpRequest, HelpSettings
 from care.selectors import help as selectors
 from care.services import help as services
@@ -78,6 +79,13 @@ def help_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
 # --- Staff -------------------------------------------------------------------------------------
 
 
+def log_numbers_shown(viewer: User, rows: list[selectors.HelpRow]) -> None:
+    """The cards show each person's phone number: written to the access log as contact details."""
+    shown = sorted({row.request.user_id for row in rows if row.phone is not None})
+    if shown:
+        access_log.saw(viewer=viewer, what="contact", subjects=[(pk, None) for pk in shown])
+
+
 @help_staff_required
 def help_requests(request: HttpRequest) -> HttpResponse:
     """Open requests the person may see (for a coordinator, the unit's, waiting ones too)."""
@@ -87,9 +95,9 @@ def help_requests(request: HttpRequest) -> HttpResponse:
         .prefetch_related("alerts")
         .order_by("created_at")[:100]
     )
-    return render(
-        request, "web/help/requests.html", {"help_rows": selectors.help_rows(requests=rows, now=timezone.now())}
-    )
+    help_rows = selectors.help_rows(requests=rows, now=timezone.now(), viewer=request.user)
+    log_numbers_shown(request.user, help_rows)
+    return render(request, "web/help/requests.html", {"help_rows": help_rows})
 
 
 @help_staff_required

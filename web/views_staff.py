@@ -12,7 +12,7 @@ from audit import log as access_log
 from config.errors import ApplicationError
 from people import services as people
 from people.models import PhoneNumber
-from people.selectors import clients_manageable_by
+from people.selectors import active_phones_of, clients_manageable_by
 from reminders import selectors as reminder_selectors
 from reminders.models import FollowUpTask
 from web import forms, selectors
@@ -26,6 +26,13 @@ def today(request: HttpRequest) -> HttpResponse:
     appointments = selectors.worker_day(worker=request.user, day=day)
     tasks = list(reminder_selectors.open_tasks_for(worker=request.user)[:50])
     decorate_today(appointments=appointments, tasks=tasks)
+    # The numbers to call, beside each name: the desk's most common task is a phone call.
+    people_ids = {a.client_id for a in appointments if a.client_id} | {t.client_id for t in tasks}
+    phones = active_phones_of(user_ids=people_ids)
+    if phones:
+        access_log.saw(viewer=request.user, what="contact", subjects=[(pk, None) for pk in sorted(phones)])
+    for item in [*appointments, *tasks]:
+        item.client_phone = phones.get(item.client_id)
     return render(
         request,
         "web/today.html",
@@ -54,9 +61,10 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @staff_required
 def caseload(request: HttpRequest) -> HttpResponse:
-    people_ = list(selectors.caseload_overview(worker=request.user))
+    query = request.GET.get("q", "").strip()[:100]
+    people_ = list(selectors.caseload_overview(worker=request.user, search=query))
     access_log.saw(viewer=request.user, what="contact", subjects=[(person.pk, None) for person in people_])
-    return render(request, "web/caseload.html", {"people": people_, "now": timezone.now()})
+    return render(request, "web/caseload.html", {"people": people_, "now": timezone.now(), "q": query})
 
 
 @staff_required

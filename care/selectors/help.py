@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 
 from booking.holidays import is_public_holiday
 from care.models import DutyCover, DutyShift, HelpRequest, HelpSettings
-from people.models import OpeningHours, Unit, User
+from care.selectors.continuity import overview_clients_for
+from people.models import OpeningHours, PhoneNumber, Unit, User
+from people.selectors import active_phones_of
 
 # Shown whenever the unit is closed, and as a calm reminder when it is open.
 EMERGENCY_NUMBER = "113"
@@ -238,6 +240,10 @@ class HelpRow:
     to_leader: bool
     answer_by: datetime | None
     minutes_left: int | None
+    # The person's active number, to call them back at once, and whether the viewer may open
+    # their page (their worker, the unit's coordinator); filled when help_rows gets a viewer.
+    phone: PhoneNumber | None = None
+    may_open: bool = False
 
 
 def _minutes_left(by: datetime, now: datetime) -> int:
@@ -246,8 +252,16 @@ def _minutes_left(by: datetime, now: datetime) -> int:
     return math.ceil(seconds / 60) if seconds > 0 else -1
 
 
-def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
+def help_rows(*, requests: list[HelpRequest], now: datetime, viewer: User | None = None) -> list[HelpRow]:
+    """The requests as rows of a list; with ``viewer``, each also has the person's number and
+    whether the viewer may open the person's page (two queries for the whole list)."""
     rows = []
+    phones: dict[int, PhoneNumber] = {}
+    openable: set[int] = set()
+    if viewer is not None and requests:
+        user_ids = {item.user_id for item in requests}
+        phones = active_phones_of(user_ids=user_ids)
+        openable = set(overview_clients_for(viewer=viewer).filter(pk__in=user_ids).values_list("pk", flat=True))
     by_unit: dict[int, HelpSettings] = {}
     for item in requests:
         if item.unit_id not in by_unit:
@@ -263,6 +277,8 @@ def help_rows(*, requests: list[HelpRequest], now: datetime) -> list[HelpRow]:
                 to_leader=item.level > 0 and current is not None and current == settings.leader_id,
                 answer_by=by,
                 minutes_left=_minutes_left(by, now) if by else None,
+                phone=phones.get(item.user_id),
+                may_open=item.user_id in openable,
             )
         )
     return rows

@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AccessEntry
 from care.models import DutyShift, HelpRequest, HelpSettings
 from care.services import help as services
 from people.models import User
@@ -238,3 +239,23 @@ def test_withdrawing_someone_elses_request_on_the_web_is_a_404(world, open_now):
     request = HelpRequest.objects.get(user=world.client)
     assert as_(world.other_client).post(f"/help/{request.pk}/withdraw/").status_code == 404
     assert HelpRequest.objects.get(pk=request.pk).status != HelpRequest.Status.RESOLVED
+
+
+def test_a_help_card_has_the_persons_number_to_call_and_a_link_to_their_page(world, open_now):
+    services.help_request_create(user=world.client, message="Ring meg")
+
+    page = as_(world.worker).get("/today/").content.decode()
+
+    assert 'href="tel:+4740000001"' in page
+    assert f'href="/people/{world.client.pk}/"' in page
+    assert AccessEntry.objects.filter(actor=world.worker, subject=world.client, what="contact").exists()
+
+
+def test_staff_who_may_not_open_the_person_get_the_number_but_no_link(world, open_now):
+    services.help_request_create(user=world.client)
+    services.help_requests_advance(now=timezone.now() + timedelta(minutes=11))
+    # The second on duty does not follow the person: the card and the number, not their page.
+    page = as_(world.other_worker).get("/help/requests/").content.decode()
+
+    assert 'href="tel:+4740000001"' in page
+    assert f'href="/people/{world.client.pk}/"' not in page

@@ -580,7 +580,7 @@ def test_anonymous_posts_change_nothing(world, web_client):
 def test_the_home_page_sends_each_person_to_their_start(world, web_client):
     assert web_client(world.client).get("/").url == "/my-day/"
     assert web_client(world.worker).get("/").url == "/today/"
-    assert web_client(world.peer).get("/").url == "/today/"
+    assert web_client(world.peer).get("/").url == "/peer/"
     assert web_client().get("/").url == "/login/"
 
 

@@ -36,7 +36,8 @@ LIMITS = {
     "/meetings/": 4 + 2,
     "/reminders/": 4 + 2,
     "/details/": 7 + 2,
-    "/today/": 5 + 2 + 1,
+    # Today: + one for the active phone numbers of everyone on it, however many.
+    "/today/": 5 + 2 + 1 + 1,
     "/calendar/": 8 + 2 + 1,
     "/caseload/": 3 + 2 + 1,
     "/calendar/book/": 5 + 2 + 1,

@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 
 from care.selectors import help as selectors
+from web.views_help import log_numbers_shown
 
 register = template.Library()
 
@@ -20,5 +21,8 @@ def help_button(context: template.Context) -> dict[str, Any]:
 @register.inclusion_tag("web/help/_today.html", takes_context=True)
 def help_today(context: template.Context) -> dict[str, Any]:
     request = context["request"]
-    rows = selectors.help_rows(requests=selectors.open_help_requests_for_staff(staff=request.user), now=timezone.now())
+    rows = selectors.help_rows(
+        requests=selectors.open_help_requests_for_staff(staff=request.user), now=timezone.now(), viewer=request.user
+    )
+    log_numbers_shown(request.user, rows)
     return {"help_rows": rows, "user": request.user, "csrf_token": context.get("csrf_token"), "request": request}
