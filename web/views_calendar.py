@@ -2,6 +2,7 @@
 booking for a service user, and closing a meeting as held or missed."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -146,6 +147,13 @@ def meeting_types(request: HttpRequest, type_id: int | None = None) -> HttpRespo
     )
 
 
+def _alternative(start: datetime, tz: ZoneInfo) -> dict[str, object]:
+    """A free time offered instead, with the day and time the booking form takes, so one click
+    books it."""
+    local = start.astimezone(tz)
+    return {"start": local, "day": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
 @staff_required
 def book_for_user(request: HttpRequest) -> HttpResponse:
     users = (
@@ -179,7 +187,8 @@ def book_for_user(request: HttpRequest) -> HttpResponse:
                 "web/book_for_user.html",
                 {
                     "form": form,
-                    "alternatives": [datetime.fromisoformat(a["start"]) for a in alternatives[:6]],
+                    "alternatives": [_alternative(datetime.fromisoformat(a["start"]), tz) for a in alternatives[:6]],
+                    "chosen": {"user": data["user"], "meeting_type": data["meeting_type"], "weeks": data["weeks"]},
                     "conflicts": exc.extra.get("conflicts", []),
                 },
                 status=409 if exc.status_code == 409 else 400,

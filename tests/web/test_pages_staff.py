@@ -2,7 +2,7 @@
 someone's behalf, closing meetings, the caseload and "lost my phone"."""
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.test import Client
@@ -431,8 +431,25 @@ def test_a_taken_time_shows_nearby_free_times_with_409(world, worker):
     assert response.status_code == 409
     assert response.context["form"].non_field_errors()
     assert response.context["alternatives"]
-    assert local(day, 10) not in response.context["alternatives"]
+    assert local(day, 10) not in [t["start"] for t in response.context["alternatives"]]
     assert not Appointment.objects.filter(client=neighbour).exists()
+
+
+def test_one_click_on_a_nearby_free_time_books_it(world, worker):
+    day = next_weekday(1)
+    make_appointment(world.meeting_type, world.client, local(day, 10))
+    neighbour = client_of(world, "Dag")
+    taken = book_for(worker, world, neighbour, day)
+    first = taken.context["alternatives"][0]
+    page = taken.content.decode()
+    # Each free time is a button of its own form, carrying the person, the kind and the time.
+    assert f'name="start" value="{first["time"]}"' in page
+    assert f'name="day" value="{first["day"]}"' in page
+
+    response = book_for(worker, world, neighbour, date.fromisoformat(first["day"]), at=first["time"])
+
+    assert response.status_code == 302
+    assert Appointment.objects.get(client=neighbour).start == first["start"]
 
 
 def test_a_series_with_a_taken_date_books_nothing(world, worker):
