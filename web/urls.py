@@ -34,6 +34,7 @@ urlpatterns = [
     path("login/oidc/<str:provider>/", views_oidc.oidc_start, name="oidc_start"),
     path("login/oidc/<str:provider>/callback/", views_oidc.oidc_callback, name="oidc_callback"),
     path("account/recovery-codes/", views_sign_in.recovery_codes, name="recovery_codes"),
+    path("account/code-app/", views_sign_in.code_app_replace, name="code_app_replace"),
     path("logout/", views_account.logout_view, name="logout"),
     path("language/", views_account.set_language, name="set_language"),
     path("sign-ins/", views_api_sign_ins.sign_ins, name="sign_ins"),

@@ -35,7 +35,8 @@ def login_password(request: HttpRequest) -> HttpResponse:
         else:
             next_url = form.cleaned_data["next"]
             code = form.cleaned_data["otp"]
-            if code and factor.needs_second_factor(user):
+            # A code given at once is checked here; staff without an app yet set one up first.
+            if code and factor.needs_second_factor(user) and factor.has_second_factor(user):
                 shown = factor.verify(user=user, code=code)
                 if shown is None:
                     limits.account_failed(account=username, request=request)
@@ -73,6 +74,23 @@ def login_second_factor_setup(request: HttpRequest) -> HttpResponse:
         return redirect("web:login_password")
     if factor.has_second_factor(user):
         return redirect("web:login_second_factor")
+    return _app_set_up(request, user, signing_in=True)
+
+
+def code_app_replace(request: HttpRequest) -> HttpResponse:
+    """Signed-in staff move Triangel to another authenticator app (a new phone, or after signing
+    in with a recovery code): the old app's codes stop working once the new one is confirmed."""
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    if not factor.needs_second_factor(request.user):
+        return redirect("web:home")
+    return _app_set_up(request, request.user, signing_in=False)
+
+
+def _app_set_up(request: HttpRequest, user: User, *, signing_in: bool) -> HttpResponse:
+    """The set-up page: a new secret (kept across reloads until confirmed), shown as a QR code and
+    as text; the right code confirms it, replaces any earlier app and makes new recovery codes,
+    which the next page shows once."""
     device = factor.totp_pending(user=user, device_id=request.session.get(SETUP_DEVICE) or 0)
     if device is None:
         device = factor.totp_start(user=user)
@@ -84,7 +102,7 @@ def login_second_factor_setup(request: HttpRequest) -> HttpResponse:
         codes = factor.totp_confirm(user=user, device=device, code=form.cleaned_data["otp"])
         if codes is not None:
             request.session.pop(SETUP_DEVICE, None)
-            response = finish_sign_in(request, user, shown="totp")
+            response = finish_sign_in(request, user, shown="totp") if signing_in else redirect("web:recovery_codes")
             # Shown once, on the next page, then gone from the session.
             request.session[RECOVERY_CODES] = codes
             response["Location"] = reverse("web:recovery_codes")
@@ -92,7 +110,12 @@ def login_second_factor_setup(request: HttpRequest) -> HttpResponse:
         limits.account_failed(account=user.username, request=request)
         form.add_error("otp", _("That code is wrong. Check the time on your phone and try the newest code."))
         status = 400
-    context = {"form": form, "qr": factor.qr_svg_data_uri(device), "secret": factor.secret_text(device)}
+    context = {
+        "form": form,
+        "qr": factor.qr_svg_data_uri(device),
+        "secret": factor.secret_text(device),
+        "signing_in": signing_in,
+    }
     return render(request, "web/login_otp_setup.html", context, status=status)
 
 

@@ -130,6 +130,7 @@ def test_sign_in_pages_have_no_serious_accessibility_violations(
     expect(page.get_by_role("heading", level=1)).to_have_text(n["recovery_codes"])
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     findings.check(page, "recovery codes")
+    findings.visit(page, "move to a new code app", "/account/code-app/")
     findings.assert_none()
 
 

@@ -11,7 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.models import User
-from people.second_factor import DEMO_TOTP_SECRET
+from people.second_factor import DEMO_TOTP_SECRET, verify
 from tests import factories as f
 from tests.factories import PASSWORD
 
@@ -213,3 +213,44 @@ def test_seed_demo_enrols_every_staff_account_with_the_demo_secret():
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user__role=User.Role.SERVICE_USER).exists()
     assert TOTPDevice.objects.filter(user=worker, confirmed=True).count() == 1
+
+
+def test_staff_without_an_app_who_type_a_code_anyway_are_sent_to_set_one_up(world):
+    client = Client()
+
+    response = client.post("/login/password/", {"username": "worker", "password": PASSWORD, "otp": "123456"})
+
+    assert response["Location"] == "/login/second-factor/set-up/"
+    assert signed_in_user_id(client) is None
+
+
+def test_staff_find_their_recovery_codes_from_my_sign_ins(world):
+    client = Client()
+    client.force_login(world.worker)
+
+    assert 'href="/account/recovery-codes/"' in client.get("/sign-ins/").content.decode()
+
+
+def test_signed_in_staff_move_to_a_new_app_and_the_old_one_stops_working(world):
+    f.enrol_app(world.worker)
+    old_code = f.app_code(world.worker)
+    client = Client()
+    client.force_login(world.worker)
+    assert 'href="/account/code-app/"' in client.get("/sign-ins/").content.decode()
+
+    client.get("/account/code-app/")
+    new = TOTPDevice.objects.get(user=world.worker, confirmed=False)
+    response = client.post("/account/code-app/", {"otp": code_of(new)})
+
+    assert response["Location"] == "/account/recovery-codes/"
+    assert client.get("/account/recovery-codes/").content.decode().count("<li><code>") == 10
+    assert list(TOTPDevice.objects.filter(user=world.worker).values_list("pk", "confirmed")) == [(new.pk, True)]
+    assert verify(user=world.worker, code=old_code) is None
+
+
+def test_service_users_have_no_code_app_to_move(world):
+    client = Client()
+    client.force_login(world.client)
+
+    assert client.get("/account/code-app/")["Location"] == "/"
+    assert not TOTPDevice.objects.filter(user=world.client).exists()
