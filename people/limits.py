@@ -84,10 +84,11 @@ def _count_and_wait(kind: str, value: str) -> tuple[int, int]:
 def _failed(kind: str, value: str) -> None:
     cache = caches["limits"]
     key = _key(kind, value)
-    # The window starts with the first failure; ``add`` leaves a running window alone, and
-    # ``incr`` is atomic in Redis, so parallel failures in several processes all count.
-    if cache.add(key + ":since", time.time(), _window()):
-        cache.set(key, 0, _window())
+    # The window starts with the first failure. ``add`` is Redis's SET NX, so it leaves a
+    # running window and count alone, and ``incr`` is atomic: parallel failures in several
+    # processes all count.
+    cache.add(key + ":since", time.time(), _window())
+    cache.add(key, 0, _window())
     try:
         cache.incr(key)
     except ValueError:
