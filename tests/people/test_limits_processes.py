@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from people.models import User
 from tests import factories as f
@@ -89,7 +89,12 @@ def _post_with_csrf(url: str, path: str, data: dict[str, str], cookies: dict[str
 
 def test_ten_wrong_passwords_lock_the_account_in_every_worker(server):
     person = f.make_person(User.Role.SERVICE_USER, f.make_unit(), "locked")
-    User.objects.filter(pk=person.pk).update(password=make_password("the-right-password"))
+    # Hashed the way the server checks it (the tests' own hasher is a fast one it does not know).
+    encoded = PBKDF2PasswordHasher().encode("the-right-password", PBKDF2PasswordHasher().salt())
+    User.objects.filter(pk=person.pk).update(password=encoded)
+    # The right password works on the server before the wrong ones: the 429s below are the lock.
+    first = _post_with_csrf(server, "/login/password/", {"username": "locked", "password": "the-right-password"})
+    assert first.status_code == 302
 
     with ThreadPoolExecutor(max_workers=WORKERS * 2) as pool:
         wrong = list(
