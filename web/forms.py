@@ -58,6 +58,17 @@ class CancelForm(forms.Form):
     )
 
 
+class StaffCancelForm(CancelForm):
+    """Cancelling on the person's behalf: the reason goes into the meeting's history."""
+
+    reason = forms.CharField(
+        label=_("Why is the meeting cancelled?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A few words are enough, such as “phoned in sick”. The person is told the meeting is cancelled."),
+    )
+
+
 class PlanForm(forms.Form):
     """A reminder as a person thinks of it: what, when (times and days), how."""
 

@@ -209,3 +209,39 @@ def _caseload_search(search: str) -> Q:
     for word in search.split():
         found &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     return found
+
+
+# --- One meeting, for staff ---------------------------------------------------------------
+
+
+def _staff_meetings(*, worker: User) -> QuerySet[Appointment]:
+    """Meetings a worker may open on their meeting page: their own calendar's, and those of
+    the people they follow (in any calendar). Anything else does not exist for them (404)."""
+    return Appointment.objects.filter(Q(calendar__owner=worker) | Q(client__in=clients_of(worker=worker).values("pk")))
+
+
+def staff_meeting_get(*, worker: User, appointment_id: int) -> Appointment | None:
+    return (
+        _staff_meetings(worker=worker)
+        .filter(pk=appointment_id)
+        .select_related("meeting_type", "calendar__owner", "client")
+        .audited(viewer=worker, what="appointment")
+        .first()
+    )
+
+
+def next_and_last_meeting(
+    *, worker: User, client_id: int, now: datetime | None = None
+) -> tuple[Appointment | None, Appointment | None]:
+    """The person's next booked meeting and last meeting that was not cancelled, among those
+    the worker may open."""
+    now = now or timezone.now()
+    qs = (
+        _staff_meetings(worker=worker)
+        .filter(client_id=client_id)
+        .select_related("meeting_type", "calendar__owner")
+        .audited(viewer=worker, what="appointment")
+    )
+    upcoming = qs.filter(status=Appointment.Status.BOOKED, start__gte=now).order_by("start", "id").first()
+    last = qs.filter(start__lt=now).exclude(status=Appointment.Status.CANCELLED).order_by("-start", "-id").first()
+    return upcoming, last

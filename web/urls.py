@@ -17,6 +17,7 @@ from web import (
     views_reminders,
     views_sign_in,
     views_staff,
+    views_staff_meetings,
     views_waiting,
 )
 
@@ -74,6 +75,17 @@ urlpatterns = [
     path("calendar/types/", views_calendar.meeting_types, name="meeting_types"),
     path("calendar/types/<id:type_id>/", views_calendar.meeting_types, name="meeting_type_edit"),
     path("calendar/book/", views_calendar.book_for_user, name="book_for_user"),
+    path("calendar/meetings/<id:appointment_id>/", views_staff_meetings.staff_meeting, name="staff_meeting"),
+    path(
+        "calendar/meetings/<id:appointment_id>/move/",
+        views_staff_meetings.staff_meeting_move,
+        name="staff_meeting_move",
+    ),
+    path(
+        "calendar/meetings/<id:appointment_id>/cancel/",
+        views_staff_meetings.staff_meeting_cancel,
+        name="staff_meeting_cancel",
+    ),
     path("appointments/<id:appointment_id>/<str:outcome>/", views_calendar.appointment_close, name="appointment_close"),
     path("caseload/", views_staff.caseload, name="caseload"),
     path("caseload/<id:user_id>/phone/", views_staff.caseload_phone, name="caseload_phone"),

@@ -33,7 +33,9 @@ def _type_for(request: HttpRequest, type_id: int) -> MeetingType:
     return meeting_type
 
 
-def _slots_by_day(meeting_type: MeetingType, actor: User, days: int = 14) -> list[tuple[date, list]]:
+def slots_by_day(meeting_type: MeetingType, actor: User, days: int = 14) -> list[tuple[date, list]]:
+    """The free times of the meeting type for the next ``days`` days, grouped by local day (the
+    booking, move and staff move pages)."""
     tz = user_tz(meeting_type.calendar.owner)
     today = timezone.now().astimezone(tz).date()
     slots = slots_for(meeting_type=meeting_type, actor=actor, first_day=today, last_day=today + timedelta(days=days))
@@ -55,7 +57,7 @@ def book_choose_type(request: HttpRequest) -> HttpResponse:
 @service_user_required
 def book_times(request: HttpRequest, type_id: int) -> HttpResponse:
     meeting_type = _type_for(request, type_id)
-    days = _slots_by_day(meeting_type, request.user)
+    days = slots_by_day(meeting_type, request.user)
     return render(request, "web/book_times.html", {"meeting_type": meeting_type, "days": days})
 
 
@@ -156,7 +158,7 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
         return redirect("web:meeting_detail", appointment_id=appointment.pk)
     meeting_type = appointment.meeting_type
     meeting_type.calendar = appointment.calendar
-    days = _slots_by_day(meeting_type, request.user)
+    days = slots_by_day(meeting_type, request.user)
     return render(request, "web/meeting_move.html", {"a": appointment, "days": days})
 
 

@@ -10,7 +10,7 @@ from care.selectors import waiting as selectors
 
 register = template.Library()
 
-# The days of free times the booking page lists (web.views_booking._slots_by_day).
+# The days of free times the booking page lists (web.views_booking.slots_by_day).
 PAGE_DAYS = 14
 
 

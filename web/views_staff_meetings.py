@@ -1,0 +1,114 @@
+"""One meeting of a worker's calendar or of a person they follow, for staff: the page with the
+person's number and the meeting's history, and moving or cancelling it on the person's behalf
+("the person phones to move their meeting")."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit import log as access_log
+from booking import services as booking
+from booking.models import Appointment
+from care.selectors.continuity import appointment_events_of, overview_clients_for
+from care.selectors.groups import group_meeting_id_of
+from config.errors import ApplicationError
+from config.fields import moment_from_text
+from people.selectors import active_phones_of
+from web import forms, selectors
+from web.decorators import staff_required, user_tz
+from web.views_booking import slots_by_day
+
+
+def _meeting(request: HttpRequest, appointment_id: int) -> Appointment:
+    appointment = selectors.staff_meeting_get(worker=request.user, appointment_id=appointment_id)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _changeable(request: HttpRequest, appointment_id: int) -> Appointment | HttpResponse:
+    """A meeting of the worker's own calendar, to move or cancel; a joint meeting's part goes
+    to the group meeting's page, where it changes for everyone."""
+    appointment = _meeting(request, appointment_id)
+    if appointment.calendar.owner_id != request.user.pk:
+        raise Http404
+    group_meeting_id = group_meeting_id_of(appointment=appointment)
+    if group_meeting_id is not None:
+        return redirect("web:group_meeting", meeting_id=group_meeting_id)
+    return appointment
+
+
+@staff_required
+def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _meeting(request, appointment_id)
+    client_id = appointment.client_id
+    phone = None
+    next_meeting = last_meeting = None
+    may_open_person = False
+    if client_id:
+        phone = active_phones_of(user_ids=[client_id]).get(client_id)
+        if phone:
+            access_log.saw(viewer=request.user, what="contact", subjects=[(client_id, None)])
+        next_meeting, last_meeting = selectors.next_and_last_meeting(worker=request.user, client_id=client_id)
+        may_open_person = overview_clients_for(viewer=request.user).filter(pk=client_id).exists()
+    return render(
+        request,
+        "web/staff_meeting.html",
+        {
+            "a": appointment,
+            "phone": phone,
+            "next_meeting": next_meeting,
+            "last_meeting": last_meeting,
+            "may_open_person": may_open_person,
+            "own": appointment.calendar.owner_id == request.user.pk,
+            "group_meeting_id": group_meeting_id_of(appointment=appointment),
+            "history": list(appointment_events_of(appointment_ids=[appointment.pk]).order_by("-at", "-id")),
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_required
+def staff_meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _changeable(request, appointment_id)
+    if isinstance(appointment, HttpResponse):
+        return appointment
+    if request.method == "POST":
+        start = moment_from_text(request.POST.get("start", ""))
+        if start is None:
+            messages.error(request, _("Choose one of the free times below."))
+            return redirect("web:staff_meeting_move", appointment_id=appointment.pk)
+        try:
+            booking.appointment_reschedule(actor=request.user, appointment_id=appointment.pk, start=start)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:staff_meeting_move", appointment_id=appointment.pk)
+        messages.success(request, _("The meeting is moved. The person is told the new time."))
+        return redirect("web:staff_meeting", appointment_id=appointment.pk)
+    meeting_type = appointment.meeting_type
+    meeting_type.calendar = appointment.calendar
+    days = slots_by_day(meeting_type, request.user)
+    return render(request, "web/staff_meeting_move.html", {"a": appointment, "days": days})
+
+
+@staff_required
+def staff_meeting_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _changeable(request, appointment_id)
+    if isinstance(appointment, HttpResponse):
+        return appointment
+    form = forms.StaffCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking.appointment_cancel(
+                actor=request.user, appointment_id=appointment.pk, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("web:staff_meeting", appointment_id=appointment.pk)
+        messages.success(request, _("The meeting is cancelled. The time is free for someone else."))
+        week = appointment.start.astimezone(user_tz(request.user)).date().isoformat()
+        return redirect(f"{reverse('web:calendar')}?week={week}")
+    return render(request, "web/staff_meeting_cancel.html", {"a": appointment, "form": form})
