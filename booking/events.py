@@ -92,6 +92,22 @@ class AppointmentNoShow(AppointmentsEvent):
     """The service user did not come to a meeting that has started."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppointmentsClashWithBusyTime(AppointmentsEvent):
+    """Busy time read from the worker's own calendar landed on these booked meetings. They
+    stand (another calendar never cancels a meeting a person counts on); the worker decides.
+    ``actor`` is the worker whose calendar it is."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalCalendarFailing(AppointmentsEvent):
+    """A calendar the worker (``actor``) connected has failed to sync for a long while; sent
+    once per run of failures. ``appointments`` is empty."""
+
+    source_id: int
+    since: datetime
+
+
 E = TypeVar("E", bound=AppointmentsEvent)
 Handler = Callable[[E], None]
 

@@ -33,6 +33,8 @@ class AddConstraintOnPostgres(migrations.AddConstraint):
 
 # Tables whose rows carry a calendar_id and decide free times.
 VERSIONED_TABLES = ("booking_appointment", "booking_workinghours", "booking_calendaroverride")
+# Tables versioned by a later migration (0008: busy time read from a worker's own calendars).
+LATER_VERSIONED_TABLES = ("booking_externalbusy",)
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION booking_calendar_version_bump() RETURNS trigger
@@ -87,18 +89,7 @@ _SQLITE_BUMP = (
 def _pg_statements() -> list[str]:
     statements = [_PG_FUNCTION]
     for table in VERSIONED_TABLES:
-        short = table.removeprefix("booking_")
-        statements += [
-            f"CREATE TRIGGER {short}_version_ins AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
-            "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
-            f"CREATE TRIGGER {short}_version_upd AFTER UPDATE ON {table} "
-            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-            "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
-            f"CREATE TRIGGER {short}_version_del AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows "
-            "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
-            f"CREATE TRIGGER {short}_version_trunc AFTER TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
-        ]
+        statements += _pg_table_statements(table)
     statements.append(
         "CREATE TRIGGER calendar_version_ins AFTER INSERT ON booking_calendar REFERENCING NEW TABLE AS new_rows "
         "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()"
@@ -106,22 +97,25 @@ def _pg_statements() -> list[str]:
     return statements
 
 
+def _pg_table_statements(table: str) -> list[str]:
+    short = table.removeprefix("booking_")
+    return [
+        f"CREATE TRIGGER {short}_version_ins AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
+        f"CREATE TRIGGER {short}_version_upd AFTER UPDATE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
+        f"CREATE TRIGGER {short}_version_del AFTER DELETE ON {table} REFERENCING OLD TABLE AS old_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
+        f"CREATE TRIGGER {short}_version_trunc AFTER TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION booking_calendar_version_bump()",
+    ]
+
+
 def _sqlite_statements() -> list[str]:
     statements = []
     for table in VERSIONED_TABLES:
-        short = table.removeprefix("booking_")
-        new, old = _SQLITE_BUMP.format(ref="NEW.calendar_id"), _SQLITE_BUMP.format(ref="OLD.calendar_id")
-        when = ""
-        if table == "booking_appointment":
-            when = (
-                " WHEN NEW.calendar_id IS NOT OLD.calendar_id OR NEW.status IS NOT OLD.status"
-                " OR NEW.blocked_start IS NOT OLD.blocked_start OR NEW.blocked_end IS NOT OLD.blocked_end"
-            )
-        statements += [
-            f"CREATE TRIGGER {short}_version_ins AFTER INSERT ON {table} BEGIN {new} END",
-            f"CREATE TRIGGER {short}_version_upd AFTER UPDATE ON {table}{when} BEGIN {new} {old} END",
-            f"CREATE TRIGGER {short}_version_del AFTER DELETE ON {table} BEGIN {old} END",
-        ]
+        statements += _sqlite_table_statements(table)
     statements.append(
         "CREATE TRIGGER calendar_version_ins AFTER INSERT ON booking_calendar BEGIN "
         + _SQLITE_BUMP.format(ref="NEW.id")
@@ -130,10 +124,27 @@ def _sqlite_statements() -> list[str]:
     return statements
 
 
+def _sqlite_table_statements(table: str) -> list[str]:
+    short = table.removeprefix("booking_")
+    new, old = _SQLITE_BUMP.format(ref="NEW.calendar_id"), _SQLITE_BUMP.format(ref="OLD.calendar_id")
+    when = ""
+    if table == "booking_appointment":
+        when = (
+            " WHEN NEW.calendar_id IS NOT OLD.calendar_id OR NEW.status IS NOT OLD.status"
+            " OR NEW.blocked_start IS NOT OLD.blocked_start OR NEW.blocked_end IS NOT OLD.blocked_end"
+        )
+    return [
+        f"CREATE TRIGGER {short}_version_ins AFTER INSERT ON {table} BEGIN {new} END",
+        f"CREATE TRIGGER {short}_version_upd AFTER UPDATE ON {table}{when} BEGIN {new} {old} END",
+        f"CREATE TRIGGER {short}_version_del AFTER DELETE ON {table} BEGIN {old} END",
+    ]
+
+
 def trigger_names(vendor: str) -> list[str]:
     """The triggers that keep calendar versions on a database of this vendor."""
     ops = ("ins", "upd", "del", "trunc") if vendor == "postgresql" else ("ins", "upd", "del")
-    names = [f"{t.removeprefix('booking_')}_version_{op}" for t in VERSIONED_TABLES for op in ops]
+    tables = (*VERSIONED_TABLES, *LATER_VERSIONED_TABLES)
+    names = [f"{t.removeprefix('booking_')}_version_{op}" for t in tables for op in ops]
     return [*names, "calendar_version_ins"]
 
 
@@ -160,8 +171,27 @@ def drop_version_triggers(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     tables = {f"{t.removeprefix('booking_')}_version": t for t in VERSIONED_TABLES}
     tables["calendar_version"] = "booking_calendar"
-    for name in trigger_names(vendor):
+    # Migration 0005's triggers only: later tables' go with their own migration.
+    for name in [n for n in trigger_names(vendor) if n.rsplit("_", 1)[0] in tables]:
         on = f" ON {tables[name.rsplit('_', 1)[0]]}" if vendor == "postgresql" else ""
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
     if vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS booking_calendar_version_bump()")
+
+
+def create_later_version_triggers(apps: Any, schema_editor: Any) -> None:
+    """The version triggers of ``LATER_VERSIONED_TABLES`` (the bump function is migration 0005's)."""
+    vendor = schema_editor.connection.vendor
+    for table in LATER_VERSIONED_TABLES:
+        statements = _pg_table_statements(table) if vendor == "postgresql" else _sqlite_table_statements(table)
+        for statement in statements:
+            schema_editor.execute(statement)
+
+
+def drop_later_version_triggers(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    ops = ("ins", "upd", "del", "trunc") if vendor == "postgresql" else ("ins", "upd", "del")
+    for table in LATER_VERSIONED_TABLES:
+        for op in ops:
+            on = f" ON {table}" if vendor == "postgresql" else ""
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table.removeprefix('booking_')}_version_{op}{on}")

@@ -1,10 +1,11 @@
 """Reads for booking. Every query here is scoped to what the caller may see."""
 
+from bisect import bisect_left
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import FloatField, Func, OuterRef, Q, QuerySet
+from django.db.models import CharField, FloatField, Func, OuterRef, Q, QuerySet, Value
 
 from booking.access import read_granted
 from booking.availability import CalendarState, Interval, WeeklyInterval
@@ -16,6 +17,8 @@ from booking.models import (
     Calendar,
     CalendarOverride,
     CalendarVersion,
+    ExternalBusy,
+    ExternalCalendar,
     FeedToken,
     MeetingType,
     WorkingHours,
@@ -155,9 +158,21 @@ def _working_hours(calendar_id: int) -> QuerySet:
 
 
 def _overrides(calendar_id: int, range_start: datetime, range_end: datetime) -> QuerySet:
-    return CalendarOverride.objects.filter(
-        calendar_id=calendar_id, start__lt=range_end, end__gt=range_start
-    ).values_list("kind", "start", "end")
+    """Time off and extra hours, and busy time read from the worker's own calendars, which
+    blocks like time off (no meeting may overlap it; buffers do not reach into it). One
+    query: this runs on every slots request the cache cannot answer."""
+    overrides = (
+        CalendarOverride.objects.filter(calendar_id=calendar_id, start__lt=range_end, end__gt=range_start)
+        .order_by()
+        .values_list("kind", "start", "end")
+    )
+    external = (
+        ExternalBusy.objects.filter(calendar_id=calendar_id, start__lt=range_end, end__gt=range_start)
+        .order_by()
+        .annotate(kind=Value(CalendarOverride.Kind.TIME_OFF.value, output_field=CharField()))
+        .values_list("kind", "start", "end")
+    )
+    return overrides.union(external, all=True)
 
 
 def _busy(
@@ -265,3 +280,53 @@ def feed_appointments(*, user: User, since: datetime) -> QuerySet[Appointment]:
     if user.has_calendar_role:
         return qs.filter(_own_or_granted(user, for_write=False))
     return qs & appointments_of_client(user=user)
+
+
+# --- Busy time from the worker's own calendars -----------------------------------------------------
+
+
+def appointments_clashing(
+    *, calendar_id: int, intervals: list[tuple[datetime, datetime]], now: datetime
+) -> list[Appointment]:
+    """The calendar's booked meetings still ahead that overlap any of ``intervals`` (meeting
+    times, not buffers). A system read while syncing, so nobody's access is noted."""
+    if not intervals:
+        return []
+    ordered = sorted(intervals)
+    latest_end = max(end for _, end in ordered)
+    meetings = Appointment.objects.filter(
+        calendar_id=calendar_id,
+        status=Appointment.Status.BOOKED,
+        end__gt=max(now, ordered[0][0]),
+        start__lt=latest_end,
+    ).select_related("client", "meeting_type")
+    starts = [start for start, _ in ordered]
+    clashing = []
+    for meeting in meetings:
+        # Intervals starting before the meeting ends; one of them must end after it starts.
+        before = bisect_left(starts, meeting.end)
+        if any(end > meeting.start for _, end in ordered[:before]):
+            clashing.append(meeting)
+    return clashing
+
+
+def appointments_to_write_back(*, calendar: Calendar, since: datetime, until: datetime) -> QuerySet[Appointment]:
+    """The calendar's meetings between since and until that belong in the worker's own
+    calendar (everything but cancelled ones)."""
+    return Appointment.objects.filter(
+        calendar=calendar, status__in=OCCUPYING_STATUSES, end__gt=since, start__lt=until
+    ).select_related("meeting_type", "client", "calendar__owner")
+
+
+def external_calendars_of(*, worker: User) -> QuerySet:
+    """The calendars ``worker`` connected (their own only: nobody else sees or changes them)."""
+    return ExternalCalendar.objects.filter(calendar__owner=worker).order_by("created_at")
+
+
+def external_busy_between(*, worker: User, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Busy time from ``worker``'s own calendars overlapping start..end, for their week."""
+    return list(
+        ExternalBusy.objects.filter(calendar__owner=worker, start__lt=end, end__gt=start)
+        .order_by("start")
+        .values_list("start", "end")
+    )

@@ -7,7 +7,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from booking.models import Appointment, AppointmentEvent, CalendarOverride, MeetingType, WorkingHours
+from booking.external import SyncError
+from booking.models import (
+    Appointment,
+    AppointmentEvent,
+    CalendarOverride,
+    ExternalCalendar,
+    MeetingType,
+    WorkingHours,
+)
 from config import fields
 from people.models import User
 
@@ -254,3 +262,60 @@ class OverrideSerializer(serializers.ModelSerializer):
         if has_times and attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
         return attrs
+
+
+class ExternalCalendarSerializer(serializers.ModelSerializer):
+    """A calendar the worker connected. The password is write-only: never returned."""
+
+    kind = serializers.ChoiceField(choices=ExternalCalendar.Kind.choices)
+    url = serializers.CharField(max_length=2000)
+    username = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", write_only=True, trim_whitespace=False
+    )
+    write_back = serializers.BooleanField(required=False, default=False)
+    has_password = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField()
+    error_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExternalCalendar
+        fields = [
+            "id",
+            "kind",
+            "url",
+            "username",
+            "password",
+            "has_password",
+            "write_back",
+            "status",
+            "last_success_at",
+            "last_attempt_at",
+            "last_error",
+            "error_message",
+            "failing_since",
+        ]
+        read_only_fields = ["id", "last_success_at", "last_attempt_at", "last_error", "failing_since"]
+
+    def get_has_password(self, item: ExternalCalendar) -> bool:
+        return bool(item.password_sealed)
+
+    def get_status(self, item: ExternalCalendar) -> str:
+        """``ok``, ``failing`` (the last attempt failed) or ``waiting`` (not read yet)."""
+        if item.last_error:
+            return "failing"
+        return "ok" if item.last_success_at else "waiting"
+
+    def get_error_message(self, item: ExternalCalendar) -> str:
+        return SyncError.message_for(item.last_error) if item.last_error else ""
+
+
+class SyncResultSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    unchanged = serializers.BooleanField()
+    written = serializers.IntegerField()
+    taken_out = serializers.IntegerField()
+    clashing_appointments = serializers.ListField(child=serializers.IntegerField())
+    error = serializers.CharField()
+    error_message = serializers.CharField()

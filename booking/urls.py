@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401  (registers <id:…>, the ids in the paths below)
-from booking import apis
+from booking import apis, apis_external
 
 urlpatterns = [
     path("me/", apis.MeApi.as_view(), name="me"),
@@ -26,6 +26,17 @@ urlpatterns = [
     path("calendar/working-hours/<id:item_id>/", apis.WorkingHoursDetailApi.as_view(), name="working-hours-detail"),
     path("calendar/overrides/", apis.OverrideListApi.as_view(), name="overrides"),
     path("calendar/overrides/<id:item_id>/", apis.OverrideDetailApi.as_view(), name="override-detail"),
+    path("calendar/external/", apis_external.ExternalCalendarListApi.as_view(), name="external-calendars"),
+    path(
+        "calendar/external/<id:item_id>/",
+        apis_external.ExternalCalendarDetailApi.as_view(),
+        name="external-calendar-detail",
+    ),
+    path(
+        "calendar/external/<id:item_id>/sync/",
+        apis_external.ExternalCalendarSyncApi.as_view(),
+        name="external-calendar-sync",
+    ),
     path("calendar/meeting-types/", apis.MeetingTypeListApi.as_view(), name="meeting-types"),
     path("calendar/meeting-types/<id:item_id>/", apis.MeetingTypeDetailApi.as_view(), name="meeting-type-detail"),
     # A secret is URL-safe base64 (booking.models.new_feed_secret): any other character, such as a

@@ -217,6 +217,8 @@ BOOKING_STAFF_HORIZON_DAYS = env_int("BOOKING_STAFF_HORIZON_DAYS", 366)
 BOOKING_ALTERNATIVES = 3  # free alternatives offered with a 409
 BOOKING_MAX_SERIES = 52
 
+from config.settings_calendars import *  # noqa: E402, F403  (busy time from workers' own calendars)
+
 # Computed free times (booking.services.slots_offered), keyed by each calendar's version.
 # Redis when there is one, so every server process shares them; else this process's memory.
 # SLOTS_CACHE=off computes every answer (for measuring, or to rule the cache out).
@@ -304,6 +306,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-api-tokens": {"task": "people.tasks.purge_api_tokens", "schedule": 24 * 3600.0},
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
+    "external-calendars": EXTERNAL_CALENDAR_BEAT,  # noqa: F405
 }
 
 # --- Waiting list ----------------------------------------------------------------------------
@@ -368,14 +371,6 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 
-# --- API tokens ------------------------------------------------------------------------------
-# How long a token from /api/auth/token/ works: a working day for staff, who see other people's
-# information; a month for a service user's app on their own phone.
-API_TOKEN_HOURS_STAFF = env_int("API_TOKEN_HOURS_STAFF", 10, minimum=1)
-API_TOKEN_DAYS_SERVICE_USER = env_int("API_TOKEN_DAYS_SERVICE_USER", 30, minimum=1)
-# A member of staff's web session ends after this many minutes without a request (web.middleware).
-STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -384,7 +379,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Django logs every 4xx as a warning; LOG_LEVEL governs those too (and nothing in them
     # is personal: the method and path only).
-    "loggers": {"django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        **CALENDAR_CLIENT_LOGGERS,  # noqa: F405
+    },
 }
 
 # OpenID Connect

@@ -68,3 +68,11 @@ OTP_RECOVERY_CODES = 10
 # while after a wrong one; the limits above already count failures per account and address.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
+
+# --- API tokens ------------------------------------------------------------------------------
+# How long a token from /api/auth/token/ works: a working day for staff, who see other people's
+# information; a month for a service user's app on their own phone.
+API_TOKEN_HOURS_STAFF = env_int("API_TOKEN_HOURS_STAFF", 10, minimum=1)
+API_TOKEN_DAYS_SERVICE_USER = env_int("API_TOKEN_DAYS_SERVICE_USER", 30, minimum=1)
+# A member of staff's web session ends after this many minutes without a request (web.middleware).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30, minimum=1)

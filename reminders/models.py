@@ -174,6 +174,7 @@ class FollowUpTask(models.Model):
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("meeting cancelled by SMS")
         PEER_REQUEST = "peer_request", _("would like a peer at a meeting")
         NO_SHOW = "no_show", _("did not come to a meeting")
+        CALENDAR_CLASH = "calendar_clash", _("a meeting clashes with your other calendar")
 
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_up_tasks")
     client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

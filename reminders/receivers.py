@@ -32,3 +32,16 @@ def drop_cancelled(event: events.AppointmentCancelled) -> None:
 def remind_of_reassigned(event: events.AppointmentReassigned) -> None:
     for appointment in event.client_copies:
         services.appointment_reminders_reassigned(appointment=appointment, now=event.now)
+
+
+@events.subscribe(events.AppointmentsClashWithBusyTime, in_transaction=True)
+def task_for_clash(event: events.AppointmentsClashWithBusyTime) -> None:
+    """Busy time from the worker's own calendar landed on a booked meeting: the meeting stands,
+    and the worker gets a task (and an alert) to sort it out."""
+    for appointment in event.appointments:
+        services.calendar_clash_task_open(appointment=appointment, worker=event.actor, now=event.now)
+
+
+@events.subscribe(events.ExternalCalendarFailing, in_transaction=True)
+def alert_calendar_failing(event: events.ExternalCalendarFailing) -> None:
+    services.calendar_failing_alert(worker=event.actor, source_id=event.source_id, since=event.since, now=event.now)

@@ -16,6 +16,12 @@ from rest_framework.test import APIClient
 from booking.models import Calendar, MeetingType
 from people.models import Unit, User
 from tests import factories as f
+from tests.external_calendars.fixtures import (  # noqa: F401  (fixtures for every test)
+    _ics_http,
+    caldav_calendar,
+    ics_server,
+    radicale,
+)
 from tests.fuzz_report import FUZZ_TALLY
 from tests.oidc.fixtures import oidc, oidc_site, oidc_test_providers  # noqa: F401  (fixtures for every test)
 

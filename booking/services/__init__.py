@@ -4,7 +4,8 @@ Each service validates, writes inside one transaction, publishes what happened
 (``booking.events``) and returns what it wrote. Rules live here, not in views or models.
 The modules by job: ``book`` (booking one meeting or a series), ``changes`` (cancel, move,
 close, hand over), ``joint`` (a meeting held in several calendars at once), ``calendars``
-(a calendar's set-up and its lock). Which times are free is decided in ``booking.slots``.
+(a calendar's set-up and its lock), ``external`` (busy time from the calendars workers
+already use, and writing meetings back into them). Which times are free is decided in ``booking.slots``.
 """
 
 from booking.services.book import BookingResult, RepeatRule, appointment_book
@@ -27,6 +28,13 @@ from booking.services.changes import (
     appointment_reassign,
     appointment_reschedule,
 )
+from booking.services.external import (
+    SyncResult,
+    external_calendar_connect,
+    external_calendar_delete,
+    external_calendar_sync,
+    external_calendars_due,
+)
 from booking.services.joint import (
     JointPart,
     TimeNotFree,
@@ -39,6 +47,7 @@ __all__ = [
     "BookingResult",
     "JointPart",
     "RepeatRule",
+    "SyncResult",
     "TimeNotFree",
     "appointment_book",
     "appointment_cancel",
@@ -50,6 +59,10 @@ __all__ = [
     "appointments_place",
     "calendar_for",
     "calendars_lock",
+    "external_calendar_connect",
+    "external_calendar_delete",
+    "external_calendar_sync",
+    "external_calendars_due",
     "feed_token_get_or_create",
     "feed_token_rotate",
     "meeting_type_create",

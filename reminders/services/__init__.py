@@ -16,6 +16,8 @@ from reminders.services.appointments import (
 )
 from reminders.services.medication import medication_followups, medication_mark_taken
 from reminders.services.notices import (
+    calendar_clash_task_open,
+    calendar_failing_alert,
     follow_up_task_create,
     group_meeting_notice,
     handover_introduce,
@@ -43,6 +45,8 @@ __all__ = [
     "appointment_reminders_reassigned",
     "appointment_reminders_schedule",
     "appointments_booked",
+    "calendar_clash_task_open",
+    "calendar_failing_alert",
     "follow_up_task_create",
     "group_meeting_notice",
     "handover_introduce",

@@ -193,6 +193,41 @@ def follow_up_task_create(*, client: User, kind: str, ref: str, at: datetime, no
     return task
 
 
+def calendar_clash_task_open(*, appointment: Appointment, worker: User, now: datetime) -> FollowUpTask:
+    """A task for ``worker``: something in their own calendar now lands on this meeting. One
+    open task per meeting, however often the clash is seen; an alert with the first."""
+    task = FollowUpTask.objects.filter(
+        worker=worker, appointment=appointment, kind=FollowUpTask.Kind.CALENDAR_CLASH, done_at__isnull=True
+    ).first()
+    if task is not None:
+        return task
+    task = FollowUpTask.objects.create(
+        worker=worker, client=appointment.client, kind=FollowUpTask.Kind.CALENDAR_CLASH, appointment=appointment
+    )
+    staff_alert(
+        staff=worker,
+        task=FollowUpTask.Kind.CALENDAR_CLASH,
+        client=appointment.client,
+        ref=f"{appointment.pk}:{int(appointment.start.timestamp())}",
+        at=appointment.start,
+        now=now,
+    )
+    return task
+
+
+def calendar_failing_alert(*, worker: User, source_id: int, since: datetime, now: datetime) -> int:
+    """Tell ``worker`` once that a calendar they connected has not been read since ``since``."""
+    return one_off(
+        recipient=worker,
+        kind=MessageKind.STAFF_ALERT,
+        key=f"staff:calendar_failing:{source_id}:{int(since.timestamp())}",
+        context={"task": "calendar_failing", "client": ""},
+        at=since,
+        now=now,
+        expires_at=now + USEFUL_FOR[MessageKind.STAFF_ALERT],
+    )
+
+
 def staff_alerts_move(*, client: User, from_staff: User, to_staff: User, ref: str, now: datetime | None = None) -> int:
     """Pending alerts about ``client`` to ``from_staff`` go to ``to_staff`` instead. Returns how
     many alerts (not rows per channel) moved."""
