@@ -205,7 +205,7 @@ def test_a_calendar_that_cannot_be_read_is_not_connected(world, ics_server, api)
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "calendar_not_found"
-    assert "not found" in response.json()["error"]["message"]
+    assert "finnes ikke" in response.json()["error"]["message"]
     assert not ExternalCalendar.objects.exists()
 
 
@@ -420,7 +420,7 @@ def test_a_wrong_caldav_password_is_refused_with_a_clear_message(world, caldav_c
     response = api.as_(world.worker).post("/api/calendar/external/", body, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "calendar_auth"
-    assert "password" in response.json()["error"]["message"]
+    assert "passordet" in response.json()["error"]["message"]
 
 
 def test_a_weekly_caldav_event_across_the_autumn_change_blocks_the_right_local_hours(world, caldav_calendar):
@@ -500,3 +500,20 @@ def test_a_calendars_secret_address_never_reaches_the_log(world, ics_server, cap
     del ics_server.files["/owa/calendar/s3cr3t-token/reachcalendar.ics"]
     services.external_calendar_sync(source_id=source.pk)
     assert "s3cr3t-token" not in caplog.text
+
+
+def test_a_moved_and_a_removed_occurrence_of_a_series_are_read_as_the_worker_sees_them(world, ics_server):
+    monday = next_weekday(0, min_days_ahead=3)
+    master = event("series", local(monday, 10), local(monday, 11), rrule={"freq": "weekly", "count": 3})
+    master.add("exdate", local(monday + timedelta(weeks=2), 10))
+    moved = event("series", local(monday + timedelta(weeks=1), 14), local(monday + timedelta(weeks=1), 15))
+    moved.add("recurrence-id", local(monday + timedelta(weeks=1), 10))
+    one_off = event("once", local(monday, 13), local(monday, 14))
+    connect_ics(world, ics_server, calendar_text(master, moved, one_off))
+    found = sorted((r.start, r.end) for r in ExternalBusy.objects.all())
+    week = timedelta(weeks=1)
+    assert found == [
+        (local(monday, 10), local(monday, 11)),
+        (local(monday, 13), local(monday, 14)),
+        (local(monday + week, 14), local(monday + week, 15)),
+    ]
