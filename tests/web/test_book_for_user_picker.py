@@ -419,3 +419,25 @@ def test_a_time_outside_the_usual_hours_on_the_autumn_night_is_summer_time(world
 
     assert response.status_code == 302
     assert Appointment.objects.get().start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_a_peer_books_coffee_for_someone_in_their_unit(world, web_client):
+    peer = web_client(world.peer)
+    tuesday = next_weekday(1)
+
+    listed = people_listed(peer.get("/calendar/book/", {"q": "Anna"}))
+    times = peer.get(f"/calendar/book/{world.client.pk}/", follow=True)
+    response = peer.post(
+        f"/calendar/book/{world.client.pk}/{world.peer_meeting_type.pk}/confirm/",
+        {"start": local(tuesday, 10).isoformat(), "weeks": 1},
+    )
+
+    assert listed == [f"/calendar/book/{world.client.pk}/"]
+    assert times.redirect_chain[-1][0] == f"/calendar/book/{world.client.pk}/{world.peer_meeting_type.pk}/"
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    assert (appointment.calendar, appointment.client, appointment.start) == (
+        world.peer_calendar,
+        world.client,
+        local(tuesday, 10),
+    )
