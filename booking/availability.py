@@ -222,3 +222,19 @@ def nearest(slots: Sequence[Interval], to: datetime, count: int) -> list[Interva
     """The ``count`` slots closest in time to ``to``, in time order."""
     closest = sorted(slots, key=lambda slot: (abs(slot.start - to), slot.start))[:count]
     return sorted(closest)
+
+
+def fits_any_hour(*, state: CalendarState, rules: SlotRules, start: datetime, now: datetime) -> bool:
+    """Whether a meeting starting at ``start`` fits the calendar when its opening hours, grid
+    and public holidays do not apply (staff booking outside the usual hours): it still starts
+    no earlier than ``now + min_notice``, on a local day within the horizon, outside time off,
+    and its blocked range (buffers included) overlaps no existing one."""
+    start = start.astimezone(UTC)
+    end = start + rules.duration
+    if start < now.astimezone(UTC) + rules.min_notice:
+        return False
+    if start.astimezone(state.tz).date() > now.astimezone(state.tz).date() + timedelta(days=rules.horizon_days):
+        return False
+    if _DisjointSet(merge(state.time_off)).overlaps(start, end):
+        return False
+    return not _DisjointSet(merge(state.busy)).overlaps(start - rules.buffer_before, end + rules.buffer_after)

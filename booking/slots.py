@@ -16,7 +16,7 @@ from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking.availability import Interval, SlotRules, _local_midnight, free_slots, nearest
+from booking.availability import Interval, SlotRules, _local_midnight, fits_any_hour, free_slots, nearest
 from booking.models import Calendar, MeetingType
 from booking.selectors import calendar_state, calendar_version
 from config.errors import ApplicationError, Conflict
@@ -212,6 +212,47 @@ def slot_unavailable(
         fields={"start": [_("Not an offered time.")]},
         alternatives=alternatives(meeting_type=meeting_type, actor=actor, around=start, exclude=exclude),
     )
+
+
+def fitting_any_hour(*, meeting_type: MeetingType, actor: User, starts: list[datetime], now: datetime) -> set[datetime]:
+    """Which of ``starts`` (as UTC instants) ``actor`` may book outside the usual hours: the
+    opening hours, the grid and public holidays do not apply, but time off, the calendar's
+    other meetings with their buffers, the notice and the horizon do (``fits_any_hour``)."""
+    if not starts:
+        return set()
+    tz = tz_of(meeting_type.calendar.owner)
+    days = sorted(s.astimezone(tz).date() for s in starts)
+    state = calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=days[0], last_day=days[-1])
+    rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
+    return {s.astimezone(UTC) for s in starts if fits_any_hour(state=state, rules=rules, start=s, now=now)}
+
+
+def any_hour_unavailable(*, meeting_type: MeetingType, actor: User, start: datetime, now: datetime) -> ApplicationError:
+    """Why a time outside the usual hours cannot be booked: another meeting holds it (409), or
+    it is in the past, in time off or too far ahead (400); both with the nearest free times."""
+    tz = tz_of(meeting_type.calendar.owner)
+    day = start.astimezone(tz).date()
+    state = calendar_state(calendar=meeting_type.calendar, tz=tz, first_day=day, last_day=day)
+    rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
+    if fits_any_hour(state=replace(state, busy=()), rules=rules, start=start, now=now):
+        return slot_taken(meeting_type=meeting_type, actor=actor, start=start)
+    return ApplicationError(
+        _("That time cannot be booked: it has passed, falls in time off, or is too far ahead."),
+        code="time_not_bookable",
+        fields={"start": [_("Choose another time.")]},
+        alternatives=alternatives(meeting_type=meeting_type, actor=actor, around=start),
+    )
+
+
+def any_hour_refusal(
+    *, meeting_type: MeetingType, actor: User, start: datetime, now: datetime | None = None
+) -> ApplicationError | None:
+    """None if ``actor`` may book ``start`` outside the usual hours now, else why not (as
+    ``any_hour_unavailable``). A read: the booking asks again under the calendar's lock."""
+    now = now or timezone.now()
+    if fitting_any_hour(meeting_type=meeting_type, actor=actor, starts=[start], now=now):
+        return None
+    return any_hour_unavailable(meeting_type=meeting_type, actor=actor, start=start, now=now)
 
 
 def fits_at(

@@ -1,8 +1,11 @@
 from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from booking.availability import localize
 from booking.models import MeetingType
 from config import fields
 from reminders.models import ReminderPlan
@@ -212,11 +215,30 @@ class MeetingTypeForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
-class BookForUserForm(forms.Form):
-    user = forms.TypedChoiceField(label=_("Service user"), coerce=int)
-    meeting_type = forms.TypedChoiceField(label=_("Kind of meeting"), coerce=int)
+class OutsideHoursForm(forms.Form):
+    """A date and a local time for a meeting outside the usual hours."""
+
     day = fields.FormDateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = fields.FormTimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args: Any, tz: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("day") and data.get("start"):
+            # The skipped hour of the spring clock change is no time at all; in the autumn the
+            # first of the two hours is meant (summer time), as everywhere in booking.
+            moment = localize(data["day"], data["start"], self.tz)
+            if moment is None:
+                self.add_error("start", _("The clocks skip this time that day. Choose another time."))
+            else:
+                data["moment"] = moment
+        return data
+
+
+class BookRepeatForm(forms.Form):
     weeks = forms.IntegerField(
         label=_("Repeat every week, how many times in all"),
         min_value=1,
@@ -224,11 +246,6 @@ class BookForUserForm(forms.Form):
         initial=1,
         help_text=_("1 = just this once."),
     )
-
-    def __init__(self, *args: object, users: list, types: list, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].choices = [(u.pk, u.get_full_name() or u.username) for u in users]
-        self.fields["meeting_type"].choices = [(t.pk, t.name) for t in types]
 
 
 class EraseForm(forms.Form):

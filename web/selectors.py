@@ -12,7 +12,7 @@ from booking.models import Appointment, CalendarOverride, MeetingType
 from booking.selectors import appointments_of_client, meeting_types_bookable_by
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
-from people.selectors import clients_of
+from people.selectors import clients_manageable_by, clients_of
 from reminders.models import ItemDone, MedicationLog, ReminderPlan
 from reminders.services import plan_occurrences
 
@@ -209,6 +209,19 @@ def _caseload_search(search: str) -> Q:
     for word in search.split():
         found &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     return found
+
+
+def people_to_book_for(*, actor: User, search: str = "") -> QuerySet[User]:
+    """The service users ``actor`` may book a meeting for, found by name words or phone digits
+    as on the caseload: a social worker's caseload (a coordinator's unit); a peer, whose
+    meeting types are open to the unit, anyone active in the unit."""
+    if actor.is_peer and actor.unit_id is None:
+        return User.objects.none()
+    if actor.is_peer:
+        people_ = User.objects.filter(role=User.Role.SERVICE_USER, unit_id=actor.unit_id, is_active=True)
+    else:
+        people_ = clients_manageable_by(actor=actor)
+    return people_.filter(_caseload_search(search)).order_by("first_name", "last_name", "pk")
 
 
 # --- One meeting, for staff ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from web import (
     views_access,
     views_account,
     views_api_sign_ins,
+    views_book_for,
     views_booking,
     views_calendar,
     views_calendars_connected,
@@ -86,7 +87,16 @@ urlpatterns = [
     ),
     path("calendar/types/", views_calendar.meeting_types, name="meeting_types"),
     path("calendar/types/<id:type_id>/", views_calendar.meeting_types, name="meeting_type_edit"),
-    path("calendar/book/", views_calendar.book_for_user, name="book_for_user"),
+    path("calendar/book/", views_book_for.book_for_user, name="book_for_user"),
+    path("calendar/book/<id:person_id>/", views_book_for.book_for_types, name="book_for_types"),
+    path("calendar/book/<id:person_id>/<id:type_id>/", views_book_for.book_for_times, name="book_for_times"),
+    path(
+        "calendar/book/<id:person_id>/<id:type_id>/outside/", views_book_for.book_for_outside, name="book_for_outside"
+    ),
+    path(
+        "calendar/book/<id:person_id>/<id:type_id>/confirm/", views_book_for.book_for_confirm, name="book_for_confirm"
+    ),
+    path("calendar/meetings/<id:appointment_id>/booked/", views_book_for.book_for_booked, name="book_for_booked"),
     path("calendar/meetings/<id:appointment_id>/", views_staff_meetings.staff_meeting, name="staff_meeting"),
     path(
         "calendar/meetings/<id:appointment_id>/move/",

@@ -1,16 +1,13 @@
 """A social worker's or peer's calendar: the week, working hours, time off, meeting types,
 booking for a service user, and closing a meeting as held or missed."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from booking import services as booking
@@ -19,7 +16,6 @@ from booking.models import Appointment, CalendarOverride
 from config.errors import ApplicationError
 from config.fields import day_from_text
 from people.models import User
-from people.selectors import clients_manageable_by
 from web import forms, selectors
 from web.decorators import back_to_next, staff_required, user_tz
 from web.peer_context import decorate_today
@@ -145,63 +141,6 @@ def meeting_types(request: HttpRequest, type_id: int | None = None) -> HttpRespo
         "web/meeting_types.html",
         {"form": form, "types": calendar.meeting_types.order_by("name"), "instance": instance},
     )
-
-
-def _alternative(start: datetime, tz: ZoneInfo) -> dict[str, object]:
-    """A free time offered instead, with the day and time the booking form takes, so one click
-    books it."""
-    local = start.astimezone(tz)
-    return {"start": local, "day": local.date().isoformat(), "time": local.strftime("%H:%M")}
-
-
-@staff_required
-def book_for_user(request: HttpRequest) -> HttpResponse:
-    users = (
-        list(clients_manageable_by(actor=request.user).order_by("first_name")) if request.user.is_social_worker else []
-    )
-    if request.user.is_peer:
-        users = list(User.objects.filter(role=User.Role.SERVICE_USER, unit_id=request.user.unit_id, is_active=True))
-    types = list(booking.calendar_for(owner=request.user).meeting_types.filter(is_active=True))
-    form = forms.BookForUserForm(request.POST or None, users=users, types=types, initial=request.GET.dict() or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        tz = user_tz(request.user)
-        start = datetime.combine(data["day"], data["start"], tzinfo=tz)
-        repeat = booking.RepeatRule(count=data["weeks"]) if data["weeks"] > 1 else None
-        try:
-            result = booking.appointment_book(
-                actor=request.user,
-                worker_id=request.user.pk,
-                meeting_type_id=data["meeting_type"],
-                start=start,
-                client_id=data["user"],
-                repeat=repeat,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            alternatives = exc.extra.get("alternatives") or [
-                a for c in exc.extra.get("conflicts", []) for a in c.get("alternatives", [])
-            ]
-            return render(
-                request,
-                "web/book_for_user.html",
-                {
-                    "form": form,
-                    "alternatives": [_alternative(datetime.fromisoformat(a["start"]), tz) for a in alternatives[:6]],
-                    "chosen": {"user": data["user"], "meeting_type": data["meeting_type"], "weeks": data["weeks"]},
-                    "conflicts": exc.extra.get("conflicts", []),
-                },
-                status=409 if exc.status_code == 409 else 400,
-            )
-        count = len(result.appointments)
-        messages.success(
-            request,
-            ngettext("Booked %(count)d meeting(s).", "Booked %(count)d meeting(s).", count) % {"count": count},
-        )
-        return redirect(
-            f"{reverse('web:calendar')}?week={result.appointments[0].start.astimezone(tz).date().isoformat()}"
-        )
-    return render(request, "web/book_for_user.html", {"form": form})
 
 
 @staff_required

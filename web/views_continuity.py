@@ -27,6 +27,7 @@ from web import oidc
 from web.decorators import add_service_errors, coordinator_required, service_user_required
 from web.forms import NationalIdForm
 from web.forms_continuity import HandoverForm, PlanEntryAddForm, PlanEntryEditForm
+from web.selectors import people_to_book_for
 
 
 def _plan_context(viewer: User, client: User) -> dict[str, Any]:
@@ -134,6 +135,9 @@ def person_overview(request: HttpRequest, user_id: int) -> HttpResponse:
             "followed": list(selectors.followed_by_history(client=client)),
             "now": timezone.now(),
             "phone": phone,
+            # Only someone the viewer may book for gets the link; the booking pages check again.
+            "may_book": request.user.has_calendar_role
+            and people_to_book_for(actor=request.user).filter(pk=client.pk).exists(),
             "national_id_form": NationalIdForm()
             if oidc.may_record_national_id(viewer=request.user, client=client)
             else None,

@@ -16,7 +16,15 @@ from booking.availability import localize
 from booking.models import Appointment, AppointmentEvent, AppointmentSeries, IdempotencyKey, MeetingType
 from booking.selectors import meeting_type_for_booking
 from booking.services.calendars import calendars_lock
-from booking.slots import alternatives, slot_taken, slot_unavailable, slots_for, tz_of
+from booking.slots import (
+    alternatives,
+    any_hour_unavailable,
+    fitting_any_hour,
+    slot_taken,
+    slot_unavailable,
+    slots_for,
+    tz_of,
+)
 from config import prepared
 from config.errors import ApplicationError, Conflict, NotFound, Unprocessable
 from people.models import User
@@ -58,9 +66,13 @@ def as_utc(value: datetime, tz: ZoneInfo) -> datetime:
     return value.astimezone(UTC)
 
 
-def _resolve_client(*, actor: User, meeting_type: MeetingType, client_id: int | None) -> User:
-    """Who the meeting is for. A service user books for themselves; staff book for a
-    service user they follow (or, as coordinator, any in the unit)."""
+def _resolve_client(*, actor: User, meeting_type: MeetingType, client_id: int | None, any_hour: bool) -> User:
+    """Who the meeting is for. A service user books for themselves, at offered times only;
+    staff book for a service user they follow (or, as coordinator, any in the unit)."""
+    if actor.is_service_user and any_hour:
+        raise ApplicationError(
+            _("Only staff can book outside the usual hours."), fields={"start": [_("Not an offered time.")]}
+        )
     if actor.is_service_user:
         if client_id not in (None, actor.pk):
             raise ApplicationError(
@@ -109,6 +121,9 @@ def _occurrences(*, start: datetime, tz: ZoneInfo, repeat: RepeatRule | None) ->
 
 def _fingerprint(**request: Any) -> str:
     """A hash of what was asked: the same idempotency key with another request is refused."""
+    if not request.get("any_hour"):
+        # Left out when not set, so a key kept from before the option existed still matches.
+        request.pop("any_hour", None)
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -121,6 +136,7 @@ def appointment_book(
     client_id: int | None = None,
     repeat: RepeatRule | None = None,
     skip_conflicts: bool = False,
+    any_hour: bool = False,
     idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> BookingResult:
@@ -132,17 +148,19 @@ def appointment_book(
     for bad input, ``Conflict`` (with ``alternatives`` or ``conflicts``) when a time is
     taken, ``Unprocessable`` when an idempotency key is reused for another request.
     A repeated request with the same idempotency key returns the first result.
+    ``any_hour`` (staff) lifts only opening hours, grid and holidays: overlaps with buffers,
+    time off, notice and horizon are checked as for any booking, under the same lock.
     Publishes ``AppointmentBooked`` (or ``AppointmentSeriesBooked``) in the transaction.
     """
     now = now or timezone.now()
     meeting_type = meeting_type_for_booking(user=actor, worker_id=worker_id, meeting_type_id=meeting_type_id)
     if meeting_type is None:
         raise NotFound(_("That meeting type is not available to you."))
-    client = _resolve_client(actor=actor, meeting_type=meeting_type, client_id=client_id)
+    client = _resolve_client(actor=actor, meeting_type=meeting_type, client_id=client_id, any_hour=any_hour)
     start = as_utc(start, tz_of(meeting_type.calendar.owner))
     fingerprint = _fingerprint(
         worker=worker_id, meeting_type=meeting_type_id, start=start.isoformat(), user=client.pk,
-        repeat=repeat and repeat.as_rrule(), skip=skip_conflicts,
+        repeat=repeat and repeat.as_rrule(), skip=skip_conflicts, any_hour=any_hour,
     )  # fmt: skip
     try:
         with transaction.atomic():
@@ -154,16 +172,15 @@ def appointment_book(
                 return _replay(previous, fingerprint=fingerprint)
             result = _book_free_times(
                 meeting_type=meeting_type, actor=actor, client=client, start=start,
-                repeat=repeat, skip=skip_conflicts, now=now,
+                repeat=repeat, skip=skip_conflicts, any_hour=any_hour, now=now,
             )  # fmt: skip
             if idempotency_key:
                 _remember(actor=actor, key=idempotency_key, fingerprint=fingerprint, result=result)
     except _Unavailable as unavailable:
         # The answer (with free alternatives) is worked out after the calendar lock is
         # released, so people losing a race do not hold up the next booking.
-        raise _refusal(
-            meeting_type=meeting_type, actor=actor, start=start, repeat=repeat, now=now, error=unavailable
-        ) from None
+        raise _refusal(meeting_type=meeting_type, actor=actor, start=start, repeat=repeat, any_hour=any_hour,
+                       now=now, error=unavailable) from None  # fmt: skip
     except IntegrityError as exc:
         refusal = _refusal_by_database(exc, meeting_type=meeting_type, actor=actor, start=start)
         if refusal is None:
@@ -193,23 +210,16 @@ def _book_free_times(
     start: datetime,
     repeat: RepeatRule | None,
     skip: bool,
+    any_hour: bool,
     now: datetime,
 ) -> BookingResult:
     """Inside the booking transaction, with the calendar locked: write the occurrences that
-    are offered times, or raise ``_Unavailable`` when the request cannot be met (``skip``:
-    a series skips the taken dates if some are free)."""
+    are offered times (``any_hour``: that fit the calendar at any hour), or raise
+    ``_Unavailable`` when the request cannot be met (``skip``: a series skips the taken dates
+    if some are free)."""
     tz = tz_of(meeting_type.calendar.owner)
     occurrences = _occurrences(start=start, tz=tz, repeat=repeat)
-    offered = {
-        slot.start.astimezone(UTC)
-        for slot in slots_for(
-            meeting_type=meeting_type,
-            actor=actor,
-            first_day=occurrences[0].astimezone(tz).date(),
-            last_day=occurrences[-1].astimezone(tz).date(),
-            now=now,
-        )
-    }
+    offered = _offered(meeting_type=meeting_type, actor=actor, occurrences=occurrences, any_hour=any_hour, now=now)
     free = [occ for occ in occurrences if occ in offered]
     taken = [occ for occ in occurrences if occ not in offered]
     if (repeat is None and taken) or (taken and (not skip or not free)):
@@ -244,15 +254,38 @@ def _book_free_times(
     return BookingResult(appointments=appointments, skipped=skipped, series=series)
 
 
+def _offered(
+    *, meeting_type: MeetingType, actor: User, occurrences: list[datetime], any_hour: bool, now: datetime
+) -> set[datetime]:
+    """Which occurrences may be booked now (as UTC instants): offered times, or with
+    ``any_hour`` times that fit the calendar at any hour."""
+    if any_hour:
+        return fitting_any_hour(meeting_type=meeting_type, actor=actor, starts=occurrences, now=now)
+    tz = tz_of(meeting_type.calendar.owner)
+    return {
+        slot.start.astimezone(UTC)
+        for slot in slots_for(
+            meeting_type=meeting_type,
+            actor=actor,
+            first_day=occurrences[0].astimezone(tz).date(),
+            last_day=occurrences[-1].astimezone(tz).date(),
+            now=now,
+        )
+    }
+
+
 def _refusal(
     *,
     meeting_type: MeetingType,
     actor: User,
     start: datetime,
     repeat: RepeatRule | None,
+    any_hour: bool,
     now: datetime,
     error: _Unavailable,
 ) -> ApplicationError:
+    if repeat is None and any_hour:
+        return any_hour_unavailable(meeting_type=meeting_type, actor=actor, start=start, now=now)
     if repeat is None:
         return slot_unavailable(meeting_type=meeting_type, actor=actor, start=start, now=now)
     return Conflict(

@@ -197,3 +197,48 @@ def test_the_database_refuses_reviving_a_cancelled_meeting_into_a_taken_time(wor
     cancelled.status = Appointment.Status.BOOKED
     with pytest.raises(IntegrityError, match="appointment_no_overlap"), transaction.atomic():
         cancelled.save(update_fields=["status"])
+
+
+@dataclass
+class _Answer:
+    """A service's answer in the shape ``race`` reads from an HTTP response."""
+
+    status_code: int
+    body: dict
+
+    def json(self) -> dict:
+        return self.body
+
+
+def any_hour_request(world, client: User, start: datetime):
+    from booking.services import appointment_book
+    from config.errors import ApplicationError
+
+    def book() -> _Answer:
+        try:
+            result = appointment_book(
+                actor=world.worker,
+                worker_id=world.worker.pk,
+                meeting_type_id=world.meeting_type.pk,
+                start=start,
+                client_id=client.pk,
+                any_hour=True,
+            )
+        except ApplicationError as exc:
+            return _Answer(exc.status_code, {"error": {"code": exc.code, "message": str(exc.message)}})
+        return _Answer(201, {"id": result.appointments[0].pk})
+
+    return book
+
+
+def test_overlapping_times_outside_the_usual_hours_racing_get_exactly_one_booking(world):
+    # Off the grid and after hours: 18:05 holds 18:05-19:05 (with its buffer after), 18:20
+    # holds 18:20-19:20, 18:35 holds 18:35-19:35. Every pair overlaps, so only one may win.
+    day = next_weekday(1)
+    starts = [local(day, 18, 5), local(day, 18, 20), local(day, 18, 35)]
+    users = service_users(world, THREADS, followed=True)
+
+    outcomes = race([any_hour_request(world, user, starts[i % len(starts)]) for i, user in enumerate(users)])
+
+    assert_one_winner(outcomes)
+    assert Appointment.objects.filter(calendar=world.calendar).count() == 1

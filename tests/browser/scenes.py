@@ -49,6 +49,13 @@ class Scene:
             "calendar",
             "working hours",
             "caseload",
+            "book for user",
+            "book for user search",
+            "book for types",
+            "book for times",
+            "book for times next week",
+            "book for confirm",
+            "book for booked",
         }
     )
 
@@ -88,6 +95,18 @@ class Scene:
             ("meeting types", "/calendar/types/"),
             ("meeting type edit", f"/calendar/types/{self.samtale.pk}/"),
             ("book for user", "/calendar/book/"),
+            ("book for user search", "/calendar/book/?q=Anna"),
+            ("book for types", f"/calendar/book/{self.anna.pk}/"),
+            ("book for times", f"/calendar/book/{self.anna.pk}/{self.samtale.pk}/"),
+            (
+                "book for times next week",
+                f"/calendar/book/{self.anna.pk}/{self.samtale.pk}/?week={timezone.localdate() + timedelta(days=7)}",
+            ),
+            (
+                "book for confirm",
+                f"/calendar/book/{self.anna.pk}/{self.samtale.pk}/confirm/?start={self.free_start_param(staff=True)}",
+            ),
+            ("book for booked", f"/calendar/meetings/{self.meeting.pk}/booked/"),
             ("staff meeting", f"/calendar/meetings/{self.meeting.pk}/"),
             ("staff meeting move", f"/calendar/meetings/{self.meeting.pk}/move/"),
             ("staff meeting cancel", f"/calendar/meetings/{self.meeting.pk}/cancel/"),
@@ -109,10 +128,10 @@ class Scene:
             ("peer plan", f"/peer/plans/{shared.client_id}/"),
         ]
 
-    def free_start_param(self) -> str:
+    def free_start_param(self, *, staff: bool = False) -> str:
         slot = slots_for(
             meeting_type=self.samtale,
-            actor=self.anna,
+            actor=self.kari if staff else self.anna,
             first_day=timezone.localdate(),
             last_day=timezone.localdate() + timedelta(days=14),
         )[0]

@@ -49,6 +49,12 @@ UI = {
     "save_hours": "Save working hours",
     "hours_saved": "Working hours saved.",
     "skip": "Skip to content",
+    "book_for_user": "Book for a service user",
+    "find_person": "Find by name or phone number",
+    "search": "Search",
+    "what_kind": "What kind of meeting?",
+    "next_week": "Next week",
+    "meeting_booked": "The meeting is booked",
 }
 
 

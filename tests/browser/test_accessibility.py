@@ -7,6 +7,7 @@ page scroll sideways at 390 px.
 import re
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -175,6 +176,17 @@ def test_worker_pages_have_no_serious_accessibility_violations(
     findings = Findings(language)
     for name, url in _in(language, scene.worker_pages()):
         findings.visit(page, name, url)
+
+    # Booking on Anna's behalf outside the usual hours at a time her meeting holds: refused,
+    # with the reason and the nearest free times as links.
+    local = scene.meeting.start.astimezone(ZoneInfo(scene.kari.timezone))
+    page.goto(f"/calendar/book/{scene.anna.pk}/{scene.samtale.pk}/")
+    outside = page.locator("form[action$='/outside/']")
+    outside.locator("input[name=day]").fill(local.date().isoformat())
+    outside.locator("input[name=start]").fill(local.strftime("%H:%M"))
+    outside.locator("button[type=submit]").click()
+    expect(page.locator(".alternatives a").first).to_be_visible()
+    findings.check(page, "book for refused")
     findings.assert_none()
 
 

@@ -2,7 +2,7 @@
 someone's behalf, closing meetings, the caseload and "lost my phone"."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.test import Client
@@ -369,29 +369,25 @@ def test_another_workers_meeting_type_is_404(world, worker):
 
 
 def book_for(worker: Client, world, person: User, day, at: str = "10:00", weeks: int = 1):
+    """Confirm a free time from the picker (``/calendar/book/``) for ``person``."""
+    hour, minute = (int(part) for part in at.split(":"))
     return worker.post(
-        "/calendar/book/",
-        {
-            "user": person.pk,
-            "meeting_type": world.meeting_type.pk,
-            "day": day.isoformat(),
-            "start": at,
-            "weeks": weeks,
-        },
+        f"/calendar/book/{person.pk}/{world.meeting_type.pk}/confirm/",
+        {"start": local(day, hour, minute).isoformat(), "weeks": weeks},
     )
 
 
 def test_booking_for_someone_in_the_caseload(world, worker):
     day = next_weekday(1)
     page = worker.get(f"/calendar/book/?user={world.client.pk}")
-    assert page.status_code == 200
-    assert page.context["form"]["user"].value() == str(world.client.pk)
+    assert page.status_code == 302
+    assert page.url == f"/calendar/book/{world.client.pk}/"
 
     response = book_for(worker, world, world.client, day)
 
-    assert response.status_code == 302
-    assert response.url == f"/calendar/?week={day.isoformat()}"
     appointment = Appointment.objects.get()
+    assert response.status_code == 302
+    assert response.url == f"/calendar/meetings/{appointment.pk}/booked/"
     assert appointment.client == world.client
     assert appointment.booked_by == world.worker
     assert appointment.start == local(day, 10)
@@ -411,13 +407,11 @@ def test_booking_a_weekly_series(world, worker):
 
 def test_someone_outside_the_caseload_is_not_a_choice(world, worker):
     page = worker.get("/calendar/book/")
-    choices = [value for value, _label in page.context["form"].fields["user"].choices]
-    assert choices == [world.client.pk]
+    assert [p.pk for p in page.context["people"]] == [world.client.pk]
 
     response = book_for(worker, world, world.other_client, next_weekday(1))
 
-    assert response.status_code == 200
-    assert response.context["form"].errors["user"]
+    assert response.status_code == 404
     assert not Appointment.objects.exists()
 
 
@@ -429,7 +423,7 @@ def test_a_taken_time_shows_nearby_free_times_with_409(world, worker):
     response = book_for(worker, world, neighbour, day)
 
     assert response.status_code == 409
-    assert response.context["form"].non_field_errors()
+    assert response.context["refusal"].message
     assert response.context["alternatives"]
     assert local(day, 10) not in [t["start"] for t in response.context["alternatives"]]
     assert not Appointment.objects.filter(client=neighbour).exists()
@@ -441,12 +435,12 @@ def test_one_click_on_a_nearby_free_time_books_it(world, worker):
     neighbour = client_of(world, "Dag")
     taken = book_for(worker, world, neighbour, day)
     first = taken.context["alternatives"][0]
-    page = taken.content.decode()
-    # Each free time is a button of its own form, carrying the person, the kind and the time.
-    assert f'name="start" value="{first["time"]}"' in page
-    assert f'name="day" value="{first["day"]}"' in page
+    # Each free time is a link of its own to the confirm page, carrying the time.
+    assert first["url"] in links_to(taken, f"/calendar/book/{neighbour.pk}/")
 
-    response = book_for(worker, world, neighbour, date.fromisoformat(first["day"]), at=first["time"])
+    confirm = worker.get(first["url"])
+    form = next(f for f in parse(confirm).forms if "token" in f.inputs)
+    response = worker.post(first["url"].split("?")[0], form.inputs)
 
     assert response.status_code == 302
     assert Appointment.objects.get(client=neighbour).start == first["start"]
@@ -460,7 +454,7 @@ def test_a_series_with_a_taken_date_books_nothing(world, worker):
     response = book_for(worker, world, neighbour, day, weeks=4)
 
     assert response.status_code == 409
-    assert response.context["conflicts"]
+    assert response.context["refusal"].extra["conflicts"]
     assert not Appointment.objects.filter(client=neighbour).exists()
 
 

@@ -54,7 +54,7 @@ ROWS_SHOWN = {
     "/today/": lambda c: len(c["appointments"]) + len(c["tasks"]) + len(c["failing"]),
     "/calendar/": lambda c: sum(len(d["appointments"]) + len(d["off"]) for d in c["days"]),
     "/caseload/": lambda c: len(c["people"]),
-    "/calendar/book/": lambda c: len(c["form"].fields["user"].choices),
+    "/calendar/book/": lambda c: len(c["people"]),
     "/calendar/time-off/": lambda c: len(c["items"]),
 }
 
