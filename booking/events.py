@@ -92,6 +92,15 @@ class AppointmentNoShow(AppointmentsEvent):
     """The service user did not come to a meeting that has started."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppointmentCloseUndone(AppointmentsEvent):
+    """A held or no-show mark was taken back the same day: the meeting is booked again.
+
+    ``outcome`` is the status taken back (``completed`` or ``no_show``)."""
+
+    outcome: str
+
+
 E = TypeVar("E", bound=AppointmentsEvent)
 Handler = Callable[[E], None]
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from booking import services as booking
 from booking.apis import feed_url
 from booking.models import Appointment, CalendarOverride
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 from config.fields import day_from_text
 from people.models import User
 from people.selectors import clients_manageable_by
@@ -215,4 +215,19 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
         messages.error(request, exc.message)
         return redirect("web:today")
     messages.success(request, _("Saved."))
+    return back_to_next(request, "web:today")
+
+
+@staff_required
+@require_POST
+def appointment_close_undo(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Take back a held/no-show mark the same day. Someone else's meeting does not exist (404)."""
+    try:
+        booking.appointment_close_undo(actor=request.user, appointment_id=appointment_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return back_to_next(request, "web:today")
+    messages.success(request, _("The mark is undone. The meeting is booked again."))
     return back_to_next(request, "web:today")

@@ -24,8 +24,10 @@ from booking.services.calendars import (
 from booking.services.changes import (
     appointment_cancel,
     appointment_close,
+    appointment_close_undo,
     appointment_reassign,
     appointment_reschedule,
+    close_undo_deadline,
 )
 from booking.services.joint import (
     JointPart,
@@ -43,6 +45,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_close",
+    "appointment_close_undo",
     "appointment_reassign",
     "appointment_reschedule",
     "appointments_cancel",
@@ -50,6 +53,7 @@ __all__ = [
     "appointments_place",
     "calendar_for",
     "calendars_lock",
+    "close_undo_deadline",
     "feed_token_get_or_create",
     "feed_token_rotate",
     "meeting_type_create",
