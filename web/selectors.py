@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from booking.models import Appointment, CalendarOverride, MeetingType
+from booking.models import Appointment, CalendarOverride, MeetingType, WorkingHours
 from booking.selectors import appointments_of_client, meeting_types_bookable_by
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
@@ -159,6 +159,25 @@ def week_of(*, worker: User, monday: date) -> tuple[list[Appointment], list[Cale
         CalendarOverride.objects.filter(calendar__owner=worker, start__lt=end, end__gt=start).order_by("start")
     )
     return appointments, overrides
+
+
+def weekly_hours_of(*, worker: User) -> list[tuple[int, time, time]]:
+    """The worker's weekly working hours as (weekday, start, end), Monday = 0."""
+    return list(
+        WorkingHours.objects.filter(calendar__owner=worker)
+        .order_by("weekday", "start")
+        .values_list("weekday", "start", "end")
+    )
+
+
+def external_busy_of(*, worker: User, first_day: date, last_day: date) -> list[tuple[datetime, datetime]]:
+    """Busy time from the worker's connected calendars (Outlook, Google…) from ``first_day``
+    to ``last_day`` (both included, the worker's local days), as aware (start, end) pairs.
+
+    Busy time from the worker's connected calendars comes in here: only when they are busy,
+    never what the event is, so the week shows it as grey "Busy" blocks without details.
+    Until calendars can be connected there is none."""
+    return []
 
 
 def caseload_overview(*, worker: User, now: datetime | None = None, search: str = "") -> QuerySet[User]:
