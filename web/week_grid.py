@@ -136,6 +136,23 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
+@dataclass(frozen=True)
+class _Week:
+    """What the week's days are built from."""
+
+    tz: ZoneInfo
+    today: date
+    weekly_hours: list[tuple[int, time, time]]
+    appointments: list[Appointment]
+    overrides: list[CalendarOverride]
+    busy: list[Span]
+    holidays: frozenset[date]
+
+
+# Time order, and at one time: time off first, then meetings, then the rest.
+_ORDER = {"off": 0, "meeting": 1, "busy": 2, "break": 3, "free": 4}
+
+
 def build_week(
     *,
     monday: date,
@@ -150,72 +167,8 @@ def build_week(
     """Lay out the week from Monday: each day's working hours (weekly hours unless a public
     holiday, plus extra hours), its meetings, time off, busy time from other calendars, and
     what is left: breaks between working periods and free gaps inside them."""
-    today = now.astimezone(tz).date()
-    days: list[GridDay] = []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        day_start, day_end = _midnight(day, tz), _midnight(day + timedelta(days=1), tz)
-
-        def clip(start: datetime, end: datetime, *, lo: datetime = day_start, hi: datetime = day_end) -> Span | None:
-            # In UTC: datetimes sharing one ZoneInfo compare and subtract by the wall clock,
-            # which is wrong in the hour that repeats when summer time ends.
-            start, end = max(start, lo).astimezone(UTC), min(end, hi).astimezone(UTC)
-            return (start, end) if end > start else None
-
-        def local(span: Span) -> Span:
-            return span[0].astimezone(tz), span[1].astimezone(tz)
-
-        work = []
-        if day not in holidays:
-            work = [
-                (_wall(day, s, tz).astimezone(UTC), _wall(day, e, tz).astimezone(UTC))
-                for w, s, e in weekly_hours
-                if w == day.weekday()
-            ]
-        work += [
-            span
-            for o in overrides
-            if o.kind == CalendarOverride.Kind.EXTRA and (span := clip(o.start, o.end)) is not None
-        ]
-        work = [(s, e) for s, e in _merge(work) if e > s]
-
-        grid_day = GridDay(
-            day=day,
-            is_today=day == today,
-            is_holiday=day in holidays,
-            work=[local(span) for span in work],
-            hours_in_day=round((day_end.astimezone(UTC) - day_start.astimezone(UTC)).total_seconds() / 3600),
-        )
-        for appointment in appointments:
-            if appointment.start.astimezone(tz).date() == day:
-                grid_day.appointments.append(appointment)
-                span = clip(appointment.start, appointment.end)
-                if span:
-                    grid_day.items.append(GridItem("meeting", *local(span), appointment=appointment))
-        for override in overrides:
-            if override.kind != CalendarOverride.Kind.TIME_OFF:
-                continue
-            span = clip(override.start, override.end)
-            if span is None:
-                continue
-            grid_day.off.append(override)
-            whole = span == (day_start.astimezone(UTC), day_end.astimezone(UTC))
-            grid_day.items.append(GridItem("off", *local(span), note=override.note, whole_day=whole))
-        for busy_start, busy_end in busy:
-            span = clip(busy_start, busy_end)
-            if span:
-                grid_day.items.append(GridItem("busy", *local(span)))
-
-        taken = [(i.start.astimezone(UTC), i.end.astimezone(UTC)) for i in grid_day.items]
-        for (_s, end), (start, _e) in pairwise(work):
-            grid_day.items.append(GridItem("break", *local((end, start))))
-        for span in _subtract(work, taken):
-            grid_day.items.append(GridItem("free", *local(span)))
-        grid_day.bands = [GridItem("work", *local(span)) for span in work]
-        # Time order, and at one time: time off first, then meetings, then the rest.
-        order = {"off": 0, "meeting": 1, "busy": 2, "break": 3, "free": 4}
-        grid_day.items.sort(key=lambda i: (i.start.astimezone(UTC), order[i.kind]))
-        days.append(grid_day)
+    week = _Week(tz, now.astimezone(tz).date(), weekly_hours, appointments, overrides, busy, holidays)
+    days = [_build_day(monday + timedelta(days=offset), week) for offset in range(7)]
 
     first_hour, last_hour = EARLIEST_FIRST_HOUR, LATEST_LAST_HOUR
     for grid_day in days:
@@ -234,6 +187,58 @@ def build_week(
             if 0 <= minute < rows * ROW_MINUTES:
                 grid_day.now_row = minute // ROW_MINUTES + 1
     return WeekGrid(days=days, first_hour=first_hour, last_hour=last_hour)
+
+
+def _build_day(day: date, week: _Week) -> GridDay:
+    """One day's items in time order, not yet placed on rows."""
+    tz = week.tz
+    day_start, day_end = _midnight(day, tz).astimezone(UTC), _midnight(day + timedelta(days=1), tz).astimezone(UTC)
+
+    def clip(start: datetime, end: datetime) -> Span | None:
+        # In UTC: datetimes sharing one ZoneInfo compare and subtract by the wall clock,
+        # which is wrong in the hour that repeats when summer time ends.
+        start, end = max(start, day_start).astimezone(UTC), min(end, day_end).astimezone(UTC)
+        return (start, end) if end > start else None
+
+    def local(span: Span) -> Span:
+        return span[0].astimezone(tz), span[1].astimezone(tz)
+
+    work = []
+    if day not in week.holidays:
+        work = [(_wall(day, s, tz), _wall(day, e, tz)) for w, s, e in week.weekly_hours if w == day.weekday()]
+    work = [(s.astimezone(UTC), e.astimezone(UTC)) for s, e in work]
+    extra = [clip(o.start, o.end) for o in week.overrides if o.kind == CalendarOverride.Kind.EXTRA]
+    work = [(s, e) for s, e in _merge(work + [span for span in extra if span]) if e > s]
+
+    grid_day = GridDay(
+        day=day,
+        is_today=day == week.today,
+        is_holiday=day in week.holidays,
+        work=[local(span) for span in work],
+        hours_in_day=round((day_end - day_start).total_seconds() / 3600),
+    )
+    for appointment in week.appointments:
+        if appointment.start.astimezone(tz).date() == day:
+            grid_day.appointments.append(appointment)
+            if span := clip(appointment.start, appointment.end):
+                grid_day.items.append(GridItem("meeting", *local(span), appointment=appointment))
+    for override in week.overrides:
+        if override.kind == CalendarOverride.Kind.TIME_OFF and (span := clip(override.start, override.end)):
+            grid_day.off.append(override)
+            whole = span == (day_start, day_end)
+            grid_day.items.append(GridItem("off", *local(span), note=override.note, whole_day=whole))
+    for busy_start, busy_end in week.busy:
+        if span := clip(busy_start, busy_end):
+            grid_day.items.append(GridItem("busy", *local(span)))
+
+    taken = [(i.start.astimezone(UTC), i.end.astimezone(UTC)) for i in grid_day.items]
+    for (_s, end), (start, _e) in pairwise(work):
+        grid_day.items.append(GridItem("break", *local((end, start))))
+    for span in _subtract(work, taken):
+        grid_day.items.append(GridItem("free", *local(span)))
+    grid_day.bands = [GridItem("work", *local(span)) for span in work]
+    grid_day.items.sort(key=lambda i: (i.start.astimezone(UTC), _ORDER[i.kind]))
+    return grid_day
 
 
 def _place(item: GridItem, *, day: date, first_hour: int, rows: int) -> None:
