@@ -108,6 +108,15 @@ class ExternalCalendarFailing(AppointmentsEvent):
     since: datetime
 
 
+@dataclass(frozen=True, kw_only=True)
+class AppointmentCloseUndone(AppointmentsEvent):
+    """A held or no-show mark was taken back the same day: the meeting is booked again.
+
+    ``outcome`` is the status taken back (``completed`` or ``no_show``)."""
+
+    outcome: str
+
+
 E = TypeVar("E", bound=AppointmentsEvent)
 Handler = Callable[[E], None]
 

@@ -4,6 +4,7 @@ show a peer (``booking.access``), and the SMS replies it answers first (``remind
 from datetime import datetime
 
 from booking import access, events
+from booking.models import Appointment
 from care.selectors.peers import appointments_read_grant
 from care.services import help, peers, waiting
 from care.tasks.waiting import slot_freed
@@ -26,6 +27,15 @@ def tell_invited_peers(event: events.AppointmentRescheduled | events.Appointment
 def reach_out_after_no_show(event: events.AppointmentNoShow) -> None:
     for appointment in event.appointments:
         peers.no_show_outreach_open(appointment=appointment)
+
+
+@events.subscribe(events.AppointmentCloseUndone, in_transaction=True)
+def withdraw_outreach_after_undo(event: events.AppointmentCloseUndone) -> None:
+    """Same transaction as the undo: a meeting booked again never keeps a no-show task."""
+    if event.outcome != Appointment.Status.NO_SHOW:
+        return
+    for appointment in event.appointments:
+        peers.no_show_outreach_withdraw(appointment=appointment)
 
 
 @events.subscribe(events.AppointmentRescheduled, events.AppointmentCancelled, in_transaction=False)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from booking.models import Appointment, CalendarOverride, MeetingType
+from booking import selectors as booking_selectors
+from booking.models import Appointment, CalendarOverride, MeetingType, WorkingHours
 from booking.selectors import appointments_of_client, meeting_types_bookable_by
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
@@ -159,6 +160,32 @@ def week_of(*, worker: User, monday: date) -> tuple[list[Appointment], list[Cale
         CalendarOverride.objects.filter(calendar__owner=worker, start__lt=end, end__gt=start).order_by("start")
     )
     return appointments, overrides
+
+
+def weekly_hours_of(*, worker: User) -> list[tuple[int, time, time]]:
+    """The worker's weekly working hours as (weekday, start, end), Monday = 0."""
+    return list(
+        WorkingHours.objects.filter(calendar__owner=worker)
+        .order_by("weekday", "start")
+        .values_list("weekday", "start", "end")
+    )
+
+
+def external_busy_of(*, worker: User, first_day: date, last_day: date) -> list[tuple[datetime, datetime]]:
+    """Busy time from the worker's connected calendars (Outlook, Google…) from ``first_day``
+    to ``last_day`` (both included, the worker's local days), as aware (start, end) pairs.
+
+    Only when they are busy, never what the event is (Triangel keeps nothing more), so the
+    week shows it as grey "Busy" blocks without details."""
+    tz = ZoneInfo(worker.timezone)
+    start = datetime.combine(first_day, time.min, tzinfo=tz)
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+    return booking_selectors.external_busy_between(worker=worker, start=start, end=end)
+
+
+def external_calendars_failing(*, worker: User) -> list:
+    """The worker's connected calendars whose last read failed, for a notice on their week."""
+    return [c for c in booking_selectors.external_calendars_of(worker=worker) if c.last_error]
 
 
 def caseload_overview(*, worker: User, now: datetime | None = None, search: str = "") -> QuerySet[User]:

@@ -108,6 +108,11 @@ urlpatterns = [
         views_staff_meetings.staff_meeting_cancel,
         name="staff_meeting_cancel",
     ),
+    path(
+        "appointments/<id:appointment_id>/undo-mark/",
+        views_calendar.appointment_close_undo,
+        name="appointment_close_undo",
+    ),
     path("appointments/<id:appointment_id>/<str:outcome>/", views_calendar.appointment_close, name="appointment_close"),
     path("caseload/", views_staff.caseload, name="caseload"),
     path("caseload/<id:user_id>/phone/", views_staff.caseload_phone, name="caseload_phone"),

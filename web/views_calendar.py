@@ -12,13 +12,15 @@ from django.views.decorators.http import require_POST
 
 from booking import services as booking
 from booking.apis import feed_url
+from booking.holidays import public_holidays
 from booking.models import Appointment, CalendarOverride
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 from config.fields import day_from_text
 from people.models import User
 from web import forms, selectors
 from web.decorators import back_to_next, staff_required, user_tz
 from web.peer_context import decorate_today
+from web.week_grid import build_week
 
 
 def _monday(value: str | None, user: User) -> date:
@@ -28,38 +30,40 @@ def _monday(value: str | None, user: User) -> date:
 
 @staff_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
+    """The worker's week on an hour grid: working hours, breaks, time off, meetings, busy time
+    from connected calendars and the free gaps, in the worker's own time zone."""
     monday = _monday(request.GET.get("week"), request.user)
+    now = timezone.now()
     appointments, overrides = selectors.week_of(worker=request.user, monday=monday)
     decorate_today(appointments=appointments, tasks=[])
-    tz = user_tz(request.user)
-    days = []
-    for i in range(7):
-        day = monday + timedelta(days=i)
-        days.append(
-            {
-                "day": day,
-                "appointments": [a for a in appointments if a.start.astimezone(tz).date() == day],
-                "off": [
-                    o
-                    for o in overrides
-                    if o.kind == CalendarOverride.Kind.TIME_OFF
-                    and o.start.astimezone(tz).date()
-                    <= day
-                    < (o.end - timedelta(seconds=1)).astimezone(tz).date() + timedelta(days=1)
-                ],
-            }
-        )
+    sunday = monday + timedelta(days=6)
+    grid = build_week(
+        monday=monday,
+        tz=user_tz(request.user),
+        now=now,
+        weekly_hours=selectors.weekly_hours_of(worker=request.user),
+        appointments=appointments,
+        overrides=overrides,
+        busy=selectors.external_busy_of(worker=request.user, first_day=monday, last_day=sunday),
+        holidays=public_holidays(monday, sunday),
+    )
     token = booking.feed_token_get_or_create(user=request.user)
+    today = selectors.local_today(request.user, now)
     return render(
         request,
         "web/calendar.html",
         {
-            "days": days,
+            "grid": grid,
+            "days": grid.days,
             "monday": monday,
+            "sunday": sunday,
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
+            "this_week": today - timedelta(days=today.weekday()),
+            "is_this_week": monday <= today <= sunday,
             "feed_url": feed_url(token.secret),
-            "now": timezone.now(),
+            "now": now,
+            "failing_calendars": selectors.external_calendars_failing(worker=request.user),
         },
     )
 
@@ -154,4 +158,19 @@ def appointment_close(request: HttpRequest, appointment_id: int, outcome: str) -
         messages.error(request, exc.message)
         return redirect("web:today")
     messages.success(request, _("Saved."))
+    return back_to_next(request, "web:today")
+
+
+@staff_required
+@require_POST
+def appointment_close_undo(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Take back a held/no-show mark the same day. Someone else's meeting does not exist (404)."""
+    try:
+        booking.appointment_close_undo(actor=request.user, appointment_id=appointment_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return back_to_next(request, "web:today")
+    messages.success(request, _("The mark is undone. The meeting is booked again."))
     return back_to_next(request, "web:today")

@@ -2,6 +2,8 @@
 person's number and the meeting's history, and moving or cancelling it on the person's behalf
 ("the person phones to move their meeting")."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit import log as access_log
 from booking import services as booking
-from booking.models import Appointment
+from booking.models import Appointment, AppointmentEvent
 from care.selectors.continuity import appointment_events_of, overview_clients_for
 from care.selectors.groups import group_meeting_id_of
 from config.errors import ApplicationError
@@ -41,6 +43,18 @@ def _changeable(request: HttpRequest, appointment_id: int) -> Appointment | Http
     return appointment
 
 
+def _undo_until(appointment: Appointment, history: list[AppointmentEvent]) -> datetime | None:
+    """Until when the held/no-show mark can be taken back (the service decides; this only says
+    whether to offer it), or None when there is no mark to take back any more."""
+    if appointment.status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+        return None
+    mark = next((e for e in history if e.action == appointment.status), None)
+    if mark is None:
+        return None
+    until = booking.close_undo_deadline(appointment=appointment, marked_at=mark.at)
+    return until if timezone.now() < until else None
+
+
 @staff_required
 def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = _meeting(request, appointment_id)
@@ -54,6 +68,8 @@ def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
             access_log.saw(viewer=request.user, what="contact", subjects=[(client_id, None)])
         next_meeting, last_meeting = selectors.next_and_last_meeting(worker=request.user, client_id=client_id)
         may_open_person = overview_clients_for(viewer=request.user).filter(pk=client_id).exists()
+    history = list(appointment_events_of(appointment_ids=[appointment.pk]).order_by("-at", "-id"))
+    own = appointment.calendar.owner_id == request.user.pk
     return render(
         request,
         "web/staff_meeting.html",
@@ -63,9 +79,10 @@ def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "next_meeting": next_meeting,
             "last_meeting": last_meeting,
             "may_open_person": may_open_person,
-            "own": appointment.calendar.owner_id == request.user.pk,
+            "own": own,
             "group_meeting_id": group_meeting_id_of(appointment=appointment),
-            "history": list(appointment_events_of(appointment_ids=[appointment.pk]).order_by("-at", "-id")),
+            "history": history,
+            "undo_until": _undo_until(appointment, history) if own else None,
             "now": timezone.now(),
         },
     )

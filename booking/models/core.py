@@ -323,6 +323,7 @@ class AppointmentEvent(models.Model):
         CANCELLED = "cancelled", _("cancelled")
         COMPLETED = "completed", _("completed")
         NO_SHOW = "no_show", _("did not come")
+        CLOSE_UNDONE = "close_undone", _("mark undone")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=15, choices=Action.choices)

@@ -25,8 +25,10 @@ from booking.services.calendars import (
 from booking.services.changes import (
     appointment_cancel,
     appointment_close,
+    appointment_close_undo,
     appointment_reassign,
     appointment_reschedule,
+    close_undo_deadline,
 )
 from booking.services.external import (
     SyncResult,
@@ -52,6 +54,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_close",
+    "appointment_close_undo",
     "appointment_reassign",
     "appointment_reschedule",
     "appointments_cancel",
@@ -59,6 +62,7 @@ __all__ = [
     "appointments_place",
     "calendar_for",
     "calendars_lock",
+    "close_undo_deadline",
     "external_calendar_connect",
     "external_calendar_delete",
     "external_calendar_sync",

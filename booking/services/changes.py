@@ -210,6 +210,54 @@ def appointment_close(*, actor: User, appointment_id: int, outcome: str, now: da
     return appointment
 
 
+def close_undo_deadline(*, appointment: Appointment, marked_at: datetime) -> datetime:
+    """When a held/no-show mark made at ``marked_at`` can no longer be undone: the end of that
+    day in the calendar owner's time zone. A slip of the finger is put right the same day; by the
+    next day the mark may already have been acted on (the no-show call made)."""
+    tz = tz_of(appointment.calendar.owner)
+    day = marked_at.astimezone(tz).date()
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+
+
+def appointment_close_undo(*, actor: User, appointment_id: int, now: datetime | None = None) -> Appointment:
+    """Take back a held or no-show mark: the meeting is booked again. Staff who may manage the
+    meeting only (anyone else: ``NotFound``), until the end of the calendar owner's local day on
+    which the mark was made (after that: ``ApplicationError`` with code ``undo_too_late``).
+
+    A meeting that is booked already is returned unchanged, so undoing twice is harmless.
+    Publishes ``AppointmentCloseUndone`` with the outcome taken back; the history gets a row."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = appointment_get(user=actor, appointment_id=appointment_id, for_update=True)
+        if appointment is None or not _may_manage(actor=actor, appointment=appointment):
+            raise NotFound(_("Appointment not found."))
+        if appointment.status == Appointment.Status.BOOKED:
+            return appointment
+        if appointment.status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+            raise ApplicationError(_("Only a meeting marked as held or not attended can be undone."), code="not_closed")
+        mark = (
+            AppointmentEvent.objects.filter(appointment=appointment, action=appointment.status)
+            .order_by("-at", "-id")
+            .first()
+        )
+        # A mark without its history row (written before history was kept) has no day to undo it on.
+        if mark is None or now >= close_undo_deadline(appointment=appointment, marked_at=mark.at):
+            raise ApplicationError(
+                _("The mark can only be undone on the day it was made. Ask a coordinator to correct it."),
+                code="undo_too_late",
+            )
+        outcome = appointment.status
+        appointment.status = Appointment.Status.BOOKED
+        appointment.sequence += 1
+        appointment.save(update_fields=["status", "sequence", "updated_at"])
+        AppointmentEvent.objects.create(
+            appointment=appointment, action=AppointmentEvent.Action.CLOSE_UNDONE, actor=actor
+        )
+        undone = events.AppointmentCloseUndone(appointments=(appointment,), actor=actor, now=now, outcome=outcome)
+        events.publish(undone)
+    return appointment
+
+
 def appointment_reassign(
     *, actor: User, appointment: Appointment, calendar: Calendar, meeting_type: MeetingType, note: str, now: datetime
 ) -> Appointment:

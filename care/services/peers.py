@@ -306,6 +306,16 @@ def no_show_outreach_open(*, appointment: Appointment) -> FollowUpTask | None:
     return task
 
 
+def no_show_outreach_withdraw(*, appointment: Appointment) -> int:
+    """The no-show mark was taken back (the person came after all): the open follow-up task for
+    it goes, so no one is called about a meeting they attended. A task already done (the worker
+    called, a peer was asked) is history and stays. Returns how many were removed."""
+    removed, _by_model = FollowUpTask.objects.filter(
+        appointment=appointment, kind=FollowUpTask.Kind.NO_SHOW, done_at__isnull=True
+    ).delete()
+    return removed
+
+
 def _outreach_task(*, worker: User, task_id: int) -> FollowUpTask:
     task = (
         FollowUpTask.objects.select_for_update(of=("self",))

@@ -6,11 +6,13 @@ page scroll sideways at 390 px.
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
@@ -19,6 +21,7 @@ from pytest_django.live_server_helper import LiveServer
 from people.models import User
 from tests import factories as f
 from tests.browser import scenes
+from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.support import BLOCKING, LANGUAGES, axe_violations, describe, names
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -369,4 +372,39 @@ def test_waiting_list_and_feedback_pages_have_no_serious_accessibility_violation
         ("idea respond", f"/ideas/{made['idea']}/respond/"),
     ]:
         findings.visit(page, name, url)
+    findings.assert_none()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_week_grid_has_no_serious_accessibility_violations_on_desktop_and_phone(
+    page: Page, demo: None, signed_in: Callable[[User, str], None], language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from booking import services as booking
+    from booking.models import Appointment
+    from web import selectors as web_selectors
+
+    scene = scenes.arrange()
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    # Busy time from a connected calendar, so its grey blocks are checked too (the live server
+    # runs in this process).
+    monkeypatch.setattr(
+        web_selectors,
+        "external_busy_of",
+        lambda **_week: [(f.local(monday, 13), f.local(monday, 14, 30))],
+    )
+    started = (
+        Appointment.objects.filter(calendar__owner=scene.kari, start__lte=timezone.now())
+        .exclude(status=Appointment.Status.CANCELLED)
+        .latest("start")
+    )
+    signed_in(scene.kari, language)
+    findings = Findings(language)
+    for size, viewport in [("desktop", {"width": 1366, "height": 900}), ("phone", PHONE_VIEWPORT)]:
+        page.set_viewport_size(viewport)
+        findings.visit(page, f"week grid {size}", "/calendar/")
+        findings.visit(page, f"week grid next week {size}", f"/calendar/?week={monday + timedelta(days=7)}")
+    # The meeting page with a mark that can still be undone.
+    booking.appointment_close(actor=scene.kari, appointment_id=started.pk, outcome="no_show")
+    findings.visit(page, "meeting page with undo", f"/calendar/meetings/{started.pk}/")
     findings.assert_none()

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page
 
+from booking.models import Appointment
 from people.models import User
 from tests.browser import scenes
 from tests.browser.conftest import PHONE_VIEWPORT
@@ -52,3 +54,32 @@ def test_main_pages_at_phone_width_are_saved_as_screenshots(
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
         assert _png_width(path) == PHONE_VIEWPORT["width"], f"{name} is wider than the phone"
+
+
+DESKTOP_VIEWPORT = {"width": 1366, "height": 900}
+
+
+def test_the_workers_week_grid_and_meeting_page_are_saved_as_screenshots(
+    page: Page, context: BrowserContext, demo: None, signed_in: Callable[[User, str], None]
+) -> None:
+    scene = scenes.arrange()
+    signed_in(scene.kari, "nb")
+    # The meeting that started an hour ago: its page offers to mark it held or not attended.
+    started = (
+        Appointment.objects.filter(calendar__owner=scene.kari, start__lte=timezone.now())
+        .exclude(status=Appointment.Status.CANCELLED)
+        .latest("start")
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shots = [
+        ("worker-week-grid", "/calendar/", DESKTOP_VIEWPORT),
+        ("worker-meeting-panel", f"/calendar/meetings/{started.pk}/", DESKTOP_VIEWPORT),
+    ]
+    for name, url, viewport in shots:
+        page.set_viewport_size(viewport)
+        response = page.goto(url)
+        assert response is not None
+        assert response.ok, f"{name}: {url} answered {response.status}"
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        assert _png_width(path) == viewport["width"], f"{name} is not {viewport['width']} px wide"

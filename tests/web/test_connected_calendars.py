@@ -86,3 +86,24 @@ def test_service_users_have_no_such_page(world, web_client):
     response = web_client(world.client).get(PAGE)
     assert response.status_code in (302, 403, 404)
     assert not ExternalCalendar.objects.exists()
+
+
+def test_the_week_shows_busy_time_from_the_other_calendar_as_grey_blocks_without_details(world, web_client, ics_server):
+    day = next_weekday(2)
+    url = ics_server.put("/w.ics", calendar_text(event("a1", local(day, 13), local(day, 14), summary="Legetime")))
+    client = web_client(world.worker)
+    client.post(PAGE, {"kind": "ics", "url": url})
+    page = client.get("/calendar/", {"week": str(day)}).content.decode()
+    assert "Opptatt 13:00–14:00" in page
+    assert "Legetime" not in page
+    assert 'href="/calendar/connected/"' in page
+
+
+def test_the_week_says_when_a_connected_calendar_could_not_be_read(world, web_client, ics_server):
+    url = ics_server.put("/w.ics", calendar_text())
+    client = web_client(world.worker, english=True)
+    client.post(PAGE, {"kind": "ics", "url": url})
+    del ics_server.files["/w.ics"]
+    client.post(f"{PAGE}{ExternalCalendar.objects.get().pk}/sync/")
+    page = client.get("/calendar/").content.decode()
+    assert "could not be read, so its busy time may be out of date" in page

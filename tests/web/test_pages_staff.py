@@ -174,7 +174,7 @@ def test_the_week_view_shows_appointments_and_time_off_and_moves_between_weeks(w
     assert not days[tuesday]["off"]
     assert not days[wednesday + timedelta(days=1)]["off"]
     assert world.client.get_full_name() in response.content.decode()
-    assert "Time off: Kurs" in response.content.decode()
+    assert "Time off all day: Kurs" in response.content.decode()
     assert f"?week={monday_of(today()).isoformat()}" in parse(response).links
     # Any day of the week shows that week.
     assert worker.get(f"/calendar/?week={wednesday.isoformat()}").context["monday"] == next_monday
@@ -501,16 +501,19 @@ def test_did_not_come_marks_the_meeting_and_gives_the_worker_a_task(world, worke
     assert FollowUpTask.objects.count() == 1
 
 
-def test_closing_from_the_week_view_returns_to_that_week(world, worker):
+def test_a_past_meeting_in_the_week_opens_its_page_where_it_is_marked(world, worker):
     appointment = started(world)
     week = f"/calendar/?week={appointment.start.astimezone(OSLO).date().isoformat()}"
     page = worker.get(week)
-    (form,) = forms_posting_to(page, f"/appointments/{appointment.pk}/completed/")
-    assert form.inputs["next"] == week
+    # The grid's blocks stay small: marking is on the meeting's page, one click away.
+    assert f"/calendar/meetings/{appointment.pk}/" in parse(page).links
+    assert "not marked yet" in page.content.decode()
+    meeting = f"/calendar/meetings/{appointment.pk}/"
+    (form,) = forms_posting_to(worker.get(meeting), f"/appointments/{appointment.pk}/completed/")
 
     response = worker.post(f"/appointments/{appointment.pk}/completed/", form.inputs)
 
-    assert response.url == week
+    assert response.url == meeting
 
 
 def test_closing_never_redirects_to_another_site(world, worker):

@@ -38,7 +38,8 @@ LIMITS = {
     "/details/": 7 + 2,
     # Today: + one for the active phone numbers of everyone on it, however many.
     "/today/": 5 + 2 + 1 + 1,
-    "/calendar/": 8 + 2 + 1,
+    # Calendar: + busy time from connected calendars, and which of them failed.
+    "/calendar/": 8 + 2 + 1 + 2,
     "/caseload/": 3 + 2 + 1,
     "/calendar/book/": 5 + 2 + 1,
     "/calendar/time-off/": 4 + 2,
