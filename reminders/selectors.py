@@ -58,3 +58,8 @@ def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
         .order_by("-created_at")
         .audited(viewer=worker, what="task")
     )
+
+
+def open_tasks_about(*, worker: User, client_id: int) -> QuerySet[FollowUpTask]:
+    """``worker``'s open tasks about one person (a meeting's page lists them)."""
+    return open_tasks_for(worker=worker).filter(client_id=client_id)

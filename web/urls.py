@@ -109,6 +109,11 @@ urlpatterns = [
         name="staff_meeting_cancel",
     ),
     path(
+        "calendar/meetings/<id:appointment_id>/call-back/",
+        views_staff_meetings.staff_meeting_call_back,
+        name="staff_meeting_call_back",
+    ),
+    path(
         "appointments/<id:appointment_id>/undo-mark/",
         views_calendar.appointment_close_undo,
         name="appointment_close_undo",

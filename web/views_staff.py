@@ -16,7 +16,7 @@ from people.selectors import active_phones_of, clients_manageable_by
 from reminders import selectors as reminder_selectors
 from reminders.models import FollowUpTask
 from web import forms, selectors
-from web.decorators import staff_required
+from web.decorators import back_to_next, staff_required
 from web.peer_context import decorate_today
 
 
@@ -56,7 +56,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         raise Http404
     if request.htmx:
         return HttpResponse(f'<span role="status">✓ {_("Done")}</span>')
-    return redirect("web:today")
+    return back_to_next(request, "web:today")
 
 
 @staff_required

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from audit import log as access_log
 from booking import services as booking
@@ -19,6 +20,8 @@ from care.selectors.groups import group_meeting_id_of
 from config.errors import ApplicationError
 from config.fields import moment_from_text
 from people.selectors import active_phones_of
+from reminders import selectors as reminder_selectors
+from reminders import services as reminder_services
 from web import forms, selectors
 from web.decorators import staff_required, user_tz
 from web.views_booking import slots_by_day
@@ -70,6 +73,7 @@ def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
         may_open_person = overview_clients_for(viewer=request.user).filter(pk=client_id).exists()
     history = list(appointment_events_of(appointment_ids=[appointment.pk]).order_by("-at", "-id"))
     own = appointment.calendar.owner_id == request.user.pk
+    tasks = list(reminder_selectors.open_tasks_about(worker=request.user, client_id=client_id)) if client_id else []
     return render(
         request,
         "web/staff_meeting.html",
@@ -82,6 +86,7 @@ def staff_meeting(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "own": own,
             "group_meeting_id": group_meeting_id_of(appointment=appointment),
             "history": history,
+            "tasks": tasks,
             "undo_until": _undo_until(appointment, history) if own else None,
             "now": timezone.now(),
         },
@@ -129,3 +134,16 @@ def staff_meeting_cancel(request: HttpRequest, appointment_id: int) -> HttpRespo
         week = appointment.start.astimezone(user_tz(request.user)).date().isoformat()
         return redirect(f"{reverse('web:calendar')}?week={week}")
     return render(request, "web/staff_meeting_cancel.html", {"a": appointment, "form": form})
+
+
+@staff_required
+@require_POST
+def staff_meeting_call_back(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """ "Call them back": the person phoned or was not reached; a task on the worker's Today."""
+    appointment = _meeting(request, appointment_id)
+    if not appointment.client_id:
+        raise Http404
+    note = (request.POST.get("note") or "").strip()[:500]
+    reminder_services.call_back_task_open(worker=request.user, appointment=appointment, note=note)
+    messages.success(request, _("A call-back task is on your Today page."))
+    return redirect("web:staff_meeting", appointment_id=appointment.pk)

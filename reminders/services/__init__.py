@@ -18,6 +18,7 @@ from reminders.services.medication import medication_followups, medication_mark_
 from reminders.services.notices import (
     calendar_clash_task_open,
     calendar_failing_alert,
+    call_back_task_open,
     follow_up_task_create,
     group_meeting_notice,
     handover_introduce,
@@ -47,6 +48,7 @@ __all__ = [
     "appointments_booked",
     "calendar_clash_task_open",
     "calendar_failing_alert",
+    "call_back_task_open",
     "follow_up_task_create",
     "group_meeting_notice",
     "handover_introduce",

@@ -215,6 +215,24 @@ def calendar_clash_task_open(*, appointment: Appointment, worker: User, now: dat
     return task
 
 
+def call_back_task_open(*, worker: User, appointment: Appointment, note: str = "") -> FollowUpTask:
+    """ "Call them back": a task for ``worker`` about the person of ``appointment`` (a worker
+    taking a message at the desk). One open call-back per person and meeting; a second press
+    only adds its note."""
+    task, created = FollowUpTask.objects.get_or_create(
+        worker=worker,
+        client=appointment.client,
+        kind=FollowUpTask.Kind.CALL_BACK,
+        appointment=appointment,
+        done_at=None,
+        defaults={"note": note[:500]},
+    )
+    if not created and note and note not in task.note:
+        task.note = f"{task.note} · {note}"[:500] if task.note else note[:500]
+        task.save(update_fields=["note"])
+    return task
+
+
 def calendar_failing_alert(*, worker: User, source_id: int, since: datetime, now: datetime) -> int:
     """Tell ``worker`` once that a calendar they connected has not been read since ``since``."""
     return one_off(
