@@ -20,7 +20,7 @@ Rules, in order:
   later than ``today + horizon_days``.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -175,6 +175,10 @@ def free_slots(
 
     busy = _DisjointSet(merge(state.busy))
     time_off = merge(state.time_off)
+    # Merged, so both ends are sorted: each day cuts only the time off that reaches into it
+    # (busy time read from a worker's own calendar can be hundreds of intervals).
+    off_starts = [i.start for i in time_off]
+    off_ends = [i.end for i in time_off]
     step_minutes = max(1, int(rules.step.total_seconds() // 60))
     slots: set[Interval] = set()
 
@@ -182,7 +186,11 @@ def free_slots(
     while day <= last_day:
         bases = _day_base_intervals(day, state)
         if bases:
-            open_time = _DisjointSet(subtract(merge(bases), time_off))
+            day_bases = merge(bases)
+            cuts = time_off[
+                bisect_right(off_ends, day_bases[0].start) : bisect_left(off_starts, max(b.end for b in day_bases))
+            ]
+            open_time = _DisjointSet(subtract(day_bases, cuts))
             for base in bases:
                 local_start = base.start.astimezone(tz)
                 if local_start.utcoffset() == base.end.astimezone(tz).utcoffset():
