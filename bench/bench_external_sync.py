@@ -7,13 +7,15 @@ meetings each), placed clear of the worker's own Triangel meetings as a real cal
 is (the few occurrences of a series that still land on one are counted: each gives the
 worker a task).
 
-1. Slots of a typical worker computed from the database (the cache cleared before each
-   request), 4 weeks, before any busy time exists: p50 / p95.
+1. Slots of a typical worker, 4 weeks, before any busy time exists: computed from the
+   database (the cache cleared before each request) and asked through the API with the
+   cache as in production: p50 / p95.
 2. The first sync of all 200 calendars by ``--processes`` processes (a Celery worker's
    concurrency): wall time, busy rows written.
 3. A second sync with nothing changed: wall time, rows inserted / deleted in the busy table
    (from PostgreSQL's own counters), calendar versions changed.
-4. Slots as in 1, with the busy time present.
+4. Slots as in 1, with the busy time present; then once more without it (disconnected), so
+   the machine's drift during the run shows beside the change.
 
     .venv/bin/python bench/bench_external_sync.py [--workers 200] [--events 1000] [--processes 2]
 """
@@ -166,10 +168,13 @@ def versions() -> dict[int, str]:
     return dict(CalendarVersion.objects.values_list("calendar_id", "token"))
 
 
-def slots_latency(repeats: int) -> tuple[float, float, int]:
+def slots_latency(repeats: int) -> dict[str, tuple[float, float]]:
     """Slots of a typical worker (``bench_w001``; the busiest has no free time left in the
-    next weeks), 4 weeks, computed from the database each time (ms)."""
+    next weeks), 4 weeks: ``computed`` from the database each time (the slots cache cleared),
+    and ``api``: GET /api/workers/{id}/slots/ through Django (test client, in process) with
+    the cache as in production. (p50, p95) in ms of each, and the number of free times."""
     from django.core.cache import caches
+    from django.test import Client
 
     from booking import slots
     from booking.models import MeetingType
@@ -188,15 +193,34 @@ def slots_latency(repeats: int) -> tuple[float, float, int]:
     )
     actor = User.objects.get(pk=client_id)
     first = datetime.now(OSLO).date() + timedelta(days=1)
-    times = []
+    last = first + timedelta(days=27)
+    computed, api = [], []
     count = 0
     for _ in range(repeats):
         caches["slots"].clear()
         started = time.perf_counter()
-        found = slots.slots_for(meeting_type=meeting_type, actor=actor, first_day=first, last_day=first + timedelta(27))
-        times.append((time.perf_counter() - started) * 1000)
-        count = len(found)
-    return common.median(times), common.percentile(times, 95), count
+        count = len(slots.slots_for(meeting_type=meeting_type, actor=actor, first_day=first, last_day=last))
+        computed.append((time.perf_counter() - started) * 1000)
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {common.tokens_for([client_id])[client_id]}")
+    path = f"/api/workers/{worker_id}/slots/?start={first}&end={last}&meeting_type={meeting_type.pk}"
+    assert client.get(path).status_code == 200
+    for _ in range(repeats):
+        started = time.perf_counter()
+        client.get(path)
+        api.append((time.perf_counter() - started) * 1000)
+    return {
+        "computed": (common.median(computed), common.percentile(computed, 95)),
+        "api": (common.median(api), common.percentile(api, 95)),
+        "count": count,
+    }
+
+
+def report(label: str, figures: dict) -> None:
+    computed, api = figures["computed"], figures["api"]
+    print(
+        f"slots {label}: computed p50 {computed[0]:.2f} ms p95 {computed[1]:.2f} ms; "
+        f"API with the cache p50 {api[0]:.2f} ms p95 {api[1]:.2f} ms ({figures['count']} free times)"
+    )
 
 
 def main() -> None:
@@ -222,11 +246,8 @@ def main() -> None:
 
     # 1. Slots before.
     print(f"load before slots: {common.load_average()}")
-    before_p50, before_p95, before_count = slots_latency(args.repeats)
-    print(
-        f"slots (4 weeks, computed, {args.repeats}×) without busy time: "
-        f"p50 {before_p50:.2f} ms  p95 {before_p95:.2f} ms  ({before_count} free times)"
-    )
+    before = slots_latency(args.repeats)
+    report(f"without busy time ({args.repeats}×)", before)
 
     # The feeds, and the server that publishes them.
     rng = random.Random(args.seed)
@@ -297,11 +318,15 @@ def main() -> None:
             f"busy rows of {typical}: {ExternalBusy.objects.filter(calendar__owner__username=typical).count()}; "
             f"load before slots: {common.load_average()}"
         )
-        with_p50, with_p95, with_count = slots_latency(args.repeats)
-        print(
-            f"slots (4 weeks, computed, {args.repeats}×) with busy time: p50 {with_p50:.2f} ms  p95 {with_p95:.2f} ms  "
-            f"({with_count} free times); p95 change {100 * (with_p95 - before_p95) / before_p95:+.1f} %"
-        )
+        with_busy = slots_latency(args.repeats)
+        report(f"with busy time ({args.repeats}×)", with_busy)
+        # The same without busy time again, so drift of the machine during the run shows.
+        ExternalCalendar.objects.filter(pk__in=ids).delete()
+        after = slots_latency(args.repeats)
+        report(f"without busy time again ({args.repeats}×)", after)
+        for name in ("computed", "api"):
+            baseline = (before[name][1] + after[name][1]) / 2
+            print(f"p95 change with busy time, {name}: {100 * (with_busy[name][1] - baseline) / baseline:+.1f} %")
     finally:
         server.terminate()
         ExternalCalendar.objects.filter(pk__in=ids).delete()
