@@ -10,3 +10,4 @@ class BookingConfig(AppConfig):
         from booking.records import RECORD
 
         records.register(RECORD)
+        import booking.receivers  # noqa: F401  (subscribes to booking's own events)

@@ -135,6 +135,20 @@ class _DisjointSet:
         return False
 
 
+class _Merged:
+    """Intervals merged (sorted and disjoint, so their ends are sorted too), giving the ones
+    that reach into a range by bisection: a day cuts only the time off that reaches into it,
+    and busy time read from a worker's own calendar can be hundreds of intervals."""
+
+    def __init__(self, intervals: Sequence[Interval]) -> None:
+        self.items = merge(intervals)
+        self.starts = [i.start for i in self.items]
+        self.ends = [i.end for i in self.items]
+
+    def reaching(self, start: datetime, end: datetime) -> list[Interval]:
+        return self.items[bisect_right(self.ends, start) : bisect_left(self.starts, end)]
+
+
 def _day_base_intervals(day: date, state: CalendarState) -> list[Interval]:
     """The day's working intervals and extra hours, each anchoring its own slot grid."""
     intervals = []
@@ -174,11 +188,7 @@ def free_slots(
         return []
 
     busy = _DisjointSet(merge(state.busy))
-    time_off = merge(state.time_off)
-    # Merged, so both ends are sorted: each day cuts only the time off that reaches into it
-    # (busy time read from a worker's own calendar can be hundreds of intervals).
-    off_starts = [i.start for i in time_off]
-    off_ends = [i.end for i in time_off]
+    time_off = _Merged(state.time_off)
     step_minutes = max(1, int(rules.step.total_seconds() // 60))
     slots: set[Interval] = set()
 
@@ -187,10 +197,7 @@ def free_slots(
         bases = _day_base_intervals(day, state)
         if bases:
             day_bases = merge(bases)
-            cuts = time_off[
-                bisect_right(off_ends, day_bases[0].start) : bisect_left(off_starts, max(b.end for b in day_bases))
-            ]
-            open_time = _DisjointSet(subtract(day_bases, cuts))
+            open_time = _DisjointSet(subtract(day_bases, time_off.reaching(day_bases[0].start, day_bases[-1].end)))
             for base in bases:
                 local_start = base.start.astimezone(tz)
                 if local_start.utcoffset() == base.end.astimezone(tz).utcoffset():

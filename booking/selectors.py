@@ -355,3 +355,10 @@ def external_busy_between(*, worker: User, start: datetime, end: datetime) -> li
         .order_by("start")
         .values_list("start", "end")
     )
+
+
+def write_back_calendars_of(*, calendar_ids: set[int]) -> list[int]:
+    """The connected calendars that receive the meetings of these Triangel calendars."""
+    return list(
+        ExternalCalendar.objects.filter(calendar_id__in=calendar_ids, write_back=True).values_list("pk", flat=True)
+    )

@@ -517,3 +517,58 @@ def test_a_moved_and_a_removed_occurrence_of_a_series_are_read_as_the_worker_see
         (local(monday, 13), local(monday, 14)),
         (local(monday + week, 14), local(monday + week, 15)),
     ]
+
+
+def test_a_change_reaches_the_write_back_calendar_without_waiting_for_the_next_read(
+    world, caldav_calendar, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    connect_caldav(world, caldav_calendar, write_back=True)
+    day = next_weekday(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = services.appointment_book(
+            actor=world.client, meeting_type_id=world.meeting_type.pk, worker_id=world.worker.pk, start=local(day, 9)
+        )
+    meeting = booked.appointments[0]
+    assert list(_written(caldav_calendar)) == [f"{meeting.uid}@triangel"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_cancel(actor=world.client, appointment_id=meeting.pk, reason="syk")
+    assert _written(caldav_calendar) == {}
+
+
+def test_a_calendar_without_write_back_is_not_read_on_every_booking(
+    world, ics_server, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    connect_ics(world, ics_server, calendar_text())
+    with django_capture_on_commit_callbacks(execute=True):
+        services.appointment_book(
+            actor=world.client,
+            meeting_type_id=world.meeting_type.pk,
+            worker_id=world.worker.pk,
+            start=local(next_weekday(1), 9),
+        )
+    assert ics_server.statuses("/work.ics") == [200]
+
+
+def test_cutting_only_the_time_off_that_reaches_into_a_day_gives_the_same_open_time():
+    import random
+
+    from booking.availability import Interval, _Merged, merge, subtract
+
+    rng = random.Random(3)
+    base_day = datetime(2026, 3, 2, tzinfo=UTC)
+    off = []
+    for _ in range(400):
+        start = base_day + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
+        off.append(Interval(start, start + timedelta(minutes=rng.choice((15, 60, 600, 3000)))))
+    merged = _Merged(off)
+    for day in range(60):
+        morning = base_day + timedelta(days=day, hours=8)
+        bases = merge(
+            [
+                Interval(morning, morning + timedelta(hours=3.5)),
+                Interval(morning + timedelta(hours=4), morning + timedelta(hours=7.5)),
+            ]
+        )
+        assert subtract(bases, merged.reaching(bases[0].start, bases[-1].end)) == subtract(bases, merge(off))
