@@ -31,7 +31,7 @@ from booking.serializers import (
     WorkingWeekSerializer,
     appointment_payload,
 )
-from booking.slots import slots_offered
+from booking.slots import beyond_horizon, slots_offered
 from config import fields
 from config.errors import ApplicationError, NotFound
 from config.schema import errors
@@ -68,6 +68,7 @@ class WorkerSlotsApi(APIView):
         )
         if meeting_type is None:
             raise NotFound(_("That meeting type is not available to you."))
+        beyond_horizon(meeting_type=meeting_type, actor=request.user, first_day=query.validated_data["start"])
         slots = slots_offered(
             meeting_type=meeting_type,
             actor=request.user,

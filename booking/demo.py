@@ -29,6 +29,8 @@ def seed(*, unit: Unit, workers: list[User], peer: User) -> None:
                 "horizon_days": 28,
                 "place": unit.address,
                 "audience": MeetingType.Audience.CASELOAD,
+                # Two conversations booked ahead at a time: a person cannot fill a week alone.
+                "max_ahead_per_person": 2,
             },
         )
         MeetingType.objects.get_or_create(

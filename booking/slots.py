@@ -168,6 +168,29 @@ def slots_offered(
     return [{"start": start, "end": end} for stamp, start, end in entries if stamp >= earliest]
 
 
+def bookable_until(*, meeting_type: MeetingType, actor: User, now: datetime | None = None) -> date:
+    """The last local day ``actor`` may book ``meeting_type`` on (its horizon from today)."""
+    now = now or timezone.now()
+    rules = slot_rules_for(meeting_type=meeting_type, actor=actor)
+    return now.astimezone(tz_of(meeting_type.calendar.owner)).date() + timedelta(days=rules.horizon_days)
+
+
+def beyond_horizon(*, meeting_type: MeetingType, actor: User, first_day: date, now: datetime | None = None) -> None:
+    """400 ``beyond_horizon`` for a request of free times that starts after the last bookable
+    day, saying how far ahead one may book; a range that only ends beyond it is answered with
+    the times inside it."""
+    until = bookable_until(meeting_type=meeting_type, actor=actor, now=now)
+    if first_day > until:
+        days = slot_rules_for(meeting_type=meeting_type, actor=actor).horizon_days
+        raise ApplicationError(
+            _("This meeting can be booked at most %(days)s days ahead, until %(until)s. Ask for an earlier week.")
+            % {"days": days, "until": until.isoformat()},
+            code="beyond_horizon",
+            fields={"start": [_("After the last day that can be booked.")]},
+            bookable_until=until.isoformat(),
+        )
+
+
 # --- Answers for a time that is not free -------------------------------------------------------
 
 

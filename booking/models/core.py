@@ -160,6 +160,16 @@ class MeetingType(models.Model):
             "offered freed times within them. Empty: the service's default."
         ),
     )
+    max_ahead_per_person = models.PositiveSmallIntegerField(
+        _("meetings one person may have booked ahead"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "How many meetings of this kind one person may book for themselves at a time. Staff may "
+            "still book more on their behalf. Empty: no limit."
+        ),
+    )
 
     class Meta:
         ordering = ["calendar", "name"]
@@ -183,6 +193,11 @@ class MeetingType(models.Model):
                 condition=Q(waiting_list_days__isnull=True) | Q(waiting_list_days__gte=1, waiting_list_days__lte=56),
                 name="meeting_type_waiting_list_days_range",
             ),
+            models.CheckConstraint(
+                condition=Q(max_ahead_per_person__isnull=True)
+                | Q(max_ahead_per_person__gte=1, max_ahead_per_person__lte=20),
+                name="meeting_type_max_ahead_range",
+            ),
         ]
 
     # What a calendar's owner sets for a meeting type, in the order forms show it.
@@ -200,6 +215,7 @@ class MeetingType(models.Model):
         "audience",
         "is_active",
         "waiting_list_days",
+        "max_ahead_per_person",
     )
 
     def __str__(self) -> str:

@@ -224,6 +224,7 @@ def _book_free_times(
     taken = [occ for occ in occurrences if occ not in offered]
     if (repeat is None and taken) or (taken and (not skip or not free)):
         raise _Unavailable(taken)
+    _within_limit(meeting_type=meeting_type, actor=actor, client=client, adding=len(free), now=now)
 
     series = None if repeat is None else AppointmentSeries.objects.create(rule=repeat.as_rrule(), created_by=actor)
     appointments = [
@@ -252,6 +253,28 @@ def _book_free_times(
         )
     skipped = [_conflict_entry(meeting_type=meeting_type, actor=actor, start=occ) for occ in taken]
     return BookingResult(appointments=appointments, skipped=skipped, series=series)
+
+
+def _within_limit(*, meeting_type: MeetingType, actor: User, client: User, adding: int, now: datetime) -> None:
+    """A person booking for themselves holds at most ``max_ahead_per_person`` meetings of the
+    type ahead (counted under the calendar lock, so two requests at once cannot pass it
+    together); staff may book more on their behalf."""
+    limit = meeting_type.max_ahead_per_person
+    if limit is None or not actor.is_service_user:
+        return
+    held = Appointment.objects.filter(
+        client=client, meeting_type=meeting_type, status=Appointment.Status.BOOKED, end__gt=now
+    ).count()
+    if held + adding > limit:
+        raise Conflict(
+            _(
+                "You already have %(held)s of these meetings booked ahead, and can have at most %(limit)s "
+                "at a time. Move one of them instead, or ask your social worker to book another."
+            )
+            % {"held": held, "limit": limit},
+            code="meeting_limit_reached",
+            limit=limit,
+        )
 
 
 def _offered(
