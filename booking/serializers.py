@@ -108,7 +108,8 @@ class AppointmentCreateSerializer(serializers.Serializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+    # Optional for everyone: a person need not explain; staff pages show it when given.
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="", trim_whitespace=True)
 
 
 class RescheduleSerializer(serializers.Serializer):

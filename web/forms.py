@@ -54,10 +54,11 @@ class NationalIdForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why are you cancelling?"),
+        label=_("Why are you cancelling? (optional)"),
         max_length=500,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("A few words are enough. Your social worker sees this."),
+        help_text=_("You do not have to say. If you do, only the staff who follow you up see it."),
     )
 
 
@@ -66,6 +67,7 @@ class StaffCancelForm(CancelForm):
 
     reason = forms.CharField(
         label=_("Why is the meeting cancelled?"),
+        required=True,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A few words are enough, such as “phoned in sick”. The person is told the meeting is cancelled."),

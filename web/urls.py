@@ -53,6 +53,7 @@ urlpatterns = [
     path("meetings/<id:appointment_id>/", views_booking.meeting_detail, name="meeting_detail"),
     path("meetings/<id:appointment_id>/booked/", views_booking.meeting_booked, name="meeting_booked"),
     path("meetings/<id:appointment_id>/cancel/", views_booking.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<id:appointment_id>/cancelled/", views_booking.meeting_cancelled, name="meeting_cancelled"),
     path("meetings/<id:appointment_id>/move/", views_booking.meeting_move, name="meeting_move"),
     path("meetings/<id:appointment_id>/meeting.ics", views_booking.meeting_ics, name="meeting_ics"),
     path("reminders/", views_reminders.reminders_page, name="reminders"),

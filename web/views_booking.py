@@ -136,9 +136,24 @@ def meeting_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return redirect("web:meeting_detail", appointment_id=appointment.pk)
-        messages.success(request, _("The meeting is cancelled. The time is free for someone else."))
-        return redirect("web:meetings")
+        return redirect("web:meeting_cancelled", appointment_id=appointment.pk)
     return render(request, "web/meeting_cancel.html", {"a": appointment, "form": form})
+
+
+@service_user_required
+def meeting_cancelled(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """After cancelling: the nearest free times of the same kind of meeting, one tap each from
+    the confirmation, so a cancelled meeting is easy to replace."""
+    appointment = _my_appointment(request, appointment_id)
+    if appointment.status != Appointment.Status.CANCELLED:
+        return redirect("web:meeting_detail", appointment_id=appointment.pk)
+    meeting_type = selectors.bookable_types(user=request.user).filter(pk=appointment.meeting_type_id).first()
+    nearest = []
+    if meeting_type is not None:
+        nearest = [time for _day, times in slots_by_day(meeting_type, request.user) for time in times][:3]
+    return render(
+        request, "web/meeting_cancelled.html", {"a": appointment, "meeting_type": meeting_type, "nearest": nearest}
+    )
 
 
 @service_user_required

@@ -169,12 +169,18 @@ def test_cancelling_frees_the_slot_for_someone_else(world, api):
     assert again.status_code == 201
 
 
-def test_cancelling_needs_a_reason(world, api):
-    created = book(api.as_(world.client), world, local(next_weekday(0), 9)).json()
-    response = api.as_(world.client).post(f"/api/appointments/{created['id']}/cancel/", {}, format="json")
+def test_a_reason_for_cancelling_is_optional_and_kept_when_given(world, api):
+    client = api.as_(world.client)
+    silent = book(client, world, local(next_weekday(0), 9)).json()
+    assert client.post(f"/api/appointments/{silent['id']}/cancel/", {}, format="json").status_code == 200
+    assert Appointment.objects.get(pk=silent["id"]).cancel_reason == ""
+    said = book(client, world, local(next_weekday(0), 10)).json()
+    client.post(f"/api/appointments/{said['id']}/cancel/", {"reason": " Syk "}, format="json")
+    assert Appointment.objects.get(pk=said["id"]).cancel_reason == "Syk"
+    too_long = book(client, world, local(next_weekday(1), 9)).json()
+    response = client.post(f"/api/appointments/{too_long['id']}/cancel/", {"reason": "x" * 501}, format="json")
     assert response.status_code == 400
     assert "reason" in response.json()["error"]["fields"]
-    assert Appointment.objects.get(pk=created["id"]).status == "booked"
 
 
 def test_booking_works_without_an_email_address(world, api):

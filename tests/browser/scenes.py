@@ -41,6 +41,7 @@ class Scene:
             "meetings",
             "meeting detail",
             "cancel",
+            "cancelled",
             "reminders",
             "reminder new medication",
             "details",
@@ -59,6 +60,12 @@ class Scene:
         }
     )
 
+    def cancelled_pk(self) -> int:
+        """Anna's cancelled phone call (arranged below)."""
+        return Appointment.objects.filter(client=self.anna, status=Appointment.Status.CANCELLED).values_list(
+            "pk", flat=True
+        )[0]
+
     def service_user_pages(self) -> list[tuple[str, str]]:
         m, s = self.meeting.pk, self.samtale.pk
         return [
@@ -70,6 +77,7 @@ class Scene:
             ("meetings", "/meetings/"),
             ("meeting detail", f"/meetings/{m}/"),
             ("cancel", f"/meetings/{m}/cancel/"),
+            ("cancelled", f"/meetings/{self.cancelled_pk()}/cancelled/"),
             ("move", f"/meetings/{m}/move/"),
             ("reminders", "/reminders/"),
             ("reminder new medication", "/reminders/new/medication/"),

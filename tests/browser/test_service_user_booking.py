@@ -91,8 +91,10 @@ def test_service_user_signs_in_with_sms_code_books_in_three_taps_and_cancels(
     page.get_by_label(n["why_cancel"]).fill("Jeg er syk")
     page.get_by_role("button", name=n["cancel"]).click()
 
-    expect(page.get_by_role("status")).to_have_text(n["cancelled"])
-    expect(page.get_by_role("heading", level=1)).to_have_text(n["my_meetings"])
+    expect(page.get_by_role("heading", level=1)).to_have_text(n["cancelled"])
+    # A new time is offered right away, each one tap from the confirmation.
+    expect(page.get_by_role("heading", level=2)).to_have_text(n["new_time"])
+    expect(page.locator("main a.slot").first).to_be_visible()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
     assert appointment.cancel_reason == "Jeg er syk"
