@@ -35,7 +35,17 @@ MESSAGES = [
     ("routine", {"title": "Ta med legitimasjon til NAV"}),
     *[
         ("reply", {"reply": reply, "worker": WORKER})
-        for reply in ("confirmed", "cancelled", "no_appointment", "taken", "nothing_to_mark", "call_back", "stopped")
+        for reply in (
+            "confirmed",
+            "cancelled",
+            "no_appointment",
+            "taken",
+            "nothing_to_mark",
+            "call_back",
+            "stopped",
+            "started",
+            "already_on",
+        )
     ],
     ("reply", {"reply": "help"}),
     *[
