@@ -2,8 +2,9 @@
 
 JA/YES/1 confirms the next meeting, NEI/NO/AVLYS cancels it (the time is freed and the
 worker told), OK/TATT ticks off the last medication reminder, RING MEG/CALL ME asks the
-worker to call, STOPP/STOP turns SMS off (with one confirmation), HJELP/HELP asks for help
-now (routed to whoever is on duty). Anything else gets a short help text. A sender we do
+worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back on
+(answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever is
+on duty). Anything else gets a short help text. A sender we do
 not know gets nothing, so the webhook reveals nothing about who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
@@ -25,7 +26,7 @@ from config.errors import ApplicationError
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services
-from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan
+from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan, ReminderPreferences
 
 KEYWORDS = {
     "confirm": {"JA", "YES", "1", "J", "Y"},
@@ -33,6 +34,7 @@ KEYWORDS = {
     "taken": {"OK", "TATT"},
     "call_back": {"RING MEG", "CALL ME", "RING", "CALL"},
     "stop": {"STOPP", "STOP"},
+    "start": {"START"},
     "help_now": {"HJELP", "HELP"},
 }
 
@@ -105,6 +107,7 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
         "taken": _taken,
         "call_back": _call_back,
         "stop": _stop,
+        "start": _start,
     }.get(keyword, _help)
     handler(user, ref, now)
     return keyword
@@ -188,6 +191,17 @@ def _stop(user: User, ref: str, now: datetime) -> None:
         prefs.save(update_fields=["sms_enabled", "updated_at"])
         # The one SMS sent after STOP: the confirmation that no more will come.
         services.reply_to(user=user, ref=ref, reply="stopped", context={}, now=now, force_sms=True)
+
+
+def _start(user: User, ref: str, now: datetime) -> None:
+    with transaction.atomic():
+        # One conditional update: START twice (or two at once) turns SMS on once.
+        changed = ReminderPreferences.objects.filter(user=user, sms_enabled=False).update(
+            sms_enabled=True, updated_at=now
+        )
+        # The answer to the person's own message: by SMS, whatever the preference said.
+        reply = "started" if changed else "already_on"
+        services.reply_to(user=user, ref=ref, reply=reply, context={}, now=now, force_sms=True)
 
 
 def _help(user: User, ref: str, now: datetime) -> None:

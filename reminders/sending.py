@@ -133,22 +133,23 @@ def _no_target_reason(delivery: Delivery) -> str:
 
 
 def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
+    """The day's meetings, money and routines; ``what`` is all a discreet summary shows."""
     user = delivery.recipient
     tz = tz_of(user)
     start = delivery.occurrence_at
     day_end = datetime.combine(start.astimezone(tz).date() + timedelta(days=1), time(0), tzinfo=tz)
-    items: list[tuple[datetime, str]] = []
+    items: list[tuple[datetime, str, str]] = []
     # The person's copy of each meeting: a group meeting is one line, not one per calendar.
     for appointment in Appointment.objects.filter(
         client=user, client_copy=True, status=Appointment.Status.BOOKED, start__gte=start, start__lt=day_end
     ).select_related("calendar__owner"):
         worker = appointment.calendar.owner
-        items.append((appointment.start, f"{worker.short_name}"))
+        items.append((appointment.start, f"{worker.short_name}", "appointment"))
     for plan in ReminderPlan.objects.filter(owner=user, is_active=True, kind__in=["money", "routine"]):
         for at in plan_occurrences(plan=plan, after=start - timedelta(seconds=1), until=day_end):
-            items.append((at, plan.title))
+            items.append((at, plan.title, plan.kind))
     items.sort(key=lambda item: item[0])
-    return [{"time": at.astimezone(tz).strftime("%H:%M"), "text": text} for at, text in items]
+    return [{"time": at.astimezone(tz).strftime("%H:%M"), "text": text, "what": what} for at, text, what in items]
 
 
 def _message_for(delivery: Delivery, target: _Target) -> Message:

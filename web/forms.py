@@ -149,7 +149,10 @@ class PreferencesForm(forms.Form):
     discreet = forms.BooleanField(
         label=_("Discreet texts"),
         required=False,
-        help_text=_("Texts never name medicines, doses or amounts. Recommended if others may see your phone."),
+        help_text=_(
+            "Texts never name people, medicines, doses, amounts or what a payment or routine is for. "
+            "Recommended if others may see your phone."
+        ),
     )
     morning_summary = forms.BooleanField(
         label=_("One summary in the morning"),

@@ -275,14 +275,19 @@ def test_the_coordinator_sees_the_handover_record(world, api):
     assert api.as_(world.worker).get(f"{URL}{handover_id}/").status_code == 404
 
 
-def test_the_introduction_is_sent_once_as_a_discreet_sms_in_the_users_language(world, settings, tmp_path):
+@pytest.mark.parametrize("discreet", [True, False])
+def test_the_introduction_is_sent_once_as_an_sms_in_the_users_language(world, settings, tmp_path, discreet):
     from care.services import continuity
+    from reminders.services import preferences_for
     from tests.reminders.support import dispatch, sent_sms
 
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = str(tmp_path / "sms.jsonl")
     world.other_worker.first_name, world.other_worker.last_name = "Ola", "Hansen"
     world.other_worker.save()
+    prefs = preferences_for(world.client)
+    prefs.discreet = discreet
+    prefs.save()
     midday = local(timezone.now().astimezone(f.OSLO).date(), 12)
 
     continuity.handover_run(
@@ -293,7 +298,8 @@ def test_the_introduction_is_sent_once_as_a_discreet_sms_in_the_users_language(w
 
     [sms] = sent_sms(tmp_path / "sms.jsonl")
     assert sms["to"] == "+4740000001"
-    assert "Ola" in sms["text"]
+    # The first name only with discreet texts off; no name at all with them on (the default).
+    assert ("Ola" in sms["text"]) is not discreet
     assert "Hansen" not in sms["text"]
     assert "kontaktperson" in sms["text"]  # Norwegian, the user's language
     assert Delivery.objects.get(kind=MessageKind.HANDOVER).status == Delivery.Status.SENT

@@ -11,7 +11,7 @@ from django.utils import timezone
 from messaging import dispatch as dispatcher
 from messaging import sending
 from messaging.models import Delivery
-from reminders.models import MessageKind
+from reminders.models import MessageKind, ReminderPreferences
 from reminders.services.plans import _plan_context
 from tests.reminders.support import OSLO, dispatch, make_delivery, make_plan
 
@@ -145,6 +145,8 @@ def test_an_sms_that_cannot_be_delivered_arrives_by_email(client_with_email, smt
     # No usable phone number: the reminder falls back to e-mail and reaches the mail server.
     client_with_email.phone_numbers.update(unusable_since=timezone.now())
     settings.SMS_BACKEND = "console"
+    # With discreet texts off, so the routine's own words show that this message arrived.
+    ReminderPreferences.objects.update_or_create(user=client_with_email, defaults={"discreet": False})
     row = make_delivery(client_with_email, context={"title": "Gå tur"})
     dispatch()
     dispatch()

@@ -285,6 +285,65 @@ def test_after_stop_a_user_with_email_gets_reminders_by_email(world, sms, sms_fi
     assert [m.to for m in mailoutbox] == [["anna@example.no"]]
 
 
+def test_start_after_stop_turns_sms_reminders_back_on_with_one_confirmation(world, sms, sms_file):
+    sms("STOPP")
+    sms("START")
+    assert ReminderPreferences.objects.get(user=world.client).sms_enabled is True
+    assert [r.context["reply"] for r in replies(world.client)] == ["stopped", "started"]
+
+    dispatch()
+    texts = [m["text"] for m in sent_sms(sms_file)]
+    assert len(texts) == 2
+    assert texts[1].startswith("SMS er slått på igjen.")
+
+    # A reminder planned afterwards goes out by SMS again.
+    make_delivery(world.client, context={"title": "Gå tur"})
+    dispatch()
+    messages = sent_sms(sms_file)
+    assert len(messages) == 3
+    assert messages[2]["to"] == CLIENT_NUMBER
+
+
+def test_start_twice_changes_nothing_more_and_gets_a_friendly_answer(world, sms, sms_file):
+    sms("STOPP")
+    sms("start")
+    sms("Start!")
+    assert ReminderPreferences.objects.get(user=world.client).sms_enabled is True
+    assert [r.context["reply"] for r in replies(world.client)] == ["stopped", "started", "already_on"]
+
+
+def test_start_when_sms_was_never_off_says_it_is_already_on(world, sms, sms_file):
+    sms("START")
+    assert the_reply(world.client) == "already_on"
+    assert not ReminderPreferences.objects.filter(user=world.client, sms_enabled=False).exists()
+    dispatch()
+    [message] = sent_sms(sms_file)
+    assert message["text"].startswith("SMS er allerede på.")
+
+
+def test_the_answer_to_start_is_in_the_persons_language(world, sms, sms_file):
+    world.client.language = "en"
+    world.client.save()
+    sms("STOP")
+    sms("START")
+    dispatch()
+    texts = [m["text"] for m in sent_sms(sms_file)]
+    assert texts[0].startswith("You will get no more SMS from us. Reply START")
+    assert texts[1].startswith("SMS is on again.")
+
+
+def test_start_from_an_unknown_number_changes_nothing_and_says_nothing(world, sms):
+    ReminderPreferences.objects.create(user=world.client, sms_enabled=False)
+    known = sms("Hei")
+    Delivery.objects.all().delete()
+
+    unknown = sms("START", sender="+4799999999")
+    assert (unknown.status_code, unknown.content) == (known.status_code, known.content)
+    assert not Delivery.objects.exists()
+    assert ReminderPreferences.objects.get(user=world.client).sms_enabled is False
+    assert set(InboundSms.objects.exclude(sender=world.client).values_list("sender", "keyword")) == {(None, "unknown")}
+
+
 # --- Anything else, and strangers ----------------------------------------------------------
 
 

@@ -35,7 +35,17 @@ MESSAGES = [
     ("routine", {"title": "Ta med legitimasjon til NAV"}),
     *[
         ("reply", {"reply": reply, "worker": WORKER})
-        for reply in ("confirmed", "cancelled", "no_appointment", "taken", "nothing_to_mark", "call_back", "stopped")
+        for reply in (
+            "confirmed",
+            "cancelled",
+            "no_appointment",
+            "taken",
+            "nothing_to_mark",
+            "call_back",
+            "stopped",
+            "started",
+            "already_on",
+        )
     ],
     ("reply", {"reply": "help"}),
     *[
@@ -195,12 +205,23 @@ def test_times_are_in_the_users_time_zone(world, sms_file):
     assert "kl. 10:00" not in message["text"]
 
 
-def test_a_routine_names_its_title_and_local_time(world, sms_file):
+def test_a_routine_names_its_title_and_local_time_with_discreet_off(world, sms_file):
+    prefs = services.preferences_for(world.client)
+    prefs.discreet = False
+    prefs.save()
     now = timezone.now()
     make_delivery(world.client, due_at=now, context={"title": "Gå tur"})
     dispatch(now)
     [message] = sent_sms(sms_file)
     assert message["text"] == f"Kl. {now.astimezone(OSLO):%H:%M}: Gå tur"
+
+
+def test_a_discreet_routine_gives_only_the_local_time(world, sms_file):
+    now = timezone.now()
+    make_delivery(world.client, due_at=now, context={"title": "Gå tur"})
+    dispatch(now)
+    [message] = sent_sms(sms_file)
+    assert message["text"] == f"Påminnelse kl. {now.astimezone(OSLO):%H:%M}."
 
 
 def test_the_email_subject_is_in_the_language():
