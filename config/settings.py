@@ -333,6 +333,8 @@ REMINDERS_SEND_RATE = env_int("REMINDERS_SEND_RATE", 300)
 REMINDERS_DISPATCH_BUDGET_SECONDS = env_int("REMINDERS_DISPATCH_BUDGET_SECONDS", 20)
 REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 5)
 REMINDERS_KEEP_DAYS = env_int("REMINDERS_KEEP_DAYS", 365)
+# How long before a dose is due it may be marked taken (reminders.services.medication).
+MEDICATION_TAKEN_EARLY_MINUTES = env_int("MEDICATION_TAKEN_EARLY_MINUTES", 120)
 # How long the access log keeps who looked at a person's information (audit): two years, so a
 # person can ask about anything in the time their follow-up usually lasts, and the unit's
 # leader can answer a complaint; a longer log holds more about who was followed when.

@@ -114,7 +114,7 @@ class MedicationLogApi(APIView):
     @extend_schema(
         request=MedicationTakenSerializer,
         responses={201: MedicationLogSerializer, **errors(404)},
-        summary="Mark a dose taken",
+        summary="Mark a dose taken (from MEDICATION_TAKEN_EARLY_MINUTES before it is due until the next is due)",
     )
     def post(self, request: Request) -> Response:
         body = MedicationTakenSerializer(data=request.data)
@@ -128,6 +128,16 @@ class MedicationLogApi(APIView):
             raise NotFound(_("Reminder not found."))
         log = services.medication_mark_taken(plan=plan, occurrence_at=body.validated_data["occurrence_at"], via="api")
         return Response(MedicationLogSerializer(log).data, status=status.HTTP_201_CREATED)
+
+
+class MedicationLogDetailApi(APIView):
+    @extend_schema(responses={204: None, **errors(400, 404)}, summary="Undo a dose marked taken")
+    def delete(self, request: Request, log_id: int) -> Response:
+        log = selectors.medication_log_visible_to(actor=request.user).filter(pk=log_id).first()
+        if log is None:
+            raise NotFound(_("Dose not found."))
+        services.medication_taken_undo(log=log)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PreferencesApi(APIView):

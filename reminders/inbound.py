@@ -1,10 +1,11 @@
 """Two-way SMS: what a reply from a service user does.
 
 JA/YES/1 confirms the next meeting, NEI/NO/AVLYS cancels it (the time is freed and the
-worker told), OK/TATT ticks off the last medication reminder, RING MEG/CALL ME asks the
-worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back on
-(answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever is
-on duty). Anything else gets a short help text. A sender we do
+worker told), OK/TATT ticks off the last medication reminder (while the dose may be marked:
+``reminders.services.medication.dose_window``; else the answer says when it can), RING MEG/CALL ME
+asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back
+on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
+is on duty). Anything else gets a short help text. A sender we do
 not know gets nothing, so the webhook reveals nothing about who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
@@ -174,7 +175,12 @@ def _taken(user: User, ref: str, now: datetime) -> None:
         if plan is None:
             services.reply_to(user=user, ref=ref, reply="nothing_to_mark", context={}, now=now)
             return
-        services.medication_mark_taken(plan=plan, occurrence_at=last.occurrence_at, via="sms")
+        try:
+            services.medication_mark_taken(plan=plan, occurrence_at=last.occurrence_at, via="sms", now=now)
+        except services.DoseOutsideWindow as outside:
+            # A short answer saying when it can be marked, or that its time is over.
+            services.reply_to(user=user, ref=ref, reply=outside.code, context={"at": outside.at}, now=now)
+            return
         services.reply_to(user=user, ref=ref, reply="taken", context={}, now=now)
 
 

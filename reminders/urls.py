@@ -9,5 +9,6 @@ urlpatterns = [
     path("reminder-preferences/", apis.PreferencesApi.as_view(), name="reminder-preferences"),
     path("deliveries/", apis.DeliveryListApi.as_view(), name="deliveries"),
     path("medication-log/", apis.MedicationLogApi.as_view(), name="medication-log"),
+    path("medication-log/<id:log_id>/", apis.MedicationLogDetailApi.as_view(), name="medication-log-detail"),
     path("sms/inbound/", apis.SmsInboundApi.as_view(), name="sms-inbound"),
 ]

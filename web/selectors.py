@@ -15,7 +15,7 @@ from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from people.selectors import clients_manageable_by, clients_of
 from reminders.models import ItemDone, MedicationLog, ReminderPlan
-from reminders.services import plan_occurrences
+from reminders.services import dose_window, plan_occurrences
 
 
 @dataclass
@@ -27,6 +27,10 @@ class DayItem:
     plan_id: int | None = None
     done: bool = False
     appointment: Appointment | None = None
+    # Medication: a dose can be marked taken only in its window (reminders' ``dose_window``).
+    not_before: datetime | None = None  # when it opens, while it has not
+    markable: bool = True
+    undoable: bool = False  # taken, and the mark can still be undone
 
     @property
     def occurrence(self) -> str:
@@ -82,21 +86,30 @@ def my_day(*, user: User, now: datetime | None = None, days: int = 2) -> list[Da
     )
     for plan in plans:
         for at in plan_occurrences(plan=plan, after=start - timedelta(seconds=1), until=end - timedelta(seconds=1)):
-            local = at.astimezone(tz)
             key = (plan.pk, at)
-            result[local.date()].items.append(
-                DayItem(
-                    at=local,
-                    kind=plan.kind,
-                    title=plan.title,
-                    detail=plan.dose if plan.kind == ReminderPlan.Kind.MEDICATION else plan.get_money_kind_display(),
-                    plan_id=plan.pk,
-                    done=key in taken or key in done,
-                )
-            )
+            item = _plan_item(plan, at.astimezone(tz), done=key in taken or key in done, now=now)
+            result[item.at.date()].items.append(item)
     for day in result.values():
         day.items.sort(key=lambda item: item.at)
     return list(result.values())
+
+
+def _plan_item(plan: ReminderPlan, local: datetime, *, done: bool, now: datetime) -> DayItem:
+    medication = plan.kind == ReminderPlan.Kind.MEDICATION
+    item = DayItem(
+        at=local,
+        kind=plan.kind,
+        title=plan.title,
+        detail=plan.dose if medication else plan.get_money_kind_display(),
+        plan_id=plan.pk,
+        done=done,
+    )
+    if medication:
+        window = dose_window(plan=plan, occurrence_at=local)
+        item.not_before = window.opens.astimezone(local.tzinfo) if now < window.opens else None
+        item.markable = window.holds(now)
+        item.undoable = done and now < window.closes
+    return item
 
 
 def bookable_types(*, user: User) -> QuerySet[MeetingType]:

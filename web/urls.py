@@ -46,6 +46,7 @@ urlpatterns = [
     # Service users
     path("my-day/", views_reminders.my_day, name="my_day"),
     path("my-day/tick/", views_reminders.tick, name="tick"),
+    path("my-day/undo-taken/", views_reminders.untick, name="untick"),
     path("book/", views_booking.book_choose_type, name="book"),
     path("book/<id:type_id>/", views_booking.book_times, name="book_times"),
     path("book/<id:type_id>/confirm/", views_booking.book_confirm, name="book_confirm"),

@@ -7,12 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.errors import ApplicationError
 from config.fields import moment_from_text
 from reminders import services as reminders
-from reminders.models import ItemDone, ReminderPlan
+from reminders.models import ItemDone, MedicationLog, ReminderPlan
 from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
 from web import forms, selectors
 from web.decorators import service_user_required
@@ -41,12 +43,36 @@ def tick(request: HttpRequest) -> HttpResponse:
     """Medication 'taken', routine or money item 'done'."""
     plan, at = _plan_and_occurrence(request)
     if plan.kind == ReminderPlan.Kind.MEDICATION:
-        reminders.medication_mark_taken(plan=plan, occurrence_at=at, via="web")
+        try:
+            reminders.medication_mark_taken(plan=plan, occurrence_at=at, via="web")
+        except ApplicationError as refused:
+            # Too early or too late (the page offers no button then, but a page left open may).
+            if request.htmx:
+                return HttpResponse(format_html('<span class="refused" role="status">{}</span>', refused.message))
+            messages.error(request, refused.message)
+            return redirect("web:my_day")
     else:
         ItemDone.objects.get_or_create(plan=plan, occurrence_at=at)
     if request.htmx:
         return HttpResponse(f'<span class="done" role="status">✓ {_("Done")}</span>')
     messages.success(request, _("Noted. Well done!"))
+    return redirect("web:my_day")
+
+
+@service_user_required
+@require_POST
+def untick(request: HttpRequest) -> HttpResponse:
+    """Undo a dose marked taken, until the plan's next dose is due."""
+    plan, at = _plan_and_occurrence(request)
+    log = MedicationLog.objects.filter(plan=plan, occurrence_at=at).select_related("plan__owner").first()
+    if log is None:
+        raise Http404
+    try:
+        reminders.medication_taken_undo(log=log)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Undone. The dose is no longer marked as taken."))
     return redirect("web:my_day")
 
 

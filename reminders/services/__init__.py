@@ -14,7 +14,14 @@ from reminders.services.appointments import (
     appointment_reminders_schedule,
     appointments_booked,
 )
-from reminders.services.medication import medication_followups, medication_mark_taken
+from reminders.services.medication import (
+    DoseOutsideWindow,
+    DoseWindow,
+    dose_window,
+    medication_followups,
+    medication_mark_taken,
+    medication_taken_undo,
+)
 from reminders.services.notices import (
     calendar_clash_task_open,
     calendar_failing_alert,
@@ -41,6 +48,8 @@ from reminders.services.plans import (
 from reminders.services.preferences import preferences_for, preferences_prefetch, preferences_read
 
 __all__ = [
+    "DoseOutsideWindow",
+    "DoseWindow",
     "appointment_reminders_cancelled",
     "appointment_reminders_moved",
     "appointment_reminders_reassigned",
@@ -49,11 +58,13 @@ __all__ = [
     "calendar_clash_task_open",
     "calendar_failing_alert",
     "call_back_task_open",
+    "dose_window",
     "follow_up_task_create",
     "group_meeting_notice",
     "handover_introduce",
     "medication_followups",
     "medication_mark_taken",
+    "medication_taken_undo",
     "notice_now",
     "notices_cancel",
     "peer_notice",

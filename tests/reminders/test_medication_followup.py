@@ -73,7 +73,7 @@ def test_nothing_happens_before_the_delay_has_passed(world, sent_dose, supporter
 
 
 def test_a_confirmed_dose_raises_no_alert(world, plan, sent_dose, supporter):
-    services.medication_mark_taken(plan=plan, occurrence_at=DOSE, via="sms")
+    services.medication_mark_taken(plan=plan, occurrence_at=DOSE, via="sms", now=DOSE)
     assert services.medication_followups(now=DOSE + timedelta(hours=3)) == 0
     assert MedicationLog.objects.get().status == MedicationLog.Status.TAKEN
     assert alerts_to(supporter) == []
@@ -120,7 +120,7 @@ def test_each_dose_is_followed_up_on_its_own(world, plan, supporter):
     evening = DOSE + timedelta(hours=8)
     for when in (DOSE, evening):
         make_delivery(world.client, kind=MessageKind.MEDICATION, plan=plan, due_at=when, status="sent")
-    services.medication_mark_taken(plan=plan, occurrence_at=evening, via="api")
+    services.medication_mark_taken(plan=plan, occurrence_at=evening, via="api", now=evening)
     assert services.medication_followups(now=evening + timedelta(hours=3)) == 1
     assert [a.occurrence_at for a in alerts_to(supporter)] == [DOSE]
 

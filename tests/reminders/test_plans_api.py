@@ -384,9 +384,10 @@ def test_inactive_plans_are_not_materialised(world):
 # --- Medication log ------------------------------------------------------------------------
 
 
-def test_a_user_marks_a_dose_taken(world, api):
+def test_a_user_marks_a_dose_taken(world, api, monkeypatch):
     plan = make_plan(world.client)
     dose = at(2027, 1, 5, 8)
+    monkeypatch.setattr(timezone, "now", lambda: dose + timedelta(minutes=10))
     client = api.as_(world.client)
     response = client.post("/api/medication-log/", {"plan": plan.pk, "occurrence_at": dose.isoformat()}, format="json")
     assert response.status_code == 201, response.json()
@@ -421,8 +422,8 @@ def test_only_medication_plans_take_doses(world, api):
 def test_the_medication_log_is_scoped(world, api):
     mine = make_plan(world.client)
     theirs = make_plan(world.other_client)
-    services.medication_mark_taken(plan=mine, occurrence_at=at(2027, 1, 5, 8), via="sms")
-    services.medication_mark_taken(plan=theirs, occurrence_at=at(2027, 1, 5, 8), via="sms")
+    services.medication_mark_taken(plan=mine, occurrence_at=at(2027, 1, 5, 8), via="sms", now=at(2027, 1, 5, 8))
+    services.medication_mark_taken(plan=theirs, occurrence_at=at(2027, 1, 5, 8), via="sms", now=at(2027, 1, 5, 8))
 
     assert [e["plan"] for e in api.as_(world.client).get("/api/medication-log/").json()] == [mine.pk]
     worker = api.as_(world.worker)

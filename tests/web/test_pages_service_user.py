@@ -98,13 +98,20 @@ def test_my_day_shows_todays_meetings(world, me):
     assert [i.appointment for i in today_items if i.kind == "meeting"] == [meeting]
 
 
-def test_my_day_shows_medication_with_a_taken_button_that_records_the_dose(world, me):
+def at_today(monkeypatch, hour: int, minute: int = 0) -> None:
+    """The pages' clock stands at this local time today."""
+    moment = local(today(), hour, minute)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_my_day_shows_medication_with_a_taken_button_that_records_the_dose(world, me, monkeypatch):
+    at_today(monkeypatch, 12)
     plan = make_plan(world.client, ReminderPlan.Kind.MEDICATION, "Morgenmedisin", [time(8), time(20)], dose="1 tablett")
 
     page = me.get("/my-day/")
     forms = tick_forms(page, plan)
-    # Twice a day, today and tomorrow.
-    assert len(forms) == 4
+    # Twice a day, today and tomorrow; at noon only this morning's dose can be marked.
+    assert len(forms) == 1
     occurrence = forms[0].inputs["occurrence"]
 
     response = me.post("/my-day/tick/", forms[0].inputs)
@@ -118,10 +125,11 @@ def test_my_day_shows_medication_with_a_taken_button_that_records_the_dose(world
     # The dose shows as done and has no button any more.
     again = me.get("/my-day/")
     assert occurrence not in [form.inputs["occurrence"] for form in tick_forms(again, plan)]
-    assert len(tick_forms(again, plan)) == 3
+    assert len(tick_forms(again, plan)) == 0
 
 
-def test_taken_with_htmx_answers_with_a_small_fragment(world, me):
+def test_taken_with_htmx_answers_with_a_small_fragment(world, me, monkeypatch):
+    at_today(monkeypatch, 19, 30)
     plan = make_plan(world.client, ReminderPlan.Kind.MEDICATION, "Kveldsmedisin", [time(20)])
     form = tick_forms(me.get("/my-day/"), plan)[0]
 
