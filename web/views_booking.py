@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -171,10 +172,16 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
             return redirect("web:meeting_move", appointment_id=appointment.pk)
         messages.success(request, _("The meeting is moved."))
         return redirect("web:meeting_detail", appointment_id=appointment.pk)
+    chosen = moment_from_text(request.GET.get("start") or "")
+    if chosen is not None:
+        # A time picked from the list: one more look before the meeting moves, as when booking.
+        local = chosen.astimezone(user_tz(appointment.calendar.owner))
+        return render(request, "web/meeting_move_confirm.html", {"a": appointment, "start": local})
     meeting_type = appointment.meeting_type
     meeting_type.calendar = appointment.calendar
     days = slots_by_day(meeting_type, request.user)
-    return render(request, "web/meeting_move.html", {"a": appointment, "days": days})
+    confirm_url = f"{reverse('web:meeting_move', args=[appointment.pk])}?start="
+    return render(request, "web/meeting_move.html", {"a": appointment, "days": days, "confirm_url": confirm_url})
 
 
 @login_required

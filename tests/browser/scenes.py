@@ -79,6 +79,7 @@ class Scene:
             ("cancel", f"/meetings/{m}/cancel/"),
             ("cancelled", f"/meetings/{self.cancelled_pk()}/cancelled/"),
             ("move", f"/meetings/{m}/move/"),
+            ("move confirm", f"/meetings/{m}/move/?start={self.free_start_param()}"),
             ("reminders", "/reminders/"),
             ("reminder new medication", "/reminders/new/medication/"),
             ("reminder new money", "/reminders/new/money/"),

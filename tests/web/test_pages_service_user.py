@@ -3,7 +3,7 @@ details. Every flow is driven through the pages' own links and forms."""
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.conf import settings
@@ -315,13 +315,21 @@ def test_moving_a_meeting_to_another_offered_time(world, me):
 
     page = me.get(f"/meetings/{appointment.pk}/move/")
     assert page.status_code == 200
-    choices = [form for form in forms_posting_to(page, "") if "start" in form.inputs]
+    # Each free time is a link to a confirmation; picking one moves nothing yet.
+    choices = [
+        parse_datetime(parse_qs(urlparse(href).query)["start"][0])
+        for href in links_to(page, f"/meetings/{appointment.pk}/move/")
+        if "start=" in href
+    ]
     assert choices
+    chosen = next(c for c in choices if c != old_start and c >= timezone.now() + timedelta(days=1))
+    confirm = me.get(f"/meetings/{appointment.pk}/move/", {"start": chosen.isoformat()})
+    assert confirm.status_code == 200
+    assert "Flytte møtet?" in confirm.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.start == old_start
     new = next(
-        form
-        for form in choices
-        if parse_datetime(form.inputs["start"]) != old_start
-        and parse_datetime(form.inputs["start"]) >= timezone.now() + timedelta(days=1)
+        form for form in forms_posting_to(confirm, f"/meetings/{appointment.pk}/move/") if "start" in form.inputs
     )
 
     response = me.post(f"/meetings/{appointment.pk}/move/", new.inputs)
