@@ -130,3 +130,28 @@ class FormTimeField(forms.TimeField):
         if moment is not None and not _local_time(moment):
             raise ValidationError(LOCAL_TIME_ONLY, code="invalid")
         return moment
+
+
+# Words people put around a time of day ("kl 8", "klokka 8 og 20", "at 8 and 20"): skipped.
+_CLOCK_WORDS = {"kl", "kl.", "klokka", "klokken", "og", "and", "at", "&"}
+_CLOCK_TIME = re.compile(r"^(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?$|^(?P<h4>\d{2})(?P<m4>\d{2})$")
+
+
+def clock_times_from_text(text: str) -> list[time] | None:
+    """Times of day as people write them: "8", "kl 8", "kl. 8", "08.00", "8:30", "0830",
+    several separated by spaces, commas or "og"/"and". Sorted, each once; None when a part is
+    not a time of day (so the form can say how to write one)."""
+    found: set[time] = set()
+    for part in text.lower().replace(",", " ").replace(";", " ").split():
+        if part in _CLOCK_WORDS:
+            continue
+        part = part.removeprefix("kl.").removeprefix("kl")
+        match = _CLOCK_TIME.match(part)
+        if match is None:
+            return None
+        hours = int(match["h"] or match["h4"])
+        minutes = int(match["m"] or match["m4"] or 0)
+        if hours > 23 or minutes > 59:
+            return None
+        found.add(time(hours, minutes))
+    return sorted(found)

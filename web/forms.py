@@ -80,7 +80,7 @@ class PlanForm(forms.Form):
     title = forms.CharField(label=_("What should we remind you of?"), max_length=100)
     times = forms.CharField(
         label=_("Time(s) of day"),
-        help_text=_("For example 08:00, or 08:00 20:00 for twice a day."),
+        help_text=_("For example 8, kl 8 or 08:00; 8 og 20 for twice a day."),
         max_length=60,
     )
     weekdays = forms.TypedMultipleChoiceField(
@@ -113,13 +113,9 @@ class PlanForm(forms.Form):
             del self.fields["day_of_month"]
 
     def clean_times(self) -> list[time]:
-        result = []
-        for part in self.cleaned_data["times"].replace(",", " ").split():
-            try:
-                hours, minutes = part.replace(".", ":").split(":") if ":" in part or "." in part else (part, "0")
-                result.append(time(int(hours), int(minutes)))
-            except ValueError as exc:
-                raise forms.ValidationError(_("Write times like 08:00.")) from exc
+        result = fields.clock_times_from_text(self.cleaned_data["times"])
+        if result is None:
+            raise forms.ValidationError(_("Write times like 8, kl 8, 08.00 or 8:30."))
         if not result:
             raise forms.ValidationError(_("Write at least one time, like 08:00."))
         return result
