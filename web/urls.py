@@ -157,6 +157,7 @@ urlpatterns = [
     path("help/requests/<id:request_id>/resolve/", views_help.help_resolve, name="help_resolve"),
     path("help/rota/", views_help.help_rota, name="help_rota"),
     path("help/rota/shifts/<id:shift_id>/delete/", views_help.help_shift_delete, name="help_shift_delete"),
+    path("help/rota/undo/", views_help.help_rota_undo, name="help_rota_undo"),
     path("help/rota/covers/<id:cover_id>/delete/", views_help.help_cover_delete, name="help_cover_delete"),
     # groups
     path("groups/", views_groups.groups_list, name="groups"),

@@ -2,6 +2,7 @@
 acknowledge and resolve, and the duty rota a coordinator keeps."""
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -257,6 +258,7 @@ def _rota_page(
             "shift_form": forms["shift_form"],
             "covers": list(selectors.covers_ahead(unit=unit, today=today)),
             "cover_form": forms["cover_form"],
+            "undo": rota_undo_offer(request) if is_coordinator else None,
         },
     )
 
@@ -279,13 +281,35 @@ def help_rota(request: HttpRequest) -> HttpResponse:
     return _rota_page(request, unit=unit, settings=settings, is_coordinator=is_coordinator, forms=forms)
 
 
+# A removal from the rota can be undone for a while: what was removed is kept in the session.
+UNDO_KEY = "rota_undo"
+UNDO_MINUTES = 10
+
+
+def _remember_removed(request: HttpRequest, kind: str, what: str, values: dict) -> None:
+    request.session[UNDO_KEY] = {"kind": kind, "what": what, "values": values, "at": timezone.now().isoformat()}
+
+
+def rota_undo_offer(request: HttpRequest) -> dict | None:
+    """The last removal, if it can still be undone (for the rota page)."""
+    removed = request.session.get(UNDO_KEY)
+    if not removed or timezone.now() - datetime.fromisoformat(removed["at"]) > timedelta(minutes=UNDO_MINUTES):
+        return None
+    return removed
+
+
 @help_staff_required
 @require_POST
 def help_shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
+    shift = selectors.rota_for(unit=request.user.unit).filter(pk=shift_id).first() if request.user.unit else None
     try:
         services.duty_shift_delete(actor=request.user, shift_id=shift_id)
     except NotFound as exc:
         raise Http404 from exc
+    if shift is not None:
+        what = f"{dict(WEEKDAYS)[shift.weekday]} {shift.start:%H:%M}–{shift.end:%H:%M} {shift.staff.get_full_name()}"
+        values = {"weekday": shift.weekday, "start": f"{shift.start:%H:%M}", "end": f"{shift.end:%H:%M}"}
+        _remember_removed(request, "shift", what, {**values, "staff_id": shift.staff_id, "position": shift.position})
     messages.success(request, _("The shift is removed."))
     return redirect("web:help_rota")
 
@@ -293,9 +317,51 @@ def help_shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
 @help_staff_required
 @require_POST
 def help_cover_delete(request: HttpRequest, cover_id: int) -> HttpResponse:
+    unit = request.user.unit
+    cover = selectors.covers_ahead(unit=unit, today=date.min).filter(pk=cover_id).first() if unit else None
     try:
         services.duty_cover_delete(actor=request.user, cover_id=cover_id)
     except NotFound as exc:
         raise Http404 from exc
+    if cover is not None:
+        what = f"{cover.absent.get_full_name()} {cover.first_day:%d.%m}–{cover.last_day:%d.%m}"
+        values = {"absent_id": cover.absent_id, "cover_id": cover.cover_id}
+        days = {"first_day": cover.first_day.isoformat(), "last_day": cover.last_day.isoformat()}
+        _remember_removed(request, "cover", what, {**values, **days})
     messages.success(request, _("The cover is removed."))
+    return redirect("web:help_rota")
+
+
+@help_staff_required
+@require_POST
+def help_rota_undo(request: HttpRequest) -> HttpResponse:
+    """Put back the last shift or cover removed (within UNDO_MINUTES), as it was."""
+    removed = rota_undo_offer(request)
+    request.session.pop(UNDO_KEY, None)
+    if removed is None:
+        messages.error(request, _("There is nothing to undo any more."))
+        return redirect("web:help_rota")
+    values = removed["values"]
+    try:
+        if removed["kind"] == "shift":
+            services.duty_shift_add(
+                actor=request.user,
+                weekday=values["weekday"],
+                start=time.fromisoformat(values["start"]),
+                end=time.fromisoformat(values["end"]),
+                staff_id=values["staff_id"],
+                position=values["position"],
+            )
+        else:
+            services.duty_cover_add(
+                actor=request.user,
+                absent_id=values["absent_id"],
+                cover_id=values["cover_id"],
+                first_day=date.fromisoformat(values["first_day"]),
+                last_day=date.fromisoformat(values["last_day"]),
+            )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:help_rota")
+    messages.success(request, _("Put back as it was."))
     return redirect("web:help_rota")
