@@ -15,7 +15,7 @@ from config.errors import NotFound
 
 
 def _own(request: Request, item_id: int) -> ExternalCalendar:
-    item = selectors.external_calendars_of(worker=request.user).filter(pk=item_id).first()
+    item = selectors.external_calendar_of(worker=request.user, item_id=item_id)
     if item is None:
         raise NotFound(_("Calendar not found."))
     return item

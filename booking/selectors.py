@@ -348,6 +348,11 @@ def external_calendars_of(*, worker: User) -> QuerySet:
     return ExternalCalendar.objects.filter(calendar__owner=worker).order_by("created_at")
 
 
+def external_calendar_of(*, worker: User, item_id: int) -> ExternalCalendar | None:
+    """One of ``worker``'s connected calendars; None for anyone else's (a 404 to the caller)."""
+    return external_calendars_of(worker=worker).filter(pk=item_id).first()
+
+
 def external_busy_between(*, worker: User, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Busy time from ``worker``'s own calendars overlapping start..end, for their week."""
     return list(

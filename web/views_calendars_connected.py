@@ -16,7 +16,7 @@ from web.forms_calendars import ConnectCalendarForm
 
 
 def _own(request: HttpRequest, item_id: int) -> ExternalCalendar:
-    item = booking_selectors.external_calendars_of(worker=request.user).filter(pk=item_id).first()
+    item = booking_selectors.external_calendar_of(worker=request.user, item_id=item_id)
     if item is None:
         raise Http404
     return item

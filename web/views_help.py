@@ -318,6 +318,7 @@ def help_shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
 @require_POST
 def help_cover_delete(request: HttpRequest, cover_id: int) -> HttpResponse:
     unit = request.user.unit
+    # Any of the unit's covers, ended or not (date.min): the one about to go, to offer it back.
     cover = selectors.covers_ahead(unit=unit, today=date.min).filter(pk=cover_id).first() if unit else None
     try:
         services.duty_cover_delete(actor=request.user, cover_id=cover_id)

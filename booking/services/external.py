@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from booking import events
+from booking.availability import _local_midnight
 from booking.external import SyncError, credentials, dav, parse
 from booking.external.fetch import check_address, fetch_ics, normalised_url
 from booking.ical import appointment_event
@@ -161,8 +162,8 @@ def _connection(source: ExternalCalendar) -> dav.Connection:
 def _window(source: ExternalCalendar, now: datetime) -> tuple[date, datetime, datetime]:
     tz = ZoneInfo(source.calendar.owner.timezone)
     today = now.astimezone(tz).date()
-    first = datetime(today.year, today.month, today.day, tzinfo=tz)
-    return today, first, first + timedelta(days=settings.EXTERNAL_CALENDAR_DAYS)
+    last = _local_midnight(today + timedelta(days=settings.EXTERNAL_CALENDAR_DAYS), tz)
+    return today, _local_midnight(today, tz), last
 
 
 def _read(source: ExternalCalendar, now: datetime) -> tuple[list[parse.Busy] | None, dict[str, str]]:
