@@ -5,8 +5,10 @@ worker told), OK/TATT ticks off the last medication reminder (while the dose may
 ``reminders.services.medication.dose_window``; else the answer says when it can), RING MEG/CALL ME
 asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back
 on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
-is on duty). Anything else gets a short help text. A sender we do
-not know gets nothing, so the webhook reveals nothing about who uses the service.
+is on duty), TIME/BESTILL offers three free times and 1, 2 or 3 books one of them
+(``reminders.sms_booking``; while that offer is open, 1 does not mean JA). Anything else gets
+a short help text. A sender we do not know gets nothing, so the webhook reveals nothing about
+who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
 JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
@@ -26,7 +28,7 @@ from booking.services import appointment_cancel
 from config.errors import ApplicationError
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
-from reminders import services
+from reminders import services, sms_booking
 from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan, ReminderPreferences
 
 KEYWORDS = {
@@ -37,6 +39,7 @@ KEYWORDS = {
     "stop": {"STOPP", "STOP"},
     "start": {"START"},
     "help_now": {"HJELP", "HELP"},
+    "book": {"TIME", "BESTILL", "BOOK"},
 }
 
 
@@ -98,6 +101,10 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     if user is None or not user.is_service_user:
         return "unknown"
     ref = f"in:{provider_message_id}"
+    # An SMS booking offer still open takes 1, 2 and 3 (``reminders.sms_booking``); with none
+    # open, 1 confirms the next meeting as it always did.
+    if sms_booking.choice_answer(user=user, text=text, ref=ref, now=now):
+        return "book"
     # An app above may take the message first (an open waiting-list offer takes JA/NEI);
     # when none does, the keyword means what it always did.
     if any(first(user, ref, now) for first in _first.get(keyword, ())):
@@ -109,6 +116,7 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
         "call_back": _call_back,
         "stop": _stop,
         "start": _start,
+        "book": sms_booking.times_asked,
     }.get(keyword, _help)
     handler(user, ref, now)
     return keyword

@@ -133,6 +133,7 @@ class MessageKind(models.TextChoices):
     WAITING_OFFER = "waiting_offer", _("offer from the waiting list")
     HANDOVER = "handover", _("introducing a new worker")
     GROUP_MEETING = "group_meeting", _("responsibility group meeting")
+    SMS_BOOKING = "sms_booking", _("booking by SMS")
 
 
 class MedicationLog(models.Model):
@@ -226,3 +227,34 @@ class InboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.keyword or 'other'} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class SmsBookingOffer(models.Model):
+    """Three free times sent by SMS to a person who asked with TIME or BESTILL
+    (``reminders.sms_booking``). A reply 1, 2 or 3 before ``expires_at`` books that time; the
+    offer is used up in the same transaction as the booking, so an answer sent twice books once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    meeting_type = models.ForeignKey("booking.MeetingType", on_delete=models.CASCADE, related_name="+")
+    # The offered starts as UTC ISO strings, in the order they were numbered.
+    starts = models.JSONField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("SMS booking offer")
+        verbose_name_plural = _("SMS booking offers")
+        indexes = [models.Index(fields=["user", "-created_at"], name="sms_offer_user_newest_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gte=models.F("created_at")), name="sms_offer_expires_after"),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True, appointment__isnull=True)
+                | Q(used_at__isnull=False, appointment__isnull=False),
+                name="sms_offer_used_with_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"offer {self.pk} ({'used' if self.used_at else 'open'})"

@@ -6,7 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from audit.records import Record, iso
-from reminders.models import FollowUpTask, InboundSms, MedicationLog, ReminderPlan, ReminderPreferences
+from reminders.models import (
+    FollowUpTask,
+    InboundSms,
+    MedicationLog,
+    ReminderPlan,
+    ReminderPreferences,
+    SmsBookingOffer,
+)
 
 
 def export(person: Any) -> dict[str, Any]:
@@ -54,6 +61,7 @@ def erase(person: Any, now: datetime) -> None:
     ReminderPreferences.objects.filter(user=person).delete()
     FollowUpTask.objects.filter(client=person).exclude(note="").update(note="")
     InboundSms.objects.filter(sender=person).delete()
+    SmsBookingOffer.objects.filter(user=person).delete()  # times offered by SMS
 
 
 RECORD = Record(name="reminders", export=export, erase=erase)

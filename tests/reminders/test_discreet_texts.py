@@ -68,6 +68,10 @@ CASES = [
     ],
     *[("waiting_offer", {"what": what, "until": "14:00"}) for what in ("offer", "taken", "declined")],
     ("handover", {"moved": 2, "reoffered": 1}),
+    *[
+        ("sms_booking", {"what": what, "times": [{"day": "tir 8.12.", "time": "10:00"}] * 3, "phone": "22334455"})
+        for what in ("offer", "taken", "booked", "already_booked", "limit", "none")
+    ],
 ]
 
 

@@ -22,6 +22,8 @@ LONG_DAY = at(2027, 9, 29, 10, 30)
 WORKER = "Kari-Marianne"
 CLIENT = "A.N."
 
+# Three offered times as the longest days and times would be written (booking by SMS).
+LONG_TIMES = [{"day": "lør 30.12.", "time": "15:30"}] * 3
 APPOINTMENT = {"worker": WORKER, "place": "Storgata 1, 2. etasje", "mode": "in_person"}
 MESSAGES = [
     ("appointment", APPOINTMENT),
@@ -48,6 +50,10 @@ MESSAGES = [
         )
     ],
     ("reply", {"reply": "help"}),
+    *[
+        ("sms_booking", {"what": what, "times": LONG_TIMES, "phone": "22 33 44 55", **APPOINTMENT})
+        for what in ("offer", "taken", "booked", "already_booked", "limit", "none")
+    ],
     *[
         ("staff_alert", {"task": task, "client": CLIENT})
         for task in ("call_back", "phone_failed", "appointment_cancelled", "medication_unconfirmed")
