@@ -15,7 +15,7 @@ meeting is dropped in the same transaction, so no second text says the same thin
 """
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,7 +77,7 @@ def times_offer(*, user: User, ref: str, now: datetime, taken: bool = False) -> 
         offer = SmsBookingOffer.objects.create(
             user=user,
             meeting_type=meeting_type,
-            starts=[start.isoformat() for start in starts],
+            starts=[start.astimezone(UTC).isoformat() for start in starts],
             created_at=now,
             expires_at=now + OPEN_FOR,
         )

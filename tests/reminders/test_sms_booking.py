@@ -1,7 +1,7 @@
 """Booking by SMS alone: TIME/BESTILL offers three free times of the person's own worker, and a
 reply 1, 2 or 3 within 30 minutes books one through the booking service, once."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -251,3 +251,32 @@ def test_a_choice_made_after_the_limit_was_reached_books_nothing(world):
 
     assert len(booked(world.client)) == 1
     assert last_answer(world.client).context["what"] == "limit"
+
+
+def test_the_webhook_books_by_sms_as_the_provider_sends_it(world, settings, api):
+    from django.utils import timezone
+
+    from tests.reminders.support import WEBHOOK_SECRET, post_signed
+
+    settings.SMS_WEBHOOK_SECRET = WEBHOOK_SECRET
+    client = api.anonymous()
+    assert (
+        post_signed(client, "/api/sms/inbound/", {"from": NUMBER, "text": "TIME", "message_id": "w1"}).status_code
+        == 204
+    )
+    offer = SmsBookingOffer.objects.get(user=world.client)
+    assert (
+        post_signed(client, "/api/sms/inbound/", {"from": NUMBER, "text": "3", "message_id": "w2"}).status_code == 204
+    )
+
+    [appointment] = booked(world.client)
+    assert appointment.start == datetime.fromisoformat(offer.starts[2])
+    assert appointment.start > timezone.now()
+
+
+def test_erasing_the_person_erases_the_times_offered_to_them(world):
+    from reminders.records import erase
+
+    sms("TIME", MONDAY)
+    erase(world.client, MONDAY)
+    assert not SmsBookingOffer.objects.exists()
