@@ -95,6 +95,16 @@ def test_with_no_worker_the_answer_says_whom_to_call(world, sms_file):
     assert not SmsBookingOffer.objects.exists()
 
 
+def test_with_no_type_to_book_the_answer_offers_a_call(world, sms_file):
+    world.meeting_type.is_active = False
+    world.meeting_type.save()
+
+    sms("TIME", MONDAY)
+    dispatch(MONDAY)
+
+    assert texts(sms_file) == ["Vi fant ingen ledige tider nå. Svar RING MEG, så ringer vi deg."]
+
+
 def test_a_stranger_asking_for_times_gets_nothing(world):
     assert sms("TIME", MONDAY, sender="+4740000099") == "unknown"
     assert not Delivery.objects.exists()
