@@ -335,7 +335,8 @@ def notice_now(
                 due_at=now,
                 expires_at=now + useful_for,
                 dedupe_key=f"{kind}:{ref}",
-                context={**context, "force_sms": force_sms},
+                # Kept with the row: a fallback after a failure is as urgent as the first try.
+                context={**context, "force_sms": force_sms, **({"on_duty": True} if on_duty else {})},
                 on_duty=on_duty,
             )
         ],

@@ -14,9 +14,11 @@ from people.models import User
 from reminders import services as reminders
 from reminders.models import FollowUpTask, MessageKind, ReminderPreferences
 from reminders.quiet import POLICY, TO_STAFF, Quiet
+from reminders.sending import PersonNotices
 from tests import factories as f
 from tests.care.groups_support import make_group, set_hours
 from tests.care.help_support import arrange_rota, open_weekdays, oslo
+from tests.reminders.support import make_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,26 @@ def test_staff_quiet_hours_hold_on_the_day_the_clocks_go_back(world) -> None:
     )
 
     assert [row.due_at for row in rows_to(world.worker, MessageKind.STAFF_ALERT)] == [oslo(2027, 10, 31, 7)]
+
+
+@pytest.mark.parametrize(("on_duty", "due"), [(False, oslo(2027, 3, 16, 7)), (True, NIGHT)])
+def test_a_failure_reported_at_night_falls_back_to_email_after_quiet_hours_unless_on_duty(
+    world, on_duty: bool, due: datetime
+) -> None:
+    own_quiet(world.worker, time(23), time(7))
+    world.worker.email = "kari@example.no"
+    world.worker.save(update_fields=["email"])
+    kind = MessageKind.HELP_ALERT if on_duty else MessageKind.STAFF_ALERT
+    sent = make_delivery(
+        world.worker,
+        kind=kind,
+        due_at=NIGHT - timedelta(hours=4),
+        expires_at=NIGHT + timedelta(hours=12),
+        status=Delivery.Status.SENT,
+        context={"on_duty": True} if on_duty else {},
+    )
+
+    PersonNotices().failed(sent, "delivery report: undeliverable", None, NIGHT)
+
+    fallback = Delivery.objects.get(recipient=world.worker, channel="email")
+    assert fallback.due_at == due
