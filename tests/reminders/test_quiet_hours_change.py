@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 import pytest
 
 from messaging.models import Delivery
+from people.models import User
 from reminders import services as reminders
 from reminders.models import MessageKind, ReminderPreferences
 from tests import factories as f
@@ -137,3 +138,32 @@ def test_saving_new_quiet_hours_through_the_api_moves_planned_reminders(world, a
     assert response.status_code == 200, response.json()
     row.refresh_from_db()
     assert row.due_at == f.local(start.date(), 9)
+
+
+def test_new_quiet_hours_saved_in_the_administration_move_planned_reminders_too(world, client) -> None:
+    quiet(world.worker, 22, 7)
+    prefs = ReminderPreferences.objects.get(user=world.worker)
+    due = f.local(f.next_weekday(2, min_days_ahead=3), 7, 30)
+    row = make_delivery(world.worker, kind=MessageKind.STAFF_ALERT, due_at=due, expires_at=due + timedelta(days=1))
+    admin = User.objects.create_superuser("root", "root@example.no", "x", role=User.Role.COORDINATOR)
+    client.force_login(admin)
+
+    response = client.post(
+        f"/admin/reminders/reminderpreferences/{prefs.pk}/change/",
+        {
+            "user": world.worker.pk,
+            "appointment_offsets": "[1440, 120]",
+            "appointment_channels": '["sms"]',
+            "sms_enabled": "on",
+            "email_fallback": "on",
+            "quiet_start": "22:00",
+            "quiet_end": "09:00",
+            "discreet": "on",
+            "morning_summary_time": "08:00",
+            "followup_delay_minutes": "120",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row.refresh_from_db()
+    assert row.due_at == f.local(due.date(), 9)
