@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
+from care.models import DutyCover
 from care.services import groups, help, peers
 from messaging.models import Delivery
 from people.models import User
@@ -155,6 +156,18 @@ def test_an_urgent_help_alert_reaches_whoever_is_on_duty_at_once_even_in_their_q
     help.help_request_create(user=rota.client, now=asked)
 
     assert [row.due_at for row in rows_to(rota.worker, MessageKind.HELP_ALERT)] == [asked]
+
+
+def test_someone_covering_a_duty_shift_is_on_duty_and_gets_the_alert_at_once(rota) -> None:
+    DutyCover.objects.create(
+        unit=rota.unit, absent=rota.worker, cover=rota.peer, first_day=date(2027, 3, 16), last_day=date(2027, 3, 16)
+    )
+    own_quiet(rota.peer, time(22), time(9))
+    asked = oslo(2027, 3, 16, 8, 5)
+    help.help_request_create(user=rota.client, now=asked)
+
+    assert [row.due_at for row in rows_to(rota.peer, MessageKind.HELP_ALERT)] == [asked]
+    assert rows_to(rota.worker, MessageKind.HELP_ALERT) == []
 
 
 def test_the_unit_leader_off_duty_gets_the_escalated_alert_when_their_quiet_hours_end(rota) -> None:
