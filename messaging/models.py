@@ -55,6 +55,10 @@ class Delivery(models.Model):
     # differ (offsets, quiet hours).
     occurrence_at = models.DateTimeField()
     due_at = models.DateTimeField()
+    # When the writer wanted it sent, before the person's quiet hours moved it (due_at). Kept
+    # so a change of quiet hours can move a held message back; empty for rows written before
+    # it was kept and for rows written outside reminders (invitations, sign-in codes).
+    wanted_at = models.DateTimeField(null=True, blank=True)
     # After this the message is no longer useful and is marked missed instead of sent late.
     expires_at = models.DateTimeField()
     # Unique per cause, occurrence and channel: writing the same message twice creates nothing new.

@@ -6,7 +6,7 @@ now asks for a dispatch right after the commit (``messaging.kick``); otherwise t
 dispatcher finds it when it falls due.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
@@ -46,3 +46,30 @@ def deliveries_cancel(rows: QuerySet[Delivery], reason: str) -> int:
     return rows.filter(status=Delivery.Status.SCHEDULED).update(
         status=Delivery.Status.CANCELLED, last_error=reason, updated_at=timezone.now()
     )
+
+
+def deliveries_retime(
+    rows: QuerySet[Delivery], when: Callable[[Delivery], datetime | None], *, now: datetime, reason: str
+) -> tuple[int, int]:
+    """Give each of ``rows`` not claimed for sending yet the time ``when`` says, or cancel it
+    (for ``reason``) where ``when`` says None. Returns (moved, cancelled).
+
+    Call inside a transaction: the rows are locked first, and the dispatcher claims with SKIP
+    LOCKED, so a row is either moved here or sent as it was, never both. A row claimed,
+    sent or finished is never touched."""
+    pending = list(rows.select_for_update().filter(status=Delivery.Status.SCHEDULED, expires_at__gt=now))
+    moved: list[Delivery] = []
+    dropped: list[int] = []
+    for row in pending:
+        due = when(row)
+        if due is None:
+            dropped.append(row.pk)
+        elif due != row.due_at:
+            row.due_at, row.updated_at = max(due, now), now
+            moved.append(row)
+    if moved:
+        Delivery.objects.bulk_update(moved, ["due_at", "updated_at"], batch_size=500)
+        if any(row.due_at <= now + DUE_NOW for row in moved):
+            dispatch_soon_on_commit()
+    cancelled = deliveries_cancel(Delivery.objects.filter(pk__in=dropped), reason) if dropped else 0
+    return len(moved), cancelled

@@ -65,6 +65,22 @@ def phone_number_add(*, user: User, raw: str, make_active: bool = True, label: s
     return phone
 
 
+def user_language_set(*, user: User, language: str) -> User:
+    """The language Triangel speaks to ``user`` in: pages, SMS and e-mails. One of
+    ``User.Language``; anything else is refused with the choices named."""
+    if language not in User.Language.values:
+        choices = ", ".join(User.Language.values)
+        raise ApplicationError(
+            _("Choose one of these languages: %(choices)s.") % {"choices": choices},
+            code="invalid_language",
+            fields={"language": [_("Choose one of: %(choices)s.") % {"choices": choices}]},
+        )
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 def caseload_assign(*, worker: User, client: User, at: datetime | None = None) -> Caseload:
     """Make ``worker`` the one following ``client`` from ``at``; any current entry ends then.
 

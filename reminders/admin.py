@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils import timezone
 
 from config.admin_scoping import UnitScopedAdmin
 from reminders.models import FollowUpTask, MedicationLog, ReminderPlan, ReminderPreferences
+from reminders.services import quiet_hours_retime
 
 
 @admin.register(ReminderPlan)
@@ -18,6 +22,12 @@ class ReminderPlanAdmin(UnitScopedAdmin):
 class ReminderPreferencesAdmin(UnitScopedAdmin):
     unit_lookup = "user__unit_id"
     list_display = ["user", "sms_enabled", "discreet", "morning_summary"]
+
+    def save_model(self, request: HttpRequest, obj: ReminderPreferences, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # In the admin's transaction, as on every other way of changing them.
+        if {"quiet_start", "quiet_end"} & set(form.changed_data):
+            quiet_hours_retime(person=obj.user, prefs=obj, now=timezone.now())
 
 
 @admin.register(MedicationLog)

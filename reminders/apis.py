@@ -27,11 +27,13 @@ from reminders.serializers import (
 USER_PARAM = OpenApiParameter("user", int, description="Staff: a service user in your caseload")
 
 
-def _subject(request: Request) -> User:
-    """Whose reminders a request is about: the caller, or (staff) ``?user=`` from the caseload."""
+def _subject(request: Request, *, own_for_staff: bool = False) -> User:
+    """Whose reminders a request is about: the caller, or (staff) ``?user=`` from the caseload.
+    Without ``?user=`` staff must name someone, unless ``own_for_staff``: then it is their own
+    (their preferences: quiet hours and language)."""
     raw = request.query_params.get("user") or (request.data.get("user") if hasattr(request.data, "get") else None)
     if raw in (None, ""):
-        if request.user.is_service_user:
+        if request.user.is_service_user or own_for_staff:
             return request.user
         raise ApplicationError(_("Say which service user: add user=<id>."), fields={"user": [_("Required for staff.")]})
     try:
@@ -140,29 +142,44 @@ class MedicationLogDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+PREFERENCES_USER_PARAM = OpenApiParameter(
+    "user", int, description="Staff: a service user in your caseload. Without it, your own preferences."
+)
+
+
 class PreferencesApi(APIView):
-    @extend_schema(parameters=[USER_PARAM], responses={200: PreferencesSerializer, **errors(404)})
+    """How a person wants to be reminded. Everyone has their own (staff and peers too: their
+    quiet hours and language hold every notice to them); staff also read and change those of
+    their caseload with ``?user=``."""
+
+    @extend_schema(parameters=[PREFERENCES_USER_PARAM], responses={200: PreferencesSerializer, **errors(404)})
     def get(self, request: Request) -> Response:
-        person = _subject(request)
+        person = _subject(request, own_for_staff=True)
         access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(person.pk, None)])
         return Response(PreferencesSerializer(services.preferences_read(person)).data)
 
     @extend_schema(
-        parameters=[USER_PARAM], request=PreferencesSerializer, responses={200: PreferencesSerializer, **errors(404)}
+        parameters=[PREFERENCES_USER_PARAM],
+        request=PreferencesSerializer,
+        responses={200: PreferencesSerializer, **errors(400, 404)},
+        summary="Change reminder preferences (new quiet hours re-time the messages already planned)",
     )
     def patch(self, request: Request) -> Response:
-        owner = _subject(request)
+        owner = _subject(request, own_for_staff=True)
         access_log.saw(viewer=request.user, what="reminder_settings", subjects=[(owner.pk, None)], change=True)
-        body = PreferencesSerializer(services.preferences_for(owner), data=request.data, partial=True)
+        body = PreferencesSerializer(services.preferences_read(owner), data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        supporter = body.validated_data.get("followup_supporter")
+        changes = dict(body.validated_data)
+        # ``language`` is the person's own (people.User.language), read through ``user``.
+        changes.update(changes.pop("user", {}))
+        supporter = changes.get("followup_supporter")
         if supporter is not None and not (supporter.has_calendar_role and supporter.unit_id == owner.unit_id):
             raise ApplicationError(
                 _("A supporter must be a peer or social worker in your unit."),
                 fields={"followup_supporter": [_("Choose a peer or social worker in your unit.")]},
             )
-        body.save()
-        return Response(body.data)
+        prefs = services.preferences_update(person=owner, changes=changes)
+        return Response(PreferencesSerializer(prefs).data)
 
 
 class SmsInboundApi(WebhookApi):

@@ -24,6 +24,8 @@ from messaging.models import Channel, Delivery
 from messaging.texts import render
 from people.models import PhoneNumber, User
 from reminders.models import FollowUpTask, MessageKind, ReminderPlan
+from reminders.quiet import holds
+from reminders.schedule import apply_quiet_hours
 from reminders.services.notices import follow_up_task_create, tz_of
 from reminders.services.plans import plan_occurrences
 from reminders.services.preferences import preferences_prefetch, preferences_read
@@ -200,7 +202,8 @@ def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None
         ).exclude(status__in=[Delivery.Status.FAILED, Delivery.Status.CANCELLED])
         if not already.exists():
             channel = Channel.EMAIL
-    if channel is None or delivery.expires_at <= now:
+    due = _outside_quiet_hours(delivery, now) if channel is not None and delivery.expires_at > now else None
+    if due is None:
         return None
     fallback, _created = Delivery.objects.get_or_create(
         dedupe_key=f"fb:{delivery.pk}:{channel}",
@@ -211,13 +214,30 @@ def _fallback(delivery: Delivery, now: datetime, reason: str) -> Delivery | None
             "about": delivery.about,
             "about_id": delivery.about_id,
             "occurrence_at": delivery.occurrence_at,
-            "due_at": now,
+            "due_at": due,
+            "wanted_at": now,
             "expires_at": delivery.expires_at,
             "context": delivery.context,
             "last_error": f"fallback after: {reason}"[:300],
         },
     )
     return fallback
+
+
+def _outside_quiet_hours(delivery: Delivery, now: datetime) -> datetime | None:
+    """When another way may carry ``delivery`` (a failure a delivery report tells of late at
+    night): the end of the person's quiet hours, as its kind says (``reminders.quiet``)."""
+    if not holds(delivery.kind, on_duty=bool(delivery.context.get("on_duty"))):
+        return now
+    prefs = preferences_read(delivery.recipient)
+    return apply_quiet_hours(
+        due=now,
+        expires=delivery.expires_at,
+        now=now,
+        tz=tz_of(delivery.recipient),
+        quiet_start=prefs.quiet_start,
+        quiet_end=prefs.quiet_end,
+    )
 
 
 def phone_number_failed(*, phone: PhoneNumber, now: datetime) -> None:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from config import fields
 from messaging.models import Channel, Delivery
+from people.models import User
 from reminders.models import MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
 from reminders.schedule import InvalidSchedule, one_off_rrule, parse_rrule, rrule_from_simple
 
@@ -157,10 +158,18 @@ class PreferencesSerializer(serializers.ModelSerializer):
     quiet_start = fields.LocalTimeField(required=False)
     quiet_end = fields.LocalTimeField(required=False)
     morning_summary_time = fields.LocalTimeField(required=False)
+    # The person's language (people.User.language): the texts they are sent and their pages.
+    language = serializers.ChoiceField(
+        source="user.language",
+        choices=User.Language.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of these languages: nb (Norwegian Bokmål), en (English).")},
+    )
 
     class Meta:
         model = ReminderPreferences
         fields = [
+            "language",
             "appointment_offsets",
             "appointment_channels",
             "sms_enabled",

@@ -39,6 +39,8 @@ def role_required(allowed: Callable[[User], bool]) -> Callable[[Callable], Calla
 
 service_user_required = role_required(lambda user: user.is_service_user)
 staff_required = role_required(lambda user: user.has_calendar_role)
+# Everyone who works in the service: social workers, peers and coordinators.
+staff_member_required = role_required(lambda user: not user.is_service_user)
 # Coordinators of a unit: handover, feedback summary and the other unit-wide pages.
 coordinator_required = role_required(lambda user: user.is_coordinator and bool(user.unit_id))
 # Social workers, peers and coordinators; what each may see of a group is decided by the selectors.

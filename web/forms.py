@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from booking.availability import localize
 from booking.models import MeetingType
 from config import fields
+from people.models import User
 from reminders.models import ReminderPlan
 
 WEEKDAYS = [
@@ -155,6 +156,27 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text=_("Routines and money reminders for the day come together in one message."),
     )
+
+    def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
+        """``for_staff``: the same form for social workers, coordinators and peers, showing only
+        what applies to them: how notices reach them, their quiet hours and their language."""
+        super().__init__(*args, **kwargs)
+        if for_staff:
+            del self.fields["discreet"]
+            del self.fields["morning_summary"]
+            self.fields["channel_sms"].label = _("Notices by SMS")
+            self.fields["channel_email"].label = _("Notices by e-mail")
+            self.fields["quiet_start"].help_text = _(
+                "Notices that come in your quiet hours wait until they end. An urgent help alert "
+                "still reaches you while you are on duty."
+            )
+            self.fields["language"] = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "language" in self.fields and not data.get("channel_sms") and not data.get("channel_email"):
+            raise forms.ValidationError(_("Choose SMS, e-mail or both."))
+        return data
 
 
 class NewPhoneForm(forms.Form):

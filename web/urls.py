@@ -58,6 +58,7 @@ urlpatterns = [
     path("meetings/<id:appointment_id>/move/", views_booking.meeting_move, name="meeting_move"),
     path("meetings/<id:appointment_id>/meeting.ics", views_booking.meeting_ics, name="meeting_ics"),
     path("reminders/", views_reminders.reminders_page, name="reminders"),
+    path("account/notices/", views_reminders.message_settings, name="message_settings"),
     path("reminders/new/<str:kind>/", views_reminders.reminder_edit, name="reminder_new"),
     path("reminders/<id:plan_id>/", views_reminders.reminder_edit, name="reminder_edit"),
     path("reminders/<id:plan_id>/delete/", views_reminders.reminder_delete, name="reminder_delete"),

@@ -1,9 +1,11 @@
 """A service user's day and reminders: "My day" with its ticks, the reminder settings, and
-adding, changing and removing a reminder plan."""
+adding, changing and removing a reminder plan; and the settings staff and peers keep for the
+notices they get (the same preferences, fewer of them)."""
 
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +19,7 @@ from reminders import services as reminders
 from reminders.models import ItemDone, MedicationLog, ReminderPlan
 from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
 from web import forms, selectors
-from web.decorators import service_user_required
+from web.decorators import service_user_required, staff_member_required
 
 
 @service_user_required
@@ -79,33 +81,62 @@ def untick(request: HttpRequest) -> HttpResponse:
 # --- Reminders ---------------------------------------------------------------------------------
 
 
+def _preferences_form(request: HttpRequest, *, for_staff: bool) -> forms.PreferencesForm:
+    prefs = reminders.preferences_read(request.user)
+    initial = {
+        "channel_sms": "sms" in prefs.appointment_channels,
+        "channel_email": "email" in prefs.appointment_channels,
+        "quiet_start": prefs.quiet_start,
+        "quiet_end": prefs.quiet_end,
+        "discreet": prefs.discreet,
+        "morning_summary": prefs.morning_summary,
+        "language": request.user.language,
+    }
+    return forms.PreferencesForm(request.POST or None, initial=initial, for_staff=for_staff)
+
+
+def _preferences_save(request: HttpRequest, form: forms.PreferencesForm) -> None:
+    """What the form says, saved by the one service that also re-times the messages already
+    planned when the quiet hours change."""
+    data = form.cleaned_data
+    prefs = reminders.preferences_read(request.user)
+    channels = [c for c, on in (("sms", data["channel_sms"]), ("email", data["channel_email"])) if on] or ["sms"]
+    changes = {
+        "appointment_channels": channels,
+        "quiet_start": data["quiet_start"],
+        "quiet_end": data["quiet_end"],
+        # Turning SMS back on here is the way back after replying STOPP.
+        "sms_enabled": prefs.sms_enabled or data["channel_sms"],
+    }
+    changes.update({name: data[name] for name in ("discreet", "morning_summary", "language") if name in data})
+    reminders.preferences_update(person=request.user, changes=changes)
+
+
 @service_user_required
 def reminders_page(request: HttpRequest) -> HttpResponse:
-    prefs = reminders.preferences_read(request.user)
-    form = forms.PreferencesForm(
-        request.POST or None,
-        initial={
-            "channel_sms": "sms" in prefs.appointment_channels,
-            "channel_email": "email" in prefs.appointment_channels,
-            "quiet_start": prefs.quiet_start,
-            "quiet_end": prefs.quiet_end,
-            "discreet": prefs.discreet,
-            "morning_summary": prefs.morning_summary,
-        },
-    )
+    form = _preferences_form(request, for_staff=False)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        channels = [c for c, on in (("sms", data["channel_sms"]), ("email", data["channel_email"])) if on] or ["sms"]
-        prefs.appointment_channels = channels
-        prefs.quiet_start, prefs.quiet_end = data["quiet_start"], data["quiet_end"]
-        prefs.discreet, prefs.morning_summary = data["discreet"], data["morning_summary"]
-        # Turning SMS back on here is the way back after replying STOPP.
-        prefs.sms_enabled = prefs.sms_enabled or data["channel_sms"]
-        prefs.save()
+        _preferences_save(request, form)
         messages.success(request, _("Saved."))
         return redirect("web:reminders")
     plans = ReminderPlan.objects.filter(owner=request.user, is_active=True).order_by("kind", "title")
     return render(request, "web/reminders.html", {"form": form, "plans": plans, "kinds": ReminderPlan.Kind.choices})
+
+
+@staff_member_required
+def message_settings(request: HttpRequest) -> HttpResponse:
+    """A social worker's, coordinator's or peer's own settings for the notices they get: how,
+    their quiet hours, and their language."""
+    form = _preferences_form(request, for_staff=True)
+    if request.method == "POST" and form.is_valid():
+        _preferences_save(request, form)
+        messages.success(request, _("Saved."))
+        response = redirect("web:message_settings")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, request.user.language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+        return response
+    return render(request, "web/message_settings.html", {"form": form})
 
 
 def _schedule_initial(rule: str) -> dict[str, Any]:

@@ -113,6 +113,7 @@ def _alert(request: HelpRequest, staff: User, level: int, ack_minutes: int, now:
         at=now + timedelta(minutes=ack_minutes),
         now=now,
         useful_for=ALERT_USEFUL_FOR,
+        on_duty=staff in selectors.on_duty(unit=request.unit, at=now),
     )
 
 

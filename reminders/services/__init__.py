@@ -1,7 +1,8 @@
 """Writes for reminders. The modules by job: ``preferences`` (how a person wants to be
 reminded), ``notices`` (the shape of every message to a person, and the one-off notices other
 apps ask for), ``appointments`` (a meeting's reminders), ``plans`` (medication, money and
-routine plans and their rolling horizon), ``medication`` (doses taken or missed).
+routine plans and their rolling horizon), ``medication`` (doses taken or missed),
+``quiet_hours`` (saving preferences; waiting messages follow new quiet hours).
 
 Every message is a row in the shared outbox (``messaging``), written in the same transaction
 as its cause; how it is sent is ``reminders.sending``.
@@ -46,6 +47,7 @@ from reminders.services.plans import (
     summaries_materialize,
 )
 from reminders.services.preferences import preferences_for, preferences_prefetch, preferences_read
+from reminders.services.quiet_hours import preferences_update, quiet_hours_retime
 
 __all__ = [
     "DoseOutsideWindow",
@@ -77,6 +79,8 @@ __all__ = [
     "preferences_for",
     "preferences_prefetch",
     "preferences_read",
+    "preferences_update",
+    "quiet_hours_retime",
     "reply_to",
     "staff_alert",
     "staff_alerts_move",

@@ -20,6 +20,7 @@ from messaging.outbox import deliveries_cancel, deliveries_create
 from people.models import User
 from people.selectors import current_worker_of
 from reminders.models import FollowUpTask, MessageKind, ReminderPlan, ReminderPreferences
+from reminders.quiet import holds
 from reminders.schedule import apply_quiet_hours
 from reminders.services.preferences import preferences_read
 
@@ -31,21 +32,6 @@ USEFUL_FOR = {
     MessageKind.SUMMARY: timedelta(hours=3),
     MessageKind.REPLY: timedelta(hours=1),
     MessageKind.STAFF_ALERT: timedelta(hours=24),
-}
-# Kinds that respect quiet hours; a reply to a person's own SMS does not wait, and nobody
-# is woken by a peer's pool alert either: it waits for the morning like other reminders.
-QUIET_KINDS = {
-    MessageKind.APPOINTMENT,
-    MessageKind.APPOINTMENT_BOOKED,
-    MessageKind.APPOINTMENT_MOVED,
-    MessageKind.APPOINTMENT_CANCELLED,
-    MessageKind.MEDICATION,
-    MessageKind.MONEY,
-    MessageKind.ROUTINE,
-    MessageKind.SUMMARY,
-    MessageKind.STAFF_ALERT,
-    MessageKind.PEER_POOL,
-    MessageKind.PEER_ASSIGNED,
 }
 
 
@@ -67,10 +53,13 @@ class Planned:
     context: dict[str, Any]
     plan: ReminderPlan | None = None
     appointment: Appointment | None = None
+    # The recipient holds a duty shift or cover now: an urgent help alert wakes them.
+    on_duty: bool = False
 
 
 def _fit_quiet_hours(item: Planned, prefs: ReminderPreferences, now: datetime) -> Planned | None:
-    if item.kind not in QUIET_KINDS:
+    # Which kinds wait for the morning is decided once per kind (reminders.quiet).
+    if not holds(item.kind, on_duty=item.on_duty):
         return item
     due = apply_quiet_hours(
         due=item.due_at,
@@ -114,6 +103,8 @@ def planned_write(items: Iterable[Planned], now: datetime) -> int:
                 about_id=about_id,
                 occurrence_at=fitted.occurrence_at,
                 due_at=max(fitted.due_at, now),
+                # Kept so a change of quiet hours can move the message back (quiet_hours_change).
+                wanted_at=item.due_at,
                 expires_at=fitted.expires_at,
                 dedupe_key=fitted.dedupe_key,
                 context=fitted.context,
@@ -329,8 +320,11 @@ def notice_now(
     now: datetime,
     useful_for: timedelta = timedelta(hours=1),
     force_sms: bool = False,
+    on_duty: bool = False,
 ) -> int:
-    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``."""
+    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``. In the
+    person's quiet hours it waits for their end, as its kind says (``reminders.quiet``);
+    ``on_duty`` lets an urgent help alert wake someone on a duty shift or cover."""
     return planned_write(
         [
             Planned(
@@ -341,7 +335,9 @@ def notice_now(
                 due_at=now,
                 expires_at=now + useful_for,
                 dedupe_key=f"{kind}:{ref}",
-                context={**context, "force_sms": force_sms},
+                # Kept with the row: a fallback after a failure is as urgent as the first try.
+                context={**context, "force_sms": force_sms, **({"on_duty": True} if on_duty else {})},
+                on_duty=on_duty,
             )
         ],
         now,
@@ -356,7 +352,8 @@ def notices_cancel(*, kind: str, ref_prefix: str) -> int:
 
 def group_meeting_notice(*, staff: User, client: User, ref: str, event: str, at: datetime, now: datetime) -> int:
     """Tell a member of staff that a group meeting was put in (``booked``) or taken out of
-    (``cancelled``) their calendar by someone else. The client is named by initials only."""
+    (``cancelled``) their calendar by someone else. The client is named by initials only. It
+    waits for the end of their quiet hours, and is dropped if the meeting is over by then."""
     return one_off(
         recipient=staff,
         kind=MessageKind.GROUP_MEETING,
@@ -374,11 +371,7 @@ def handover_introduce(
     """One message introducing the new worker (first name only), over the person's channels,
     outside their quiet hours. ``ref`` makes it once per handover and person."""
     now = now or timezone.now()
-    prefs = preferences_read(client)
-    expires = now + timedelta(days=3)
-    due = apply_quiet_hours(
-        due=now, expires=expires, now=now, tz=tz_of(client), quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end
-    )
+    # Held out of the person's quiet hours like every notice of its kind (reminders.quiet).
     return one_off(
         recipient=client,
         kind=MessageKind.HANDOVER,
@@ -386,7 +379,5 @@ def handover_introduce(
         context={"worker": worker.short_name, "moved": moved, "reoffered": reoffered},
         at=now,
         now=now,
-        expires_at=expires,
-        channels=prefs.appointment_channels,
-        due_at=due,
+        expires_at=now + timedelta(days=3),
     )

@@ -105,7 +105,8 @@ def test_a_supporter_must_be_a_peer_or_worker_in_the_unit(world, api):
         response = api.as_(world.client).patch(PREFS, {"followup_supporter": candidate.pk}, format="json")
         assert response.status_code == 400
         assert "followup_supporter" in response.json()["error"]["fields"]
-    assert ReminderPreferences.objects.get(user=world.client).followup_supporter is None
+    # A refused change writes nothing at all.
+    assert not ReminderPreferences.objects.filter(user=world.client, followup_supporter__isnull=False).exists()
 
 
 def test_an_inactive_supporter_is_not_alerted(world, sent_dose, supporter):

@@ -159,6 +159,7 @@ STAFF_FORMS = [
     "/calendar/types/",
     "/calendar/book/",
     "/caseload/{client}/phone/",
+    "/account/notices/",
 ]
 
 
