@@ -290,3 +290,12 @@ def test_erasing_the_person_erases_the_times_offered_to_them(world):
     sms("TIME", MONDAY)
     erase(world.client, MONDAY)
     assert not SmsBookingOffer.objects.exists()
+
+
+def test_the_help_text_for_a_word_we_do_not_know_says_time_books_a_meeting(world, sms_file):
+    sms("hva kan jeg skrive", MONDAY)
+
+    dispatch(MONDAY)
+    [text] = texts(sms_file)
+    assert "TIME: ledige tider" in text
+    assert sms_segments(text) == 1
