@@ -173,7 +173,11 @@ def open_help_requests_for_staff(*, staff: User) -> list[HelpRequest]:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the person who asked is told: who is on duty and by when, or the numbers to call."""
+    """What the person who asked is told: who is on duty and by when, or the numbers to call.
+
+    ``contact_at`` is set only while the request is waiting for the unit to open: it is the
+    moment ``help_requests_advance`` routes it (the request's ``due_at``), so "we will contact
+    you at 08:00" is said only when a request really will be routed then."""
 
     request: HelpRequest
     unit_open: bool
@@ -181,6 +185,7 @@ class Answer:
     answer_by: datetime | None
     next_opening: datetime | None
     settings: HelpSettings
+    contact_at: datetime | None = None
 
     @property
     def crisis_line(self) -> tuple[str, str] | None:
@@ -219,6 +224,52 @@ def help_answer(*, request: HelpRequest, now: datetime) -> Answer:
         answer_by=by,
         next_opening=None if unit_open else next_opening(unit=request.unit, after=now),
         settings=settings,
+        contact_at=request.due_at if request.status == HelpRequest.Status.WAITING else None,
+    )
+
+
+@dataclass(frozen=True)
+class HelpNow:
+    """What the help button says before and after it is pressed, honest for this moment.
+
+    Open: who a request made now goes to first (``first``) and by when they must answer
+    (``answer_by``). Closed (outside opening hours, or a public holiday): ``unit_open`` is
+    False and the page shows the numbers to call; ``next_opening`` is when a request made now
+    would reach someone. ``answer`` is set when the person already has an open request."""
+
+    unit_open: bool
+    first: User | None
+    answer_by: datetime | None
+    next_opening: datetime | None
+    settings: HelpSettings
+    answer: Answer | None
+
+    @property
+    def crisis_line(self) -> tuple[str, str] | None:
+        s = self.settings
+        return (s.crisis_line_name, s.crisis_line_number) if s.has_crisis_line else None
+
+
+def help_now_for(*, user: User, now: datetime) -> HelpNow | None:
+    """The help state of a service user's unit at ``now``; None without a unit."""
+    if user.unit_id is None:
+        return None
+    unit = user.unit
+    request = open_help_request_of(user=user)
+    answer = help_answer(request=request, now=now) if request is not None else None
+    settings = answer.settings if answer else help_settings_for(unit)
+    is_open = answer.unit_open if answer else unit_is_open(unit=unit, at=now)
+    first = None
+    if is_open and answer is None:
+        chain = escalation_chain(unit=unit, at=now)
+        first = chain[0] if chain else None
+    return HelpNow(
+        unit_open=is_open,
+        first=first,
+        answer_by=now + timedelta(minutes=settings.ack_minutes) if first else None,
+        next_opening=None if is_open else next_opening(unit=unit, after=now),
+        settings=settings,
+        answer=answer,
     )
 
 

@@ -329,20 +329,24 @@ def notice_now(
     now: datetime,
     useful_for: timedelta = timedelta(hours=1),
     force_sms: bool = False,
+    channels: Iterable[str] = (Channel.SMS,),
 ) -> int:
-    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``."""
+    """One message to one person per channel (an SMS unless ``channels`` says otherwise), due
+    now, about the moment ``at``; sent once per ``ref`` and channel."""
     return planned_write(
         [
             Planned(
                 recipient=recipient,
                 kind=kind,
-                channel=Channel.SMS,
+                channel=channel,
                 occurrence_at=at,
                 due_at=now,
                 expires_at=now + useful_for,
-                dedupe_key=f"{kind}:{ref}",
+                # The SMS keeps the key it always had, so a notice written before is still once.
+                dedupe_key=f"{kind}:{ref}" if channel == Channel.SMS else f"{kind}:{ref}:{channel}",
                 context={**context, "force_sms": force_sms},
             )
+            for channel in channels_for(recipient, channels)
         ],
         now,
     )
