@@ -161,3 +161,13 @@ def test_after_closing_an_acknowledged_request_still_shows_who_and_the_numbers(w
     block = help_block(client.get("/my-day/").content.decode())
     assert "Kari har sett forespørselen din kl. 15:25" in block
     assert call_links(block) == ["tel:113", "tel:116117", "tel:116123"]
+
+
+def test_a_person_without_a_unit_still_gets_the_page_and_the_numbers(world):
+    world.client.unit = None
+    world.client.save()
+    client = as_(world.client)
+    for url in ("/my-day/", "/help/"):
+        response = client.get(url)
+        assert response.status_code == 200
+    assert "tel:113" in client.get("/help/").content.decode()
