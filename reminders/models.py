@@ -130,6 +130,7 @@ class MessageKind(models.TextChoices):
     PEER_ASSIGNED = "peer_assigned", _("a peer was found")
     HELP_ALERT = "help_alert", _("urgent help request to staff")
     HELP_ANSWER = "help_answer", _("answer to an urgent help request")
+    HELP_ACKNOWLEDGED = "help_acknowledged", _("someone has seen an urgent help request")
     WAITING_OFFER = "waiting_offer", _("offer from the waiting list")
     HANDOVER = "handover", _("introducing a new worker")
     GROUP_MEETING = "group_meeting", _("responsibility group meeting")

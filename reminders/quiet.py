@@ -54,6 +54,8 @@ POLICY: dict[str, Quiet] = {
     MessageKind.HANDOVER: Quiet.HOLD,
     MessageKind.GROUP_MEETING: Quiet.HOLD,
     MessageKind.SMS_BOOKING: Quiet.ASKED,
+    # Someone is about to call them back about the help they asked for: it comes at once.
+    MessageKind.HELP_ACKNOWLEDGED: Quiet.ASKED,
 }
 
 # The kinds a social worker, coordinator or peer can be sent (the rest go to service users).

@@ -45,18 +45,19 @@ def help_now(request: HttpRequest) -> HttpResponse:
             return redirect("web:help_now")
     else:
         form = HelpAskForm()
-    now = timezone.now()
-    request_open = selectors.open_help_request_of(user=request.user)
-    answer = selectors.help_answer(request=request_open, now=now) if request_open else None
-    unit_settings = selectors.help_settings_for(request.user.unit) if request.user.unit_id else None
+    state = selectors.help_now_for(user=request.user, now=timezone.now())
+    answer = state.answer if state else None
     return render(
         request,
         "web/help/help_now.html",
         {
             "form": form,
-            "help_request": request_open,
+            "help_request": answer.request if answer else None,
             "answer": answer,
-            "settings": answer.settings if answer else unit_settings,
+            "state": state,
+            # Closed: the numbers to call come first, before the button.
+            "closed": state is not None and not state.unit_open,
+            "settings": state.settings if state else None,
             "emergency": selectors.EMERGENCY_NUMBER,
             "legevakt": selectors.LEGEVAKT_NUMBER,
         },

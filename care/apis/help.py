@@ -73,6 +73,8 @@ class HelpRequestSerializer(serializers.ModelSerializer):
             "on_duty": answer.on_duty.first_name if answer.on_duty else None,
             "answer_by": answer.answer_by,
             "next_opening": answer.next_opening,
+            # Set only while the request waits for the opening: when it will reach someone.
+            "contact_at": answer.contact_at,
             "emergency": [
                 {"name": _("Emergency (ambulance)"), "number": selectors.EMERGENCY_NUMBER},
                 {"name": _("Out-of-hours doctor (legevakt)"), "number": selectors.LEGEVAKT_NUMBER},

@@ -30,24 +30,33 @@ def help_settings_for(unit: Unit) -> HelpSettings:
     return found or HelpSettings(unit=unit)
 
 
-def unit_is_open(*, unit: Unit, at: datetime) -> bool:
-    """Inside the unit's opening hours, and not on a public holiday (booking.holidays)."""
+def opening_hours_of(unit: Unit) -> list[OpeningHours]:
+    """All of the unit's opening hours, earliest start first: read once, for both questions."""
+    return list(OpeningHours.objects.filter(unit=unit).order_by("start"))
+
+
+def unit_is_open(*, unit: Unit, at: datetime, hours: list[OpeningHours] | None = None) -> bool:
+    """Inside the unit's opening hours (``hours`` when already read), and not on a public
+    holiday (booking.holidays)."""
     local = _local(unit, at)
     if is_public_holiday(local.date()):
         return False
+    if hours is not None:
+        now = local.time()
+        return any(h.weekday == local.weekday() and h.start <= now < h.end for h in hours)
     return OpeningHours.objects.filter(
         unit=unit, weekday=local.weekday(), start__lte=local.time(), end__gt=local.time()
     ).exists()
 
 
-def next_opening(*, unit: Unit, after: datetime) -> datetime | None:
+def next_opening(*, unit: Unit, after: datetime, hours: list[OpeningHours] | None = None) -> datetime | None:
     """The first moment after ``after`` the unit opens (UTC), or None if it has no opening hours.
 
     Each candidate is built from the local date and wall-clock opening time, so an opening
     on the morning after a clock change is still at its local time.
     """
     tz = ZoneInfo(unit.timezone)
-    hours = list(OpeningHours.objects.filter(unit=unit).order_by("start"))
+    hours = opening_hours_of(unit) if hours is None else hours
     if not hours:
         return None
     first_day = _local(unit, after).date()
@@ -101,11 +110,12 @@ def on_duty(*, unit: Unit, at: datetime) -> list[User]:
     return people
 
 
-def escalation_chain(*, unit: Unit, at: datetime) -> list[User]:
+def escalation_chain(*, unit: Unit, at: datetime, settings: HelpSettings | None = None) -> list[User]:
     """Who is alerted, in order: those on duty, then the unit leader. With nobody on duty
-    and no leader, the unit's coordinators, so a request never goes to no one."""
+    and no leader, the unit's coordinators, so a request never goes to no one. ``settings``:
+    the unit's, when the caller has already read them."""
     chain = on_duty(unit=unit, at=at)
-    leader = help_settings_for(unit).leader
+    leader = (settings or help_settings_for(unit)).leader
     if leader is not None and leader.is_active and leader not in chain:
         chain.append(leader)
     if not chain:
@@ -173,7 +183,11 @@ def open_help_requests_for_staff(*, staff: User) -> list[HelpRequest]:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the person who asked is told: who is on duty and by when, or the numbers to call."""
+    """What the person who asked is told: who is on duty and by when, or the numbers to call.
+
+    ``contact_at`` is set only while the request is waiting for the unit to open: it is the
+    moment ``help_requests_advance`` routes it (the request's ``due_at``), so "we will contact
+    you at 08:00" is said only when a request really will be routed then."""
 
     request: HelpRequest
     unit_open: bool
@@ -181,6 +195,7 @@ class Answer:
     answer_by: datetime | None
     next_opening: datetime | None
     settings: HelpSettings
+    contact_at: datetime | None = None
 
     @property
     def crisis_line(self) -> tuple[str, str] | None:
@@ -203,9 +218,9 @@ def answer_by(request: HelpRequest, settings: HelpSettings) -> datetime | None:
     return alert.alerted_at + timedelta(minutes=settings.ack_minutes) if alert else None
 
 
-def help_answer(*, request: HelpRequest, now: datetime) -> Answer:
+def help_answer(*, request: HelpRequest, now: datetime, hours: list[OpeningHours] | None = None) -> Answer:
     settings = help_settings_for(request.unit)
-    unit_open = unit_is_open(unit=request.unit, at=now)
+    unit_open = unit_is_open(unit=request.unit, at=now, hours=hours)
     if request.status == HelpRequest.Status.ACKNOWLEDGED:
         person, by = request.acknowledged_by, None
     elif request.status == HelpRequest.Status.ALERTING:
@@ -217,8 +232,55 @@ def help_answer(*, request: HelpRequest, now: datetime) -> Answer:
         unit_open=unit_open,
         on_duty=person,
         answer_by=by,
-        next_opening=None if unit_open else next_opening(unit=request.unit, after=now),
+        next_opening=None if unit_open else next_opening(unit=request.unit, after=now, hours=hours),
         settings=settings,
+        contact_at=request.due_at if request.status == HelpRequest.Status.WAITING else None,
+    )
+
+
+@dataclass(frozen=True)
+class HelpNow:
+    """What the help button says before and after it is pressed, honest for this moment.
+
+    Open: who a request made now goes to first (``first``) and by when they must answer
+    (``answer_by``). Closed (outside opening hours, or a public holiday): ``unit_open`` is
+    False and the page shows the numbers to call; ``next_opening`` is when a request made now
+    would reach someone. ``answer`` is set when the person already has an open request."""
+
+    unit_open: bool
+    first: User | None
+    answer_by: datetime | None
+    next_opening: datetime | None
+    settings: HelpSettings
+    answer: Answer | None
+
+    @property
+    def crisis_line(self) -> tuple[str, str] | None:
+        s = self.settings
+        return (s.crisis_line_name, s.crisis_line_number) if s.has_crisis_line else None
+
+
+def help_now_for(*, user: User, now: datetime) -> HelpNow | None:
+    """The help state of a service user's unit at ``now``; None without a unit."""
+    if user.unit_id is None:
+        return None
+    unit = user.unit
+    hours = opening_hours_of(unit)  # one read for "open now?" and "when do we open?"
+    request = open_help_request_of(user=user)
+    answer = help_answer(request=request, now=now, hours=hours) if request is not None else None
+    settings = answer.settings if answer else help_settings_for(unit)
+    is_open = unit_is_open(unit=unit, at=now, hours=hours)
+    first = None
+    if is_open and answer is None:
+        chain = escalation_chain(unit=unit, at=now, settings=settings)
+        first = chain[0] if chain else None
+    return HelpNow(
+        unit_open=is_open,
+        first=first,
+        answer_by=now + timedelta(minutes=settings.ack_minutes) if first else None,
+        next_opening=None if is_open else next_opening(unit=unit, after=now, hours=hours),
+        settings=settings,
+        answer=answer,
     )
 
 

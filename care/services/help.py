@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from care.models import DutyCover, DutyShift, HelpAlert, HelpRequest, HelpSettings
 from care.selectors import help as selectors
+from care.services.help_answers import help_acknowledged_tell, help_answer_by_sms
 from config.errors import Conflict, NotFound, Unprocessable
 from people.models import Unit, User
 from reminders import services as reminders
@@ -63,36 +64,8 @@ def help_request_create(
 def help_request_sms(*, user: User, ref: str, now: datetime) -> HelpRequest:
     """The HJELP / HELP keyword: ask (or find the open request) and answer by SMS."""
     request, _created = help_request_create(user=user, via=HelpRequest.Via.SMS, now=now)
-    _answer_by_sms(request, ref=ref, now=now)
+    help_answer_by_sms(request, ref=ref, now=now)
     return request
-
-
-def _answer_by_sms(request: HelpRequest, *, ref: str, now: datetime) -> None:
-    answer = selectors.help_answer(request=request, now=now)
-    if request.status == HelpRequest.Status.ACKNOWLEDGED and answer.on_duty is not None:
-        context, at = {"answer": "acknowledged", "staff": answer.on_duty.short_name}, now
-    elif request.status == HelpRequest.Status.ALERTING and answer.on_duty is not None:
-        context, at = {"answer": "on_duty", "staff": answer.on_duty.short_name}, answer.answer_by or now
-    else:
-        crisis = answer.crisis_line
-        opens = answer.next_opening if request.status == HelpRequest.Status.WAITING else None
-        context = {
-            "answer": "closed",
-            "crisis_name": crisis[0] if crisis else "",
-            "crisis_number": crisis[1] if crisis else "",
-            "opens": opens is not None,
-        }
-        at = opens or now
-    reminders.notice_now(
-        recipient=request.user,
-        kind=MessageKind.HELP_ANSWER,
-        ref=f"{request.pk}:{ref}",
-        context=context,
-        at=at,
-        now=now,
-        # An answer to the person's own SMS, even if they turned reminders off.
-        force_sms=True,
-    )
 
 
 # --- Routing and escalation --------------------------------------------------------------------
@@ -170,7 +143,7 @@ def help_requests_advance(*, now: datetime | None = None, limit: int = 200) -> i
                     continue
                 _route(request, now)
                 if request.via == HelpRequest.Via.SMS:
-                    _answer_by_sms(request, ref="routed", now=now)
+                    help_answer_by_sms(request, ref="routed", now=now)
             else:
                 _escalate(request, now)
             moved += 1
@@ -210,7 +183,9 @@ def help_request_acknowledge(*, actor: User, request_id: int, now: datetime | No
                 taken_by=who.get_full_name() if who else None,
             )
         if request.via == HelpRequest.Via.SMS:
-            _answer_by_sms(request, ref="acknowledged", now=now)
+            help_answer_by_sms(request, ref="acknowledged", now=now)
+        else:
+            help_acknowledged_tell(request, actor, now)
     return request
 
 

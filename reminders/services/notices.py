@@ -321,24 +321,28 @@ def notice_now(
     useful_for: timedelta = timedelta(hours=1),
     force_sms: bool = False,
     on_duty: bool = False,
+    channels: Iterable[str] = (Channel.SMS,),
 ) -> int:
-    """One SMS to one person, due now, about the moment ``at``; sent once per ``ref``. In the
-    person's quiet hours it waits for their end, as its kind says (``reminders.quiet``);
-    ``on_duty`` lets an urgent help alert wake someone on a duty shift or cover."""
+    """One message to one person per channel (an SMS unless ``channels`` says otherwise), due
+    now, about the moment ``at``; sent once per ``ref`` and channel. In the person's quiet
+    hours it waits for their end, as its kind says (``reminders.quiet``); ``on_duty`` lets an
+    urgent help alert wake someone on a duty shift or cover."""
     return planned_write(
         [
             Planned(
                 recipient=recipient,
                 kind=kind,
-                channel=Channel.SMS,
+                channel=channel,
                 occurrence_at=at,
                 due_at=now,
                 expires_at=now + useful_for,
-                dedupe_key=f"{kind}:{ref}",
+                # The SMS keeps the key it always had, so a notice written before is still once.
+                dedupe_key=f"{kind}:{ref}" if channel == Channel.SMS else f"{kind}:{ref}:{channel}",
                 # Kept with the row: a fallback after a failure is as urgent as the first try.
                 context={**context, "force_sms": force_sms, **({"on_duty": True} if on_duty else {})},
                 on_duty=on_duty,
             )
+            for channel in channels_for(recipient, channels)
         ],
         now,
     )

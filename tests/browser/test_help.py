@@ -68,8 +68,15 @@ def test_user_presses_help_sees_who_is_on_duty_and_the_worker_acknowledges_on_to
     # Anna sees that Kari has it.
     signed_in(anna, language)
     page.goto("/help/")
+    request.refresh_from_db()
+    seen_at = timezone.localtime(request.acknowledged_at).strftime("%H:%M")
     expect(page.get_by_role("main")).to_contain_text(
-        t(language, "%(name)s has seen your request and will get in touch with you.", name="Kari")
+        t(
+            language,
+            "%(name)s has seen your request at %(time)s and will get in touch with you.",
+            name="Kari",
+            time=seen_at,
+        )
     )
 
 

@@ -72,6 +72,7 @@ def test_outside_opening_hours_the_answer_has_the_numbers_and_the_next_opening(w
     assert body["answer"]["on_duty"] is None
     assert body["answer"]["crisis_line"] == {"name": CRISIS_NAME, "number": CRISIS_NUMBER}
     assert body["answer"]["next_opening"]
+    assert body["answer"]["contact_at"] == body["answer"]["next_opening"]
     assert [e["number"] for e in body["answer"]["emergency"]] == ["113", "116 117"]
 
 

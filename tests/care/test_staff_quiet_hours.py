@@ -40,6 +40,7 @@ NOT_TO_STAFF = {
     MessageKind.WAITING_OFFER,
     MessageKind.HANDOVER,
     MessageKind.SMS_BOOKING,
+    MessageKind.HELP_ACKNOWLEDGED,
 }
 
 

@@ -66,6 +66,7 @@ CASES = [
         ("help_answer", {"answer": answer, "opens": True, "crisis_name": "Kirkens SOS", "crisis_number": "22400040"})
         for answer in ("on_duty", "acknowledged", "closed")
     ],
+    ("help_acknowledged", {}),
     *[("waiting_offer", {"what": what, "until": "14:00"}) for what in ("offer", "taken", "declined")],
     ("handover", {"moved": 2, "reoffered": 1}),
     *[

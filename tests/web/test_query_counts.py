@@ -31,7 +31,9 @@ LIMITS = {
     # + one query each for the help request, a meeting to re-book after a handover, and the peer request;
     # staff pages that show people's information + the access log's one INSERT however many people
     # they show.
-    "/my-day/": 10 + 2,
+    # + the help button, however many meetings: the unit's help settings and opening hours, and
+    # when open who a request would go to (shifts, covers, and the coordinators if nobody else).
+    "/my-day/": 10 + 2 + 5,
     "/book/{type_id}/": 6 + 2,
     "/meetings/": 4 + 2,
     "/reminders/": 4 + 2,
