@@ -5,8 +5,9 @@ worker told), OK/TATT ticks off the last medication reminder (while the dose may
 ``reminders.services.medication.dose_window``; else the answer says when it can), RING MEG/CALL ME
 asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back
 on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
-is on duty). Anything else gets a short help text. A sender we do
-not know gets nothing, so the webhook reveals nothing about who uses the service.
+is on duty). Anything else gets a short help text. A supporter outside the service answers
+JA or STOPP (``reminders.inbound_supporters``). A sender we do not know gets nothing, so the
+webhook reveals nothing about who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
 JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
@@ -27,6 +28,7 @@ from config.errors import ApplicationError
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services
+from reminders.inbound_supporters import supporter_inbound
 from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan, ReminderPreferences
 
 KEYWORDS = {
@@ -95,9 +97,10 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
             InboundSms.objects.create(provider_message_id=provider_message_id, sender=user, keyword=keyword)
     except IntegrityError:
         return "duplicate"
-    if user is None or not user.is_service_user:
-        return "unknown"
     ref = f"in:{provider_message_id}"
+    if user is None or not user.is_service_user:
+        # Not a service user, but perhaps someone's supporter answering JA or STOPP.
+        return supporter_inbound(sender_number=sender_number, text=text, ref=ref, now=now) or "unknown"
     # An app above may take the message first (an open waiting-list offer takes JA/NEI);
     # when none does, the keyword means what it always did.
     if any(first(user, ref, now) for first in _first.get(keyword, ())):
