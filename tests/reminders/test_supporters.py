@@ -239,3 +239,48 @@ def test_a_service_users_number_keeps_its_own_meaning(world):
     supporter_name(owner=world.other_client, name="Venn", raw_number="+4740000001", now=now)
     assert text_from("+4740000001", "JA", now) == "confirm"
     assert Supporter.objects.get().status == Supporter.Status.PENDING
+
+
+SUPPORTER_API = "/api/reminder-supporter/"
+
+
+def test_the_person_names_a_supporter_through_the_api_and_sees_their_answer(world, api):
+    client = api.as_(world.client)
+    assert client.get(SUPPORTER_API).status_code == 404
+    response = client.put(SUPPORTER_API, {"name": "Mamma", "number": "91234567"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json() | {"named_at": None} == {
+        "name": "Mamma",
+        "number": MAMMA,
+        "status": "pending",
+        "named_at": None,
+        "answered_at": None,
+    }
+    assert Delivery.objects.filter(kind="supporter", context__what="ask").count() == 1
+    text_from(MAMMA, "STOPP", at(2027, 1, 4, 10))
+    assert client.get(SUPPORTER_API).json()["status"] == "stopped"
+    assert client.delete(SUPPORTER_API).status_code == 404  # nothing current to take off
+
+
+def test_the_api_refuses_a_bad_number_with_a_message(world, api):
+    response = api.as_(world.client).put(SUPPORTER_API, {"name": "Mamma", "number": "12"}, format="json")
+    assert response.status_code == 400
+    assert "number" in response.json()["error"]["fields"]
+
+
+def test_staff_may_see_but_not_name_a_persons_supporter(world, api):
+    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA)
+    worker = api.as_(world.worker)
+    assert worker.get(SUPPORTER_API, {"user": world.client.pk}).json()["name"] == "Mamma"
+    assert worker.get(SUPPORTER_API, {"user": world.other_client.pk}).status_code == 404
+    response = worker.put(SUPPORTER_API, {"name": "X", "number": "+4791234568"}, format="json")
+    assert response.status_code == 400
+    assert api.as_(world.other_client).get(SUPPORTER_API).status_code == 404
+
+
+def test_taking_the_supporter_off_through_the_api(world, api):
+    client = api.as_(world.client)
+    client.put(SUPPORTER_API, {"name": "Mamma", "number": MAMMA}, format="json")
+    assert client.delete(SUPPORTER_API).status_code == 204
+    assert client.get(SUPPORTER_API).status_code == 404
+    assert Supporter.objects.get().status == Supporter.Status.REMOVED
