@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from audit.records import Record, iso
+from messaging.models import Delivery
 from reminders.models import FollowUpTask, InboundSms, MedicationLog, ReminderPlan, ReminderPreferences, Supporter
 
 
@@ -64,8 +65,11 @@ def export(person: Any) -> dict[str, Any]:
 def erase(person: Any, now: datetime) -> None:
     ReminderPlan.objects.filter(owner=person).delete()  # its medication log and ticks go with it
     ReminderPreferences.objects.filter(user=person).delete()
-    # A supporter's name and number are the person's words about someone else: they go too.
-    Supporter.objects.filter(owner=person).delete()
+    # A supporter's name and number are the person's words about someone else: they go too,
+    # with the messages sent to them (their number is in each).
+    supporters = list(Supporter.objects.filter(owner=person).values_list("pk", flat=True))
+    Delivery.objects.filter(about="supporter", about_id__in=supporters).delete()
+    Supporter.objects.filter(pk__in=supporters).delete()
     FollowUpTask.objects.filter(client=person).exclude(note="").update(note="")
     InboundSms.objects.filter(sender=person).delete()
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError
 
 from config.errors import ApplicationError
 from messaging.models import Delivery
+from people.services import person_erase
 from reminders import services
 from reminders.inbound import sms_inbound
 from reminders.models import MedicationLog, MessageKind, Supporter
@@ -284,3 +285,10 @@ def test_taking_the_supporter_off_through_the_api(world, api):
     assert client.delete(SUPPORTER_API).status_code == 204
     assert client.get(SUPPORTER_API).status_code == 404
     assert Supporter.objects.get().status == Supporter.Status.REMOVED
+
+
+def test_erasing_a_person_takes_their_supporter_and_the_messages_to_them(world):
+    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA)
+    person_erase(actor=world.coordinator, person_id=world.client.pk, reason="asked")
+    assert not Supporter.objects.exists()
+    assert not Delivery.objects.filter(kind="supporter").exists()
