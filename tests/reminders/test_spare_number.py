@@ -36,8 +36,8 @@ def spare(world):
     return world
 
 
-def meeting_reminder(world, **fields) -> Delivery:
-    appointment = make_appointment(world.meeting_type, world.client, local(next_weekday(0), 9))
+def meeting_reminder(world, hour: int = 9, **fields) -> Delivery:
+    appointment = make_appointment(world.meeting_type, world.client, local(next_weekday(0), hour))
     return make_delivery(
         world.client,
         kind=fields.pop("kind", MessageKind.APPOINTMENT),
@@ -127,7 +127,7 @@ def test_the_number_is_chosen_when_the_reminder_is_sent_not_when_it_was_planned(
     assert [m["to"] for m in sent_sms(sms_file)] == [SPARE]
     # A new main number, and the next reminder goes there again.
     phone_number_add(user=spare.client, raw="+4741234567")
-    meeting_reminder(spare, dedupe_key="again")
+    meeting_reminder(spare, hour=11, dedupe_key="again")
     dispatch(timezone.now() + timedelta(minutes=32))
     assert [m["to"] for m in sent_sms(sms_file)] == [SPARE, "+4741234567"]
     row.refresh_from_db()
