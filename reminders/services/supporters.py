@@ -11,7 +11,7 @@ reminder was for, a medicine or a time. Messages that are not answers wait for t
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
 from phonenumber_field.phonenumber import to_python
@@ -33,6 +33,11 @@ ASK_USEFUL_FOR = timedelta(days=3)
 ALERT_USEFUL_FOR = timedelta(hours=12)
 ANSWER_USEFUL_FOR = timedelta(hours=1)
 NAME_LENGTH = 40
+# Each naming sends an SMS to someone outside the service: a few a day, so the page cannot be
+# used to pester a number, and a number that said STOPP is not asked again by the same person
+# for a while (they said stop; the person can talk with them first).
+ASKS_PER_DAY = 3
+STOPPED_REST = timedelta(days=30)
 
 
 def _parse(raw: str) -> ParsedNumber:
@@ -92,14 +97,40 @@ def supporter_name(*, owner: User, name: str, raw_number: str, now: datetime | N
     try:
         with transaction.atomic():
             User.objects.select_for_update().filter(pk=owner.pk).first()
+            _may_ask(owner=owner, number=number, now=now)
             _end_current(owner=owner, now=now)
-            supporter = Supporter.objects.create(owner=owner, name=name, number=number)
+            supporter = Supporter.objects.create(owner=owner, name=name, number=number, created_at=now)
             _message(
                 supporter=supporter, what="ask", key=f"{supporter.pk}:ask", now=now, quiet=True, useful=ASK_USEFUL_FOR
             )
     except IntegrityError as exc:  # named twice at the same moment
         raise Conflict(_("Your supporter changed at the same time. Try again.")) from exc
     return supporter
+
+
+def _may_ask(*, owner: User, number: ParsedNumber, now: datetime) -> None:
+    """Refuse a naming that would send one SMS too many (``ASKS_PER_DAY``), or ask a number
+    that said STOPP to this person less than ``STOPPED_REST`` ago."""
+    named = Supporter.objects.filter(owner=owner, created_at__gt=now - timedelta(days=1)).count()
+    if named >= ASKS_PER_DAY:
+        raise ApplicationError(
+            _("You have asked %(count)d people today. You can ask again tomorrow.") % {"count": named},
+            code="too_many_asks",
+        )
+    stopped = (
+        Supporter.objects.filter(
+            owner=owner, number=number, status=Supporter.Status.STOPPED, answered_at__gt=now - STOPPED_REST
+        )
+        .order_by("-answered_at")
+        .first()
+    )
+    if stopped is not None:
+        again = timezone.localdate(stopped.answered_at + STOPPED_REST, tz_of(owner))
+        message = _("%(name)s said stop. Talk with them first; you can ask them again from %(date)s.") % {
+            "name": stopped.name,
+            "date": formats.date_format(again, "SHORT_DATE_FORMAT"),
+        }
+        raise ApplicationError(message, code="supporter_stopped", fields={"number": [message]})
 
 
 def _end_current(*, owner: User, now: datetime) -> None:

@@ -10,6 +10,7 @@ from django.db import IntegrityError
 
 from config.errors import ApplicationError
 from messaging.models import Delivery
+from people.models import PhoneNumber
 from people.services import person_erase
 from reminders import services
 from reminders.inbound import sms_inbound
@@ -292,3 +293,37 @@ def test_erasing_a_person_takes_their_supporter_and_the_messages_to_them(world):
     person_erase(actor=world.coordinator, person_id=world.client.pk, reason="asked")
     assert not Supporter.objects.exists()
     assert not Delivery.objects.filter(kind="supporter").exists()
+
+
+def test_a_person_can_ask_only_a_few_people_a_day(world):
+    now = at(2027, 1, 4, 10)
+    for n in range(3):
+        supporter_name(owner=world.client, name=f"Venn {n}", raw_number=f"+479123456{n}", now=now)
+    with pytest.raises(ApplicationError) as refused:
+        supporter_name(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now)
+    assert refused.value.code == "too_many_asks"
+    assert Delivery.objects.filter(kind="supporter", context__what="ask").count() == 3
+    supporter_name(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now + timedelta(days=1, minutes=1))
+
+
+def test_a_number_that_said_stopp_is_not_asked_again_by_the_same_person_for_a_month(world):
+    now = at(2027, 1, 4, 10)
+    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
+    text_from(MAMMA, "STOPP", now)
+    with pytest.raises(ApplicationError) as refused:
+        supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=2))
+    assert refused.value.code == "supporter_stopped"
+    assert "Mamma sa stopp" in refused.value.message
+    # Someone else may still ask that number; and the person may again after the month.
+    supporter_name(owner=world.other_client, name="Tante", raw_number=MAMMA, now=now + timedelta(days=2))
+    again = supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=31))
+    assert again.status == Supporter.Status.PENDING
+
+
+def test_a_staff_members_own_number_can_answer_as_a_supporter(world):
+    """Someone who works in the service may also be a friend: their JA is a supporter's JA."""
+    PhoneNumber.objects.create(user=world.peer, number=MAMMA, is_active=True)
+    now = at(2027, 1, 4, 10)
+    supporter_name(owner=world.client, name="Venn", raw_number=MAMMA, now=now)
+    assert text_from(MAMMA, "JA", now) == "supporter_agreed"
+    assert Supporter.objects.get().status == Supporter.Status.AGREED
