@@ -11,6 +11,7 @@ reminder was for, a medicine or a time. Messages that are not answers wait for t
 from datetime import datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
@@ -156,19 +157,22 @@ def supporter_remove(*, owner: User, now: datetime | None = None) -> int:
 def supporters_answer(*, number: ParsedNumber, agreed: bool, ref: str, now: datetime) -> list[Supporter]:
     """A supporter's JA (``agreed``) or STOPP from ``number``; the supporters it changed.
 
-    JA agrees to every question still open at that number: each was asked in its own SMS,
-    naming its person. STOPP ends every one asked or agreed at that number: whoever replies
+    JA agrees to every question still open at that number that was sent to it: each was asked
+    in its own SMS, naming its person. STOPP ends every one asked or agreed at that number: whoever replies
     STOPP wants no more messages from us. Each change is confirmed by one SMS. A number that
     is asked nothing and supports no one changes nothing and gets nothing."""
     from_status = [Supporter.Status.PENDING] if agreed else [Supporter.Status.PENDING, Supporter.Status.AGREED]
     to_status = Supporter.Status.AGREED if agreed else Supporter.Status.STOPPED
-    with transaction.atomic():
-        changed = list(
-            Supporter.objects.select_for_update()
-            .select_related("owner")
-            .filter(number=number, status__in=from_status, owner__is_active=True)
-            .order_by("pk")
+    found = Supporter.objects.filter(number=number, status__in=from_status, owner__is_active=True)
+    if agreed:
+        # A yes only to a question that reached them: one still waiting for the morning is
+        # not theirs to answer yet.
+        asked = Delivery.objects.filter(
+            about="supporter", about_id=OuterRef("pk"), context__what="ask", status=Delivery.Status.SENT
         )
+        found = found.filter(Exists(asked))
+    with transaction.atomic():
+        changed = list(found.select_for_update().select_related("owner").order_by("pk"))
         if not changed:
             return []
         Supporter.objects.filter(pk__in=[s.pk for s in changed]).update(

@@ -36,6 +36,13 @@ def text_from(number: str, text: str, now) -> str:
     return sms_inbound(sender_number=number, text=text, provider_message_id=f"sup-{next(_ids)}", now=now)
 
 
+def named(*, owner, name: str, raw_number: str, now=None) -> Supporter:
+    """Name a supporter and send what is due (the question, unless it waits for the morning)."""
+    supporter = supporter_name(owner=owner, name=name, raw_number=raw_number, now=now)
+    dispatch(now)
+    return supporter
+
+
 def texts_to(path, number: str) -> list[str]:
     return [m["text"] for m in sent_sms(path) if m["to"] == number]
 
@@ -58,7 +65,7 @@ def dose_sent(world, plan, when=DOSE):
 
 def test_naming_a_supporter_asks_them_once_by_sms_with_only_the_first_name(world, sms_file):
     asked_at = at(2027, 1, 4, 10)
-    supporter = supporter_name(owner=world.client, name="Mamma", raw_number="912 34 567", now=asked_at)
+    supporter = named(owner=world.client, name="Mamma", raw_number="912 34 567", now=asked_at)
     dispatch(asked_at)
     assert supporter.status == Supporter.Status.PENDING
     assert str(supporter.number) == MAMMA
@@ -70,7 +77,7 @@ def test_naming_a_supporter_asks_them_once_by_sms_with_only_the_first_name(world
 
 def test_the_question_waits_for_the_morning_when_named_at_night(world):
     night = at(2027, 1, 4, 23, 30)
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=night)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=night)
     [row] = Delivery.objects.filter(kind="supporter")
     assert row.due_at == at(2027, 1, 5, 8)
     assert row.recipient is None
@@ -78,7 +85,7 @@ def test_the_question_waits_for_the_morning_when_named_at_night(world):
 
 def test_ja_from_the_supporter_agrees_and_is_confirmed(world, sms_file):
     asked_at = at(2027, 1, 4, 10)
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=asked_at)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=asked_at)
     assert text_from(MAMMA, "Ja", asked_at + timedelta(minutes=5)) == "supporter_agreed"
     dispatch(asked_at + timedelta(minutes=5))
     supporter = Supporter.objects.get()
@@ -88,7 +95,7 @@ def test_ja_from_the_supporter_agrees_and_is_confirmed(world, sms_file):
 
 
 def test_no_alert_before_the_supporter_says_ja(world, plan, sms_file):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     dose_sent(world, plan)
     assert services.medication_followups(now=DOSE + timedelta(hours=3)) == 0
     assert MedicationLog.objects.get().status == MedicationLog.Status.MISSED
@@ -96,14 +103,14 @@ def test_no_alert_before_the_supporter_says_ja(world, plan, sms_file):
 
 
 def test_a_dose_missed_before_ja_is_not_told_after_it(world, plan):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     dose_sent(world, plan)
     text_from(MAMMA, "JA", DOSE + timedelta(minutes=30))
     assert services.medication_followups(now=DOSE + timedelta(hours=3)) == 0
 
 
 def test_the_alert_names_only_the_first_name_once_per_dose(world, plan, sms_file):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "JA", DOSE - timedelta(days=1))
     dose_sent(world, plan)
     later = DOSE + timedelta(minutes=121)
@@ -120,7 +127,7 @@ def test_the_alert_names_only_the_first_name_once_per_dose(world, plan, sms_file
 def test_the_alert_in_english(world, plan, sms_file):
     world.client.language = "en"
     world.client.save(update_fields=["language"])
-    supporter_name(owner=world.client, name="Mum", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mum", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "yes", DOSE - timedelta(days=1))
     dose_sent(world, plan)
     services.medication_followups(now=DOSE + timedelta(hours=3))
@@ -129,7 +136,7 @@ def test_the_alert_in_english(world, plan, sms_file):
 
 
 def test_stopp_ends_it_at_any_time_with_one_confirmation_and_no_more_alerts(world, plan, sms_file):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "JA", DOSE - timedelta(days=1))
     assert text_from(MAMMA, "stopp", DOSE - timedelta(hours=1)) == "supporter_stopped"
     dispatch(DOSE - timedelta(hours=1))
@@ -143,7 +150,7 @@ def test_stopp_ends_it_at_any_time_with_one_confirmation_and_no_more_alerts(worl
 
 
 def test_an_alert_waiting_for_the_morning_is_not_sent_after_stopp(world, plan, sms_file):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "JA", DOSE - timedelta(days=1))
     evening = at(2027, 1, 5, 21)
     dose_sent(world, plan, when=evening)
@@ -160,8 +167,8 @@ def test_one_number_supporting_two_people_answers_for_both(world, sms_file):
     other.first_name = "Bo"
     other.save(update_fields=["first_name"])
     now = at(2027, 1, 4, 10)
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
-    supporter_name(owner=other, name="Tante", raw_number=MAMMA, now=now)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
+    named(owner=other, name="Tante", raw_number=MAMMA, now=now)
     text_from(MAMMA, "JA", now)
     assert set(Supporter.objects.values_list("status", flat=True)) == {Supporter.Status.AGREED}
     text_from(MAMMA, "STOPP", now + timedelta(hours=1))
@@ -175,7 +182,7 @@ def test_one_number_supporting_two_people_answers_for_both(world, sms_file):
 
 def test_an_unknown_sender_still_gets_nothing(world, sms_file):
     now = at(2027, 1, 4, 10)
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
     dispatch(now)
     before = len(sent_sms(sms_file))
     for text in ("JA", "STOPP", "hei"):
@@ -202,7 +209,7 @@ def test_naming_a_new_supporter_ends_the_last_and_only_one_is_current(world):
 
 
 def test_a_removed_supporter_is_not_alerted(world, plan):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "JA", DOSE - timedelta(days=1))
     assert supporter_remove(owner=world.client, now=DOSE - timedelta(hours=1)) == 1
     dose_sent(world, plan)
@@ -214,7 +221,7 @@ def test_a_staff_supporter_still_works_beside_a_family_supporter(world, plan, ap
         "/api/reminder-preferences/", {"followup_supporter": world.peer.pk}, format="json"
     )
     assert response.status_code == 200
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=DOSE - timedelta(days=1))
     text_from(MAMMA, "JA", DOSE - timedelta(days=1))
     dose_sent(world, plan)
     assert services.medication_followups(now=DOSE + timedelta(hours=3)) == 1
@@ -225,20 +232,20 @@ def test_a_staff_supporter_still_works_beside_a_family_supporter(world, plan, ap
 @pytest.mark.parametrize("raw", ["12", "abc", ""])
 def test_a_number_that_is_not_a_phone_number_is_refused(world, raw):
     with pytest.raises(ApplicationError):
-        supporter_name(owner=world.client, name="Mamma", raw_number=raw)
+        named(owner=world.client, name="Mamma", raw_number=raw)
     assert not Supporter.objects.exists()
 
 
 def test_the_persons_own_number_is_refused(world):
     with pytest.raises(ApplicationError) as refused:
-        supporter_name(owner=world.client, name="Meg", raw_number="+4740000001")
+        named(owner=world.client, name="Meg", raw_number="+4740000001")
     assert refused.value.code == "own_number"
 
 
 def test_a_service_users_number_keeps_its_own_meaning(world):
     """The sender is a service user: JA is about their own meeting, not someone's supporter."""
     now = at(2027, 1, 4, 10)
-    supporter_name(owner=world.other_client, name="Venn", raw_number="+4740000001", now=now)
+    named(owner=world.other_client, name="Venn", raw_number="+4740000001", now=now)
     assert text_from("+4740000001", "JA", now) == "confirm"
     assert Supporter.objects.get().status == Supporter.Status.PENDING
 
@@ -271,7 +278,7 @@ def test_the_api_refuses_a_bad_number_with_a_message(world, api):
 
 
 def test_staff_may_see_but_not_name_a_persons_supporter(world, api):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA)
     worker = api.as_(world.worker)
     assert worker.get(SUPPORTER_API, {"user": world.client.pk}).json()["name"] == "Mamma"
     assert worker.get(SUPPORTER_API, {"user": world.other_client.pk}).status_code == 404
@@ -289,7 +296,7 @@ def test_taking_the_supporter_off_through_the_api(world, api):
 
 
 def test_erasing_a_person_takes_their_supporter_and_the_messages_to_them(world):
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA)
     person_erase(actor=world.coordinator, person_id=world.client.pk, reason="asked")
     assert not Supporter.objects.exists()
     assert not Delivery.objects.filter(kind="supporter").exists()
@@ -298,25 +305,25 @@ def test_erasing_a_person_takes_their_supporter_and_the_messages_to_them(world):
 def test_a_person_can_ask_only_a_few_people_a_day(world):
     now = at(2027, 1, 4, 10)
     for n in range(3):
-        supporter_name(owner=world.client, name=f"Venn {n}", raw_number=f"+479123456{n}", now=now)
+        named(owner=world.client, name=f"Venn {n}", raw_number=f"+479123456{n}", now=now)
     with pytest.raises(ApplicationError) as refused:
-        supporter_name(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now)
+        named(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now)
     assert refused.value.code == "too_many_asks"
     assert Delivery.objects.filter(kind="supporter", context__what="ask").count() == 3
-    supporter_name(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now + timedelta(days=1, minutes=1))
+    named(owner=world.client, name="Venn 4", raw_number="+4791234564", now=now + timedelta(days=1, minutes=1))
 
 
 def test_a_number_that_said_stopp_is_not_asked_again_by_the_same_person_for_a_month(world):
     now = at(2027, 1, 4, 10)
-    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
+    named(owner=world.client, name="Mamma", raw_number=MAMMA, now=now)
     text_from(MAMMA, "STOPP", now)
     with pytest.raises(ApplicationError) as refused:
-        supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=2))
+        named(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=2))
     assert refused.value.code == "supporter_stopped"
     assert "Mamma sa stopp" in refused.value.message
     # Someone else may still ask that number; and the person may again after the month.
-    supporter_name(owner=world.other_client, name="Tante", raw_number=MAMMA, now=now + timedelta(days=2))
-    again = supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=31))
+    named(owner=world.other_client, name="Tante", raw_number=MAMMA, now=now + timedelta(days=2))
+    again = named(owner=world.client, name="Mamma", raw_number=MAMMA, now=now + timedelta(days=31))
     assert again.status == Supporter.Status.PENDING
 
 
@@ -324,6 +331,15 @@ def test_a_staff_members_own_number_can_answer_as_a_supporter(world):
     """Someone who works in the service may also be a friend: their JA is a supporter's JA."""
     PhoneNumber.objects.create(user=world.peer, number=MAMMA, is_active=True)
     now = at(2027, 1, 4, 10)
-    supporter_name(owner=world.client, name="Venn", raw_number=MAMMA, now=now)
+    named(owner=world.client, name="Venn", raw_number=MAMMA, now=now)
     assert text_from(MAMMA, "JA", now) == "supporter_agreed"
     assert Supporter.objects.get().status == Supporter.Status.AGREED
+
+
+def test_ja_before_the_question_has_reached_them_agrees_to_nothing(world):
+    night = at(2027, 1, 4, 23, 30)
+    supporter_name(owner=world.client, name="Mamma", raw_number=MAMMA, now=night)
+    assert text_from(MAMMA, "JA", at(2027, 1, 5, 7)) == "unknown"
+    assert Supporter.objects.get().status == Supporter.Status.PENDING
+    dispatch(at(2027, 1, 5, 8, 1))
+    assert text_from(MAMMA, "JA", at(2027, 1, 5, 8, 5)) == "supporter_agreed"

@@ -7,6 +7,7 @@ from messaging.models import Delivery
 from people.models import PhoneNumber
 from reminders.inbound import sms_inbound
 from reminders.models import ReminderPreferences, Supporter
+from tests.reminders.support import dispatch
 from tests.web.support import forms_posting_to
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ def test_the_person_names_a_supporter_on_the_reminders_page_and_sees_them_stop(w
     assert (supporter.name, str(supporter.number)) == ("Mamma", MAMMA)
     assert Delivery.objects.filter(kind="supporter", about_id=supporter.pk).count() == 1
 
+    dispatch()
     sms_inbound(sender_number=MAMMA, text="JA", provider_message_id="m-1")
     assert "har sagt ja og får beskjed" in client.get("/reminders/").content.decode()
     sms_inbound(sender_number=MAMMA, text="STOPP", provider_message_id="m-2")
