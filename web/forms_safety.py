@@ -40,8 +40,10 @@ def spare_context(user: User, phones: Iterable[PhoneNumber]) -> dict[str, Any]:
     number is in use (for "I lost my phone")."""
     phones = list(phones)
     spare = next((p for p in phones if p.is_spare), None)
-    initial = {"number": spare.number.as_national if spare else "", "spare_for_meetings": False}
-    initial["spare_for_meetings"] = preferences_read(user).spare_for_meetings
+    initial = {
+        "number": spare.number.as_national if spare else "",
+        "spare_for_meetings": preferences_read(user).spare_for_meetings,
+    }
     return {
         "spare": spare,
         "spare_form": SpareNumberForm(initial=initial),
