@@ -22,8 +22,8 @@ class UnitAdmin(UnitScopedAdmin):
 class PhoneNumberInline(admin.TabularInline):
     model = PhoneNumber
     extra = 0
-    fields = ["number", "label", "is_active", "unusable_since"]
-    readonly_fields = ["unusable_since"]
+    fields = ["number", "label", "is_active", "is_spare", "unusable_since"]
+    readonly_fields = ["is_spare", "unusable_since"]
 
 
 class CaseloadAsClientInline(admin.TabularInline):

@@ -140,7 +140,8 @@ class User(AbstractUser):
 
 
 class PhoneNumber(models.Model):
-    """One of a person's phone numbers. Exactly one may be active at a time.
+    """One of a person's phone numbers. Exactly one may be active at a time (the main number),
+    and at most one other may be the spare.
 
     People lose, sell or borrow phones, so old numbers are kept (inactive) rather than
     overwritten: the history explains why a reminder went where it went.
@@ -150,6 +151,10 @@ class PhoneNumber(models.Model):
     number = PhoneNumberField(_("number"), region="NO")
     label = models.CharField(_("label"), max_length=50, blank=True)
     is_active = models.BooleanField(_("active"), default=False)
+    # A spare number (a family member's phone, say): never the main number, never signs anyone
+    # in, and used only for the meeting reminders the person chose while no main number is in
+    # use (``reminders.sending``).
+    is_spare = models.BooleanField(_("spare"), default=False)
     # Set when a provider reports the number as permanently unreachable.
     unusable_since = models.DateTimeField(_("unusable since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -167,6 +172,10 @@ class PhoneNumber(models.Model):
             models.UniqueConstraint(
                 fields=["number"], condition=Q(is_active=True), name="phone_number_active_for_one_person"
             ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_spare=True), name="phone_number_one_spare_per_user"
+            ),
+            models.CheckConstraint(condition=~Q(is_spare=True, is_active=True), name="phone_number_spare_not_active"),
         ]
 
     def __str__(self) -> str:

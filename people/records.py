@@ -35,6 +35,7 @@ def export(person: User) -> dict[str, Any]:
                 "number": str(p.number),
                 "label": p.label,
                 "in_use": p.is_active,
+                "spare": p.is_spare,
                 "unusable_since": iso(p.unusable_since),
                 "added": iso(p.created_at),
             }

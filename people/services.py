@@ -58,8 +58,10 @@ def phone_number_add(*, user: User, raw: str, make_active: bool = True, label: s
                         user=user, channel=SignInCode.Channel.SMS, used_at__isnull=True, expires_at__gt=timezone.now()
                     ).update(expires_at=timezone.now())
                 phone.is_active = True
+                # The spare, made the main number, is no longer the spare.
+                phone.is_spare = False
                 phone.unusable_since = None
-                phone.save(update_fields=["is_active", "unusable_since"])
+                phone.save(update_fields=["is_active", "is_spare", "unusable_since"])
     except IntegrityError as exc:  # someone else took the number at the same moment
         raise ApplicationError(in_use, code="phone_in_use", fields={"number": [in_use]}) from exc
     return phone
@@ -253,6 +255,52 @@ def phone_number_replace(*, actor: User, client: User, raw: str) -> PhoneNumber:
     if not clients_manageable_by(actor=actor).filter(pk=client.pk).exists():
         raise ApplicationError(_("You can only change numbers for people you follow."), code="not_allowed")
     return phone_number_add(user=client, raw=raw, make_active=True, label=_("new number"))
+
+
+def phone_number_mark_lost(*, actor: User, client: User, now: datetime | None = None) -> int:
+    """'Lost my phone' before there is a new number: the main number stops being used (it is a
+    stranger's from now: it signs no one in and its texts change nothing). The person
+    themselves, or staff who follow them, may do it. Meeting reminders the person chose to
+    send to their spare number go there until a new main number is set. How many numbers
+    stopped being used (0 when none was)."""
+    from people.selectors import clients_manageable_by
+
+    if actor.pk != client.pk and not clients_manageable_by(actor=actor).filter(pk=client.pk).exists():
+        raise ApplicationError(_("You can only change numbers for people you follow."), code="not_allowed")
+    now = now or timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=client.pk).first()
+        lost = PhoneNumber.objects.filter(user=client, is_active=True).update(is_active=False)
+        if lost:
+            SignInCode.objects.filter(
+                user=client, channel=SignInCode.Channel.SMS, used_at__isnull=True, expires_at__gt=now
+            ).update(expires_at=now)
+    return lost
+
+
+def phone_number_spare_set(*, user: User, raw: str) -> PhoneNumber:
+    """Make ``raw`` the person's spare number (a family member's phone, say), in place of any
+    spare before. It is never the main number: it signs no one in, and only the meeting
+    reminders the person chose go to it, only while they have no main number in use."""
+    number = parse_phone(raw)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        phone = PhoneNumber.objects.filter(user=user, number=number).first()
+        if phone is not None and phone.is_active:
+            message = _("That is the number you use now. A spare number must be another one.")
+            raise ApplicationError(message, code="spare_is_main", fields={"number": [message]})
+        PhoneNumber.objects.filter(user=user, is_spare=True).exclude(number=number).update(is_spare=False)
+        if phone is None:
+            return PhoneNumber.objects.create(user=user, number=number, is_spare=True, label=_("spare number"))
+        phone.is_spare = True
+        phone.unusable_since = None
+        phone.save(update_fields=["is_spare", "unusable_since"])
+    return phone
+
+
+def phone_number_spare_remove(*, user: User) -> int:
+    """The person has no spare number any more (the row stays, for the history)."""
+    return PhoneNumber.objects.filter(user=user, is_spare=True).update(is_spare=False)
 
 
 # --- API tokens -------------------------------------------------------------------------------

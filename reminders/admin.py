@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from config.admin_scoping import UnitScopedAdmin
-from reminders.models import FollowUpTask, MedicationLog, ReminderPlan, ReminderPreferences
+from reminders.models import FollowUpTask, MedicationLog, ReminderPlan, ReminderPreferences, Supporter
 from reminders.services import quiet_hours_retime
 
 
@@ -43,3 +43,13 @@ class FollowUpTaskAdmin(UnitScopedAdmin):
     unit_lookup = "client__unit_id"
     list_display = ["kind", "client", "worker", "created_at", "done_at"]
     list_filter = ["kind"]
+
+
+@admin.register(Supporter)
+class SupporterAdmin(UnitScopedAdmin):
+    unit_lookup = "owner__unit_id"
+    audit_what = "reminder_settings"
+    list_display = ["owner", "status", "created_at", "answered_at"]
+    list_filter = ["status"]
+    # Only the person names a supporter and only the supporter answers: nothing to change here.
+    readonly_fields = ["owner", "name", "number", "status", "created_at", "answered_at"]

@@ -12,7 +12,10 @@ class RemindersConfig(AppConfig):
         from reminders.models import MessageKind
         from reminders.records import RECORD
         from reminders.sending import PersonNotices
+        from reminders.services.supporters import SUPPORTER_KIND
+        from reminders.supporter_sending import SupporterMessages
 
         # Every message reminders writes is prepared for sending here.
         kinds.register(PersonNotices(), *MessageKind.values)
+        kinds.register(SupporterMessages(), SUPPORTER_KIND)
         records.register(RECORD)

@@ -7,8 +7,9 @@ asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START
 on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
 is on duty), TIME/BESTILL offers three free times and 1, 2 or 3 books one of them
 (``reminders.sms_booking``; while that offer is open, 1 does not mean JA). Anything else gets
-a short help text. A sender we do not know gets nothing, so the webhook reveals nothing about
-who uses the service.
+a short help text. A supporter outside the service answers JA or STOPP
+(``reminders.inbound_supporters``). A sender we do not know gets nothing, so the webhook
+reveals nothing about who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
 JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
@@ -29,6 +30,7 @@ from config.errors import ApplicationError
 from messaging.models import Delivery
 from people.models import PhoneNumber, User
 from reminders import services, sms_booking
+from reminders.inbound_supporters import supporter_inbound
 from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan, ReminderPreferences
 
 KEYWORDS = {
@@ -98,9 +100,10 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
             InboundSms.objects.create(provider_message_id=provider_message_id, sender=user, keyword=keyword)
     except IntegrityError:
         return "duplicate"
-    if user is None or not user.is_service_user:
-        return "unknown"
     ref = f"in:{provider_message_id}"
+    if user is None or not user.is_service_user:
+        # Not a service user, but perhaps someone's supporter answering JA or STOPP.
+        return supporter_inbound(sender_number=sender_number, text=text, ref=ref, now=now) or "unknown"
     # An SMS booking offer still open takes 1, 2 and 3 (``reminders.sms_booking``); with none
     # open, 1 confirms the next meeting as it always did.
     if sms_booking.choice_answer(user=user, text=text, ref=ref, now=now):

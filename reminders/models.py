@@ -3,7 +3,9 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from audit.querysets import audited_by
 from booking.models import Appointment
@@ -37,6 +39,9 @@ class ReminderPreferences(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     followup_delay_minutes = models.PositiveIntegerField(_("alert after (minutes)"), default=120)
+    # Meeting reminders may go to the person's spare number (people.PhoneNumber.is_spare) while
+    # they have no main number in use, e.g. after a lost phone. Off unless the person chooses it.
+    spare_for_meetings = models.BooleanField(_("meeting reminders to my spare number"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -259,3 +264,49 @@ class SmsBookingOffer(models.Model):
 
     def __str__(self) -> str:
         return f"offer {self.pk} ({'used' if self.used_at else 'open'})"
+
+
+class Supporter(models.Model):
+    """A family member or friend, known only by a first name and a phone number, whom the
+    owner asked to be told when a medication reminder is not confirmed.
+
+    Nothing is sent to them until they agree by replying JA to the one question they get;
+    they can reply STOPP at any time. The alert names only the owner's first name, never what
+    the reminder was for. Rows are kept (``removed`` when the owner takes them off), so the
+    owner sees that a supporter stopped, and a new supporter is a new row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("asked, no answer yet")
+        AGREED = "agreed", _("agreed")
+        STOPPED = "stopped", _("stopped")
+        REMOVED = "removed", _("removed")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supporters")
+    name = models.CharField(_("what you call them"), max_length=40)
+    number = PhoneNumberField(_("their phone number"), region="NO")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = audited_by(lambda supporter: supporter.owner_id)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "agreed", "stopped", "removed"]), name="supporter_status_valid"
+            ),
+            # One supporter at a time: one person to call keeps the alert clear (who acts?),
+            # and naming a new one ends the last.
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(status__in=["pending", "agreed"]), name="supporter_one_current_per_owner"
+            ),
+        ]
+        indexes = [models.Index(fields=["number", "status"], name="supporter_number_status_idx")]
+
+    def __str__(self) -> str:
+        return f"supporter of {self.owner_id} ({self.status})"

@@ -5,7 +5,7 @@ from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
 from messaging.models import Delivery
 from people.models import User
 from people.selectors import clients_manageable_by
-from reminders.models import FollowUpTask, MedicationLog, MessageKind, ReminderPlan
+from reminders.models import FollowUpTask, MedicationLog, MessageKind, ReminderPlan, Supporter
 
 
 def people_whose_reminders(*, actor: User) -> QuerySet[User]:
@@ -63,3 +63,13 @@ def open_tasks_for(*, worker: User) -> QuerySet[FollowUpTask]:
 def open_tasks_about(*, worker: User, client_id: int) -> QuerySet[FollowUpTask]:
     """``worker``'s open tasks about one person (a meeting's page lists them)."""
     return open_tasks_for(worker=worker).filter(client_id=client_id)
+
+
+def supporter_of(*, owner: User) -> Supporter | None:
+    """The supporter outside the service the owner named last, as they are now (asked, agreed
+    or stopped), or None when there is none or the owner took them off. The caller has
+    already scoped ``owner`` (``people_whose_reminders``)."""
+    latest = Supporter.objects.filter(owner=owner).order_by("-created_at", "-pk").first()
+    if latest is None or latest.status == Supporter.Status.REMOVED:
+        return None
+    return latest

@@ -2,7 +2,8 @@
 (``messaging.kinds``).
 
 A message goes to a person with an account: by SMS to their newest usable number (unless
-they turned SMS off with STOPP), or by e-mail, in their language and time zone, discreet
+they turned SMS off with STOPP; a meeting's messages to their spare number while they have no
+main number, if they chose that), or by e-mail, in their language and time zone, discreet
 unless they chose otherwise. Money and routine reminders after the morning summary's time
 are left to the summary. When a number or address fails for good, the number stops being
 used, the person's worker is asked to get a new one, and the message goes another way
@@ -32,6 +33,16 @@ from reminders.services.preferences import preferences_prefetch, preferences_rea
 
 # Kinds bundled into the morning summary when the person has turned it on.
 SUMMARY_KINDS = (MessageKind.MONEY, MessageKind.ROUTINE)
+# The only kinds that may go to a person's spare number (``_spare_number``): about their own
+# meetings. Never medication, money or routines, replies, help answers or sign-in codes.
+SPARE_KINDS = frozenset(
+    {
+        MessageKind.APPOINTMENT,
+        MessageKind.APPOINTMENT_BOOKED,
+        MessageKind.APPOINTMENT_MOVED,
+        MessageKind.APPOINTMENT_CANCELLED,
+    }
+)
 
 
 class PersonNotices:
@@ -77,6 +88,8 @@ def _phone_sent_to(row: Delivery) -> PhoneNumber | None:
 class _Target:
     address: str
     phone: PhoneNumber | None = None
+    # Someone else's phone: the text is discreet whatever the person chose.
+    spare: bool = False
 
 
 def _phone_numbers_prefetch(users: Iterable[User]) -> None:
@@ -99,12 +112,29 @@ def _phone_numbers_prefetch(users: Iterable[User]) -> None:
             user._phone_numbers_cache = found[user_id]
 
 
+def _numbers_of(user: User) -> list[PhoneNumber]:
+    cached = getattr(user, "_phone_numbers_cache", None)
+    return list(cached if cached is not None else user.phone_numbers.all())
+
+
 def _usable_numbers(user: User) -> list[PhoneNumber]:
     """The person's active number, unless a provider has reported it dead. Never an old one:
     a number the person stopped using may be a lost or sold phone in someone else's hands."""
-    cached = getattr(user, "_phone_numbers_cache", None)
-    everyone = cached if cached is not None else user.phone_numbers.all()
-    return [p for p in everyone if p.is_active and p.unusable_since is None]
+    return [p for p in _numbers_of(user) if p.is_active and p.unusable_since is None]
+
+
+def _spare_number(delivery: Delivery) -> PhoneNumber | None:
+    """The person's spare number, for this message: only a message about their own meeting
+    (``SPARE_KINDS``), only if they chose it (``spare_for_meetings``), and only while they have
+    no main number in use (it was marked lost). Read when the message is sent, so a number
+    lost or replaced after the reminder was planned counts."""
+    user = delivery.recipient
+    if delivery.kind not in SPARE_KINDS or not preferences_read(user).spare_for_meetings:
+        return None
+    numbers = _numbers_of(user)
+    if any(p.is_active for p in numbers):
+        return None
+    return next((p for p in numbers if p.is_spare and p.unusable_since is None), None)
 
 
 def _address_of(phone: PhoneNumber) -> str:
@@ -121,7 +151,8 @@ def _target(delivery: Delivery) -> _Target | None:
             return None
         numbers = _usable_numbers(user)
         if not numbers:
-            return None
+            spare = None if forced else _spare_number(delivery)
+            return _Target(address=_address_of(spare), phone=spare, spare=True) if spare else None
         return _Target(address=_address_of(numbers[0]), phone=numbers[0])
     return _Target(address=user.email) if user.email else None
 
@@ -157,7 +188,8 @@ def _summary_items(delivery: Delivery) -> list[dict[str, str]]:
 def _message_for(delivery: Delivery, target: _Target) -> Message:
     user = delivery.recipient
     prefs = preferences_read(user)
-    context = {**delivery.context, "discreet": prefs.discreet}
+    # A reply from the spare phone speaks for no one, so its text asks for none.
+    context = {**delivery.context, "discreet": prefs.discreet or target.spare, "spare": target.spare}
     if delivery.kind == MessageKind.SUMMARY:
         context["items"] = _summary_items(delivery)
     subject, text = render(

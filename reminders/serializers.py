@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -181,6 +182,7 @@ class PreferencesSerializer(serializers.ModelSerializer):
             "morning_summary_time",
             "followup_supporter",
             "followup_delay_minutes",
+            "spare_for_meetings",
         ]
 
     def validate_followup_delay_minutes(self, value: int) -> int:
@@ -200,3 +202,20 @@ class InboundSmsSerializer(serializers.Serializer):
         if hasattr(data, "get") and data.get("from") is not None and data.get("sender") is None:
             data = {"sender": data.get("from"), "text": data.get("text"), "message_id": data.get("message_id")}
         return super().to_internal_value(data)
+
+
+class SupporterSerializer(serializers.Serializer):
+    """A family member or friend told when a medication reminder is not confirmed, once they
+    agree by SMS. ``status``: ``pending`` (asked, no answer yet), ``agreed``, ``stopped`` (they
+    replied STOPP; name someone again to ask anew)."""
+
+    name = serializers.CharField(max_length=40, help_text="What the person calls them, e.g. Mamma")
+    number = serializers.CharField(max_length=32, help_text="Their mobile number (Norwegian unless +country code)")
+    status = serializers.ChoiceField(choices=["pending", "agreed", "stopped"], read_only=True)
+    named_at = serializers.DateTimeField(source="created_at", read_only=True)
+    answered_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict:
+        data = super().to_representation(instance)
+        data["number"] = str(instance.number)
+        return data

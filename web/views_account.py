@@ -22,6 +22,7 @@ from people import services as people
 from people.models import PhoneNumber, User
 from web import forms, oidc
 from web.decorators import service_user_required
+from web.forms_safety import spare_context
 from web.sign_in import complete_sign_in, page_limit
 
 SESSION_PHONE = "sign_in_phone"
@@ -165,11 +166,9 @@ def details(request: HttpRequest) -> HttpResponse:
         return response
     token = booking.feed_token_get_or_create(user=user)
     phones = PhoneNumber.objects.filter(user=user).order_by("-is_active", "-created_at")
-    return render(
-        request,
-        "web/details.html",
-        {"form": form, "phone_form": phone_form, "phones": phones, "feed_url": feed_url(token.secret)},
-    )
+    context = {"form": form, "phone_form": phone_form, "phones": phones, "feed_url": feed_url(token.secret)}
+    context.update(spare_context(user, phones))
+    return render(request, "web/details.html", context)
 
 
 @service_user_required

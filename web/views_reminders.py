@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError
 from config.fields import moment_from_text
+from reminders import selectors as reminder_selectors
 from reminders import services as reminders
 from reminders.models import ItemDone, MedicationLog, ReminderPlan
 from reminders.schedule import WEEKDAY_CODES, InvalidSchedule, rrule_from_simple
 from web import forms, selectors
 from web.decorators import service_user_required, staff_member_required
+from web.forms_safety import SupporterForm
 
 
 @service_user_required
@@ -120,7 +122,10 @@ def reminders_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("web:reminders")
     plans = ReminderPlan.objects.filter(owner=request.user, is_active=True).order_by("kind", "title")
-    return render(request, "web/reminders.html", {"form": form, "plans": plans, "kinds": ReminderPlan.Kind.choices})
+    context = {"form": form, "plans": plans, "kinds": ReminderPlan.Kind.choices}
+    # The family member or friend told when a medication reminder is not confirmed.
+    context.update(supporter=reminder_selectors.supporter_of(owner=request.user), supporter_form=SupporterForm())
+    return render(request, "web/reminders.html", context)
 
 
 @staff_member_required

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
 from messaging.models import Delivery
-from reminders.models import MedicationLog, MessageKind, ReminderPlan
+from people.models import User
+from reminders.models import MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
 from reminders.services.notices import staff_alert, tz_of
 from reminders.services.plans import plan_occurrences
 from reminders.services.preferences import preferences_read
+from reminders.services.supporters import supporter_alert
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def medication_taken_undo(*, log: MedicationLog, now: datetime | None = None) ->
 
 def medication_followups(*, now: datetime | None = None) -> int:
     """Doses not confirmed within the person's delay: log them as missed and, if the person
-    chose a supporter, alert that supporter (once per dose)."""
+    chose supporters, alert them (once per dose; ``_supporters_alert``)."""
     now = now or timezone.now()
     alerted = 0
     sent = list(
@@ -169,18 +171,27 @@ def medication_followups(*, now: datetime | None = None) -> int:
             )
             if log.status != MedicationLog.Status.MISSED or log.supporter_alerted_at is not None:
                 continue
-            supporter = prefs.followup_supporter
-            if supporter is None or not supporter.is_active:
+            if not _supporters_alert(
+                prefs=prefs, plan=plan, owner=delivery.recipient, dose=delivery.occurrence_at, now=now
+            ):
                 continue
-            staff_alert(
-                staff=supporter,
-                task="medication_unconfirmed",
-                client=delivery.recipient,
-                ref=f"dose:{plan.pk}:{int(delivery.occurrence_at.timestamp())}",
-                at=delivery.occurrence_at,
-                now=now,
-            )
             log.supporter_alerted_at = now
             log.save(update_fields=["supporter_alerted_at", "recorded_at"])
             alerted += 1
     return alerted
+
+
+def _supporters_alert(
+    *, prefs: ReminderPreferences, plan: ReminderPlan, owner: User, dose: datetime, now: datetime
+) -> bool:
+    """Alert the supporters the person chose for a dose not confirmed: a peer or worker in the
+    unit (``followup_supporter``) and a family member or friend who agreed by SMS
+    (``Supporter``). Whether anyone was alerted."""
+    ref = f"dose:{plan.pk}:{int(dose.timestamp())}"
+    alerted = False
+    staff = prefs.followup_supporter
+    if staff is not None and staff.is_active:
+        staff_alert(staff=staff, task="medication_unconfirmed", client=owner, ref=ref, at=dose, now=now)
+        alerted = True
+    # Only the owner's first name goes to them: the ref (plan and time) stays in the dedupe key.
+    return supporter_alert(owner=owner, ref=ref, dose=dose, now=now) or alerted

@@ -40,6 +40,7 @@ EDITABLE = frozenset(
         "morning_summary_time",
         "followup_supporter",
         "followup_delay_minutes",
+        "spare_for_meetings",
     }
 )
 
