@@ -117,9 +117,8 @@ def _print(rows: list[tuple[str, dict]]) -> None:
     dirty = subprocess.run(
         ["git", "-C", str(ROOT), "status", "--porcelain", "--", "web"], capture_output=True, text=True
     )
-    print(
-        f"revision {revision}{' (web/ changed)' if dirty.stdout.strip() else ''}, measured {timezone.localtime():%Y-%m-%d %H:%M} Europe/Oslo"
-    )
+    changed = " (web/ changed)" if dirty.stdout.strip() else ""
+    print(f"revision {revision}{changed}, measured {timezone.localtime():%Y-%m-%d %H:%M} Europe/Oslo")
     print(f"viewport {VIEWPORT['width']}×{VIEWPORT['height']}, Norwegian")
     print()
     print(
