@@ -29,7 +29,7 @@ _ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-backgroun
 _MEASURE = """() => {
   const nav = document.querySelector("header.top nav");
   const header = document.querySelector("header.top");
-  const visible = el => el && el.getClientRects().length > 0;
+  const visible = el => !!el && el.checkVisibility();
   return {
     page: document.documentElement.scrollHeight,
     header: header ? Math.round(header.getBoundingClientRect().height) : 0,
@@ -68,6 +68,8 @@ def _session_cookie(user: object, url: str) -> list[dict]:
 
 
 def main() -> None:
+    # ``--screenshots DIR`` also saves each page, whole, as a PNG in DIR (to look at the layout).
+    shots = sys.argv[sys.argv.index("--screenshots") + 1] if "--screenshots" in sys.argv else ""
     with tempfile.TemporaryDirectory() as tmp:
         _setup(str(Path(tmp) / "heights.sqlite3"))
         from playwright.sync_api import sync_playwright
@@ -102,6 +104,8 @@ def main() -> None:
                     assert response is not None, url
                     assert response.ok, f"{url} answered {response.status}"
                     rows.append((name, page.evaluate(_MEASURE)))
+                    if shots:
+                        page.screenshot(path=Path(shots) / f"{url.strip('/').replace('/', '-')}.png", full_page=True)
                 browser.close()
         finally:
             server.stop()

@@ -34,7 +34,7 @@ def test_a_proposed_times_button_books_nothing_and_shows_who_it_reaches(world, g
     assert not GroupMeeting.objects.exists()
     assert not Appointment.objects.exists()
     assert not Delivery.objects.exists()
-    assert "Book gruppemøtet?" in page
+    assert "Bestille gruppemøtet?" in page
     # The three calendars, the e-mail to NAV, and the GP who has no address.
     for member in (world.worker, world.other_worker, world.peer):
         assert member.get_full_name() in page
@@ -65,5 +65,7 @@ def test_the_confirm_step_is_for_those_who_manage_the_group_only(world, group, t
     start = f.local(tuesday, 8).isoformat()
 
     assert client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60}).status_code == 404
-    assert client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60, "confirmed": "1"}).status_code == 404
+    assert (
+        client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60, "confirmed": "1"}).status_code == 404
+    )
     assert not GroupMeeting.objects.exists()

@@ -31,7 +31,8 @@ LIMITS = {
     # + one query each for the help request, a meeting to re-book after a handover, and the peer request;
     # staff pages that show people's information + the access log's one INSERT however many people
     # they show.
-    "/my-day/": 10 + 2,
+    # My day: + one for the next meeting on top.
+    "/my-day/": 10 + 1 + 2,
     "/book/{type_id}/": 6 + 2,
     "/meetings/": 4 + 2,
     "/reminders/": 4 + 2,
