@@ -26,7 +26,7 @@ VIEWPORT = {"width": 390, "height": 844}
 # As the browser tests start Chromium (tests/browser/conftest.py).
 _ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
-_MEASURE = """() => {
+_MEASURE = """MARKS => {
   const nav = document.querySelector("header.top nav");
   const header = document.querySelector("header.top");
   const visible = el => !!el && el.checkVisibility();
@@ -37,8 +37,21 @@ _MEASURE = """() => {
     menu_items: nav ? [...nav.querySelectorAll(":scope > ul > li")].filter(visible).length : 0,
     times: [...document.querySelectorAll("main .slot")].filter(visible).length,
     time_buttons: document.querySelectorAll("main .slot").length,
+    // How far down the page (px from its top) a person finds what they came for.
+    marks: Object.fromEntries(Object.entries(MARKS).map(([name, selector]) => {
+      const el = document.querySelector(selector);
+      return [name, el ? Math.round(el.getBoundingClientRect().top + window.scrollY) : null];
+    })),
   };
 }"""
+# What the marks point at: the booking choices and the help button on My day, the first
+# time button on a times page (the first free time where there is one).
+_MARKS = {
+    "today": "main .day h2",
+    "book": "#book-heading",
+    "help": "#help-now-h",
+    "first time": "main .first-free a, main .slot",
+}
 
 
 def _setup(db_path: str) -> None:
@@ -103,7 +116,7 @@ def main() -> None:
                     response = page.goto(url)
                     assert response is not None, url
                     assert response.ok, f"{url} answered {response.status}"
-                    rows.append((name, page.evaluate(_MEASURE)))
+                    rows.append((name, page.evaluate(_MEASURE, _MARKS)))
                     if shots:
                         page.screenshot(path=Path(shots) / f"{url.strip('/').replace('/', '-')}.png", full_page=True)
                 browser.close()
@@ -138,6 +151,13 @@ def _print(rows: list[tuple[str, dict]]) -> None:
             f" {m['menu_items']} |"
             f" {m['times']} / {m['time_buttons']} |"
         )
+    print()
+    print("How far down each thing starts (px from the top of the page; the screen is 844 px):")
+    print()
+    print("| page | " + " | ".join(_MARKS) + " |")
+    print("|---|" + "---|" * len(_MARKS))
+    for name, m in rows:
+        print(f"| {name} | " + " | ".join("–" if v is None else f"{v:,}" for v in m["marks"].values()) + " |")
 
 
 if __name__ == "__main__":
