@@ -48,6 +48,8 @@ _MEASURE = """MARKS => {
 # time button on a times page (the first free time where there is one).
 _MARKS = {
     "today": "main .day h2",
+    "taken": "main .items form button",
+    "next meeting": "#next-heading",
     "book": "#book-heading",
     "help": "#help-now-h",
     "first time": "main .first-free a, main .slot",
