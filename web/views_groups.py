@@ -147,7 +147,8 @@ def _book_confirm_page(
     context = {
         "group": group,
         "start": local,
-        "end": local + timedelta(minutes=max(duration, 0)),
+        # A duration nobody offers (a tampered form) shows no end; booking then refuses it.
+        "end": local + timedelta(minutes=duration) if 0 < duration <= 24 * 60 else None,
         "duration": duration,
         "calendars": [m.user for m in selectors.members_active(group=group)],
         "emailed": [e for e in externals if e.email],

@@ -148,10 +148,6 @@ def _reminder(me, **fields) -> tuple[int, ReminderPlan | None]:
     return response.status_code, ReminderPlan.objects.filter(title="Frokost").first()
 
 
-def _times(plan: ReminderPlan) -> str:
-    return plan.rrule
-
-
 def test_a_reminder_time_can_be_picked_instead_of_written(world, me) -> None:
     page = me.get("/reminders/new/routine/").content.decode()
     assert re.search(r'<input type="time" name="picked"[^>]*id="id_picked"', page)

@@ -69,3 +69,18 @@ def test_the_confirm_step_is_for_those_who_manage_the_group_only(world, group, t
         client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60, "confirmed": "1"}).status_code == 404
     )
     assert not GroupMeeting.objects.exists()
+
+
+@pytest.mark.parametrize("duration", ["99999999999999", "-5", "x"])
+def test_a_duration_nobody_offers_is_refused_at_the_confirm_step_not_a_server_error(
+    world, group, tuesday, client, duration
+) -> None:
+    client.force_login(world.worker)
+    start = f.local(tuesday, 8).isoformat()
+
+    asked = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": duration})
+    confirmed = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": duration, "confirmed": "1"})
+
+    assert asked.status_code == 200
+    assert 400 <= confirmed.status_code < 500
+    assert not GroupMeeting.objects.exists()
