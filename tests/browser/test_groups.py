@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from booking.models import Appointment
 from care.models import GroupMeeting, ResponsibilityGroup
 from people.models import User
+from tests.browser.support import BLOCKING, axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +40,8 @@ def test_worker_books_a_group_meeting_from_a_proposed_time_and_sees_it_in_the_ca
     assert not GroupMeeting.objects.filter(group=group).exists()
     expect(page.get_by_role("region", name="Booked in these calendars")).to_contain_text("Kari")
     expect(page.get_by_role("link", name="Back")).to_be_visible()
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    assert not blocking, describe({"group booking confirm": blocking})
     page.get_by_role("button", name="Yes, book it").click()
 
     expect(page.get_by_role("status")).to_have_text("The meeting is booked in everyone's calendar.")
