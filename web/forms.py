@@ -83,6 +83,15 @@ class PlanForm(forms.Form):
         label=_("Time(s) of day"),
         help_text=_("For example 8, kl 8 or 08:00; 8 og 20 for twice a day."),
         max_length=60,
+        required=False,
+    )
+    # For those who would rather pick than type: the phone's own time picker. Its time is
+    # added to any written above, so either way works alone.
+    picked = forms.TimeField(
+        label=_("Or pick a time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        help_text=_("Added to the times written above."),
     )
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Days"),
@@ -117,12 +126,17 @@ class PlanForm(forms.Form):
         result = fields.clock_times_from_text(self.cleaned_data["times"])
         if result is None:
             raise forms.ValidationError(_("Write times like 8, kl 8, 08.00 or 8:30."))
-        if not result:
-            raise forms.ValidationError(_("Write at least one time, like 08:00."))
         return result
 
     def clean(self) -> dict:
         data = super().clean()
+        if "times" in data:
+            picked = data.get("picked")
+            times = sorted(set(data["times"]) | ({picked.replace(second=0, microsecond=0)} if picked else set()))
+            if times:
+                data["times"] = times
+            elif "picked" not in self.errors:
+                self.add_error("times", _("Write at least one time, like 08:00, or pick one."))
         if not data.get("channel_sms") and not data.get("channel_email"):
             raise forms.ValidationError(_("Choose SMS, e-mail or both."))
         if self.kind == ReminderPlan.Kind.MONEY and not data.get("money_kind"):

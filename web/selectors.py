@@ -47,6 +47,18 @@ def local_today(user: User, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(ZoneInfo(user.timezone)).date()
 
 
+def next_meeting(*, user: User, now: datetime | None = None) -> Appointment | None:
+    """The service user's next booked meeting that has not ended, for the top of My day (1 query)."""
+    now = now or timezone.now()
+    return (
+        appointments_of_client(user=user)
+        .filter(status=Appointment.Status.BOOKED, end__gt=now)
+        .select_related("calendar__owner", "meeting_type")
+        .order_by("start")
+        .first()
+    )
+
+
 def my_day(*, user: User, now: datetime | None = None, days: int = 2) -> list[Day]:
     """Today and tomorrow in time order: meetings, medication, money and routines (4 queries)."""
     now = now or timezone.now()

@@ -2,7 +2,7 @@
 the booked page, the list, one meeting, moving, cancelling, and its calendar file."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import icalendar
 from django.contrib import messages
@@ -47,6 +47,39 @@ def slots_by_day(meeting_type: MeetingType, actor: User, days: int = 14) -> list
     return list(grouped.items())
 
 
+# A service user may narrow the times page to a part of the day (``?part=``), in the
+# calendar's local time: the morning is before noon.
+PARTS = ("any", "morning", "afternoon")
+NOON = time(12)
+
+
+def part_of(request: HttpRequest) -> str:
+    part = request.GET.get("part", "")
+    return part if part in PARTS else "any"
+
+
+def times_of_part(days: list[tuple[date, list[datetime]]], part: str) -> list[tuple[date, list[datetime]]]:
+    """The free times within ``part`` of the day, by day; a day left with none is dropped."""
+    if part == "any":
+        return days
+    morning = part == "morning"
+    kept = [(day, [t for t in times if (t.time() < NOON) == morning]) for day, times in days]
+    return [(day, times) for day, times in kept if times]
+
+
+def times_context(days: list[tuple[date, list[datetime]]], part: str) -> dict:
+    """What the folded times page shows: the day's part chosen, the first free time within
+    it on top, and the times of that part by day (the first day open)."""
+    shown = times_of_part(days, part)
+    return {
+        "days": shown,
+        "all_days": days,
+        "part": part,
+        "fold": True,
+        "first_free": shown[0][1][0] if shown else None,
+    }
+
+
 @service_user_required
 def book_choose_type(request: HttpRequest) -> HttpResponse:
     types = list(selectors.bookable_types(user=request.user))
@@ -59,7 +92,8 @@ def book_choose_type(request: HttpRequest) -> HttpResponse:
 def book_times(request: HttpRequest, type_id: int) -> HttpResponse:
     meeting_type = _type_for(request, type_id)
     days = slots_by_day(meeting_type, request.user)
-    return render(request, "web/book_times.html", {"meeting_type": meeting_type, "days": days})
+    context = {"meeting_type": meeting_type, **times_context(days, part_of(request))}
+    return render(request, "web/book_times.html", context)
 
 
 @service_user_required
@@ -181,7 +215,8 @@ def meeting_move(request: HttpRequest, appointment_id: int) -> HttpResponse:
     meeting_type.calendar = appointment.calendar
     days = slots_by_day(meeting_type, request.user)
     confirm_url = f"{reverse('web:meeting_move', args=[appointment.pk])}?start="
-    return render(request, "web/meeting_move.html", {"a": appointment, "days": days, "confirm_url": confirm_url})
+    context = {"a": appointment, "confirm_url": confirm_url, **times_context(days, part_of(request))}
+    return render(request, "web/meeting_move.html", context)
 
 
 @login_required

@@ -115,6 +115,10 @@ def group_book(request: HttpRequest, group_id: int) -> HttpResponse:
     if start is None:
         messages.error(request, _("Choose one of the proposed times."))
         return redirect("web:group_detail", group.pk)
+    if request.POST.get("confirmed") != "1":
+        # A proposed time's button only asks: booking writes to several calendars and e-mails
+        # people outside the service, so it waits for the confirm page's own button.
+        return _book_confirm_page(request, group, start, duration)
     try:
         meeting = services.group_meeting_book(
             actor=request.user, group_id=group.pk, start=start, duration_minutes=duration
@@ -130,6 +134,27 @@ def group_book(request: HttpRequest, group_id: int) -> HttpResponse:
         )
     messages.success(request, _("The meeting is booked in everyone's calendar."))
     return redirect("web:group_meeting", meeting.pk)
+
+
+def _book_confirm_page(
+    request: HttpRequest, group: ResponsibilityGroup, start: datetime, duration: int
+) -> HttpResponse:
+    """Who a booking at ``start`` reaches: the calendars it writes to, the service user, and
+    who outside the service gets an invitation by e-mail (and who cannot, having no address)."""
+    tz = ZoneInfo(group.client.timezone)
+    externals = list(selectors.externals_active(group=group))
+    local = start.astimezone(tz)
+    context = {
+        "group": group,
+        "start": local,
+        # A duration nobody offers (a tampered form) shows no end; booking then refuses it.
+        "end": local + timedelta(minutes=duration) if 0 < duration <= 24 * 60 else None,
+        "duration": duration,
+        "calendars": [m.user for m in selectors.members_active(group=group)],
+        "emailed": [e for e in externals if e.email],
+        "not_emailed": [e for e in externals if not e.email],
+    }
+    return render(request, "web/groups/book_confirm.html", context)
 
 
 @group_staff_required

@@ -28,7 +28,8 @@ from web.forms_safety import SupporterForm
 def my_day(request: HttpRequest) -> HttpResponse:
     days = selectors.my_day(user=request.user)
     types = list(selectors.bookable_types(user=request.user)[:6])
-    return render(request, "web/my_day.html", {"days": days, "types": types, "today": days[0].day})
+    context = {"days": days, "types": types, "today": days[0].day, "next": selectors.next_meeting(user=request.user)}
+    return render(request, "web/my_day.html", context)
 
 
 def _plan_and_occurrence(request: HttpRequest) -> tuple[ReminderPlan, datetime]:

@@ -1,5 +1,5 @@
 """A social worker opens a service user's responsibility group, picks a time when everyone
-is free, books it with one press, and sees it in their calendar week."""
+is free, sees whose calendars and which e-mails the booking reaches, confirms, and sees it in their calendar week."""
 
 import re
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from booking.models import Appointment
 from care.models import GroupMeeting, ResponsibilityGroup
 from people.models import User
+from tests.browser.support import BLOCKING, axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +34,15 @@ def test_worker_books_a_group_meeting_from_a_proposed_time_and_sees_it_in_the_ca
     expect(first).to_be_visible()
     first.focus()
     page.keyboard.press("Enter")
+
+    # Nothing is booked until the confirm page's own button: it lists who is reached.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book the group meeting?")
+    assert not GroupMeeting.objects.filter(group=group).exists()
+    expect(page.get_by_role("region", name="Booked in these calendars")).to_contain_text("Kari")
+    expect(page.get_by_role("link", name="Back")).to_be_visible()
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    assert not blocking, describe({"group booking confirm": blocking})
+    page.get_by_role("button", name="Yes, book it").click()
 
     expect(page.get_by_role("status")).to_have_text("The meeting is booked in everyone's calendar.")
     meeting = GroupMeeting.objects.get(group=group)

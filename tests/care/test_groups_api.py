@@ -222,20 +222,20 @@ def test_pages_are_scoped_like_the_api(world, group, tuesday: date, client) -> N
     )
 
 
-def test_a_worker_books_from_the_group_page_with_one_press(world, group, tuesday: date, client) -> None:
+def test_a_worker_books_from_the_group_page_after_confirming(world, group, tuesday: date, client) -> None:
     client.force_login(world.worker)
     page = client.get(f"/groups/{group.pk}/", {"duration": 60, "start": tuesday.isoformat()})
     assert page.status_code == 200
     start = f.local(tuesday, 8).isoformat()
     assert f'value="{start}"' in page.content.decode()
 
-    booked = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})
+    booked = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60, "confirmed": "1"})
     meeting = GroupMeeting.objects.get()
     assert booked.status_code == 302
     assert booked["Location"] == f"/groups/meetings/{meeting.pk}/"
     assert Appointment.objects.filter(group_link__meeting=meeting).count() == 3
 
-    lost = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60})
+    lost = client.post(f"/groups/{group.pk}/book/", {"start": start, "duration": 60, "confirmed": "1"})
     assert lost.status_code == 409
 
 

@@ -27,6 +27,8 @@ def test_staff_and_peers_reach_their_notice_settings_from_their_sign_ins_page(wo
     client = web_client(getattr(world, who))
 
     assert PAGE.encode() in client.get("/sign-ins/").content
+    # The menu links it too, current on its own page.
+    assert f'<a href="{PAGE}"'.encode() in client.get("/sign-ins/").content.split(b"</nav>")[0]
     page = client.get(PAGE)
 
     assert page.status_code == 200

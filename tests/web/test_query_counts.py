@@ -33,7 +33,8 @@ LIMITS = {
     # they show.
     # + the help button, however many meetings: the unit's help settings and opening hours, and
     # when open who a request would go to (shifts, covers, and the coordinators if nobody else).
-    "/my-day/": 10 + 2 + 5,
+    # + one for the next meeting on top.
+    "/my-day/": 10 + 1 + 2 + 5,
     "/book/{type_id}/": 6 + 2,
     "/meetings/": 4 + 2,
     "/reminders/": 4 + 2,
