@@ -37,6 +37,9 @@ def test_my_day_on_a_phone_has_four_menu_items_and_more_and_what_matters_first(
     signed_in(scene.anna, language)
     findings = Findings(language)
     findings.visit(page, "my day", "/my-day/")
+    # Help starts on the first screen of a phone, without scrolling (the menu closed).
+    help_now = page.get_by_role("heading", name=_t(language, "Need someone now?"))
+    assert help_now.bounding_box()["y"] < 844
 
     shown = page.evaluate(_VISIBLE_MENU_ITEMS)
     with translation.override(language):
@@ -53,8 +56,9 @@ def test_my_day_on_a_phone_has_four_menu_items_and_more_and_what_matters_first(
     assert page.locator("header.top").bounding_box()["height"] <= 844 / 5
 
     headings = page.get_by_role("main").get_by_role("heading", level=2).all_inner_texts()
-    order = [_t(language, "Today"), _t(language, "Your next meeting"), _t(language, "Book a meeting")]
-    assert [h.split(" ")[0] for h in headings[:3]] == [o.split(" ")[0] for o in order], headings
+    order = [_t(language, "Today"), _t(language, "Your next meeting"), _t(language, "Need someone now?")]
+    order.append(_t(language, "Book a meeting"))
+    assert [h.split(" ")[0] for h in headings[:4]] == [o.split(" ")[0] for o in order], headings
     next_meeting = page.get_by_role("region", name=_t(language, "Your next meeting"))
     expect(next_meeting.get_by_role("link")).to_contain_text(scene.meeting.meeting_type.name)
     findings.assert_none()

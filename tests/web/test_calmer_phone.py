@@ -110,17 +110,18 @@ def test_moving_a_meeting_offers_the_first_free_time_through_its_own_confirm_ste
     assert "Flytte møtet?" in me.get(link).content.decode()
 
 
-def test_my_day_starts_with_today_the_next_meeting_booking_and_help(world, me) -> None:
+def test_my_day_starts_with_today_the_next_meeting_help_and_booking(world, me) -> None:
     meeting = f.make_appointment(world.meeting_type, world.client, f.local(f.next_weekday(2, 3), 10))
 
     html = me.get("/my-day/").content.decode()
 
     order = [
-        html.index(marker) for marker in ('id="day-1"', 'id="next-heading"', 'id="book-heading"', 'id="help-now-h"')
+        html.index(marker) for marker in ('id="day-1"', 'id="next-heading"', 'id="help-now-h"', 'id="book-heading"')
     ]
     assert order == sorted(order)
-    # Tomorrow and the rest come after help.
-    assert html.index('id="help-now-h"') < html.index('id="day-2"')
+    assert "{#" not in html and "#}" not in html  # no template comment shows as text
+    # Tomorrow and the rest come after booking.
+    assert html.index('id="book-heading"') < html.index('id="day-2"')
     assert f'href="/meetings/{meeting.pk}/"' in html.split('id="next-heading"')[1].split("</section>")[0]
 
 
