@@ -3,8 +3,8 @@
 JA/YES/1 confirms the next meeting, NEI/NO/AVLYS cancels it (the time is freed and the
 worker told), OK/TATT ticks off the last medication reminder (while the dose may be marked:
 ``reminders.services.medication.dose_window``; else the answer says when it can), RING MEG/CALL ME
-asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START turns it back
-on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
+asks the worker to call, STOPP/STOP turns SMS off (with one confirmation), START (or JA/YES while it is off) turns it
+back on (answered by SMS even though it was off), HJELP/HELP asks for help now (routed to whoever
 is on duty), TIME/BESTILL offers three free times and 1, 2 or 3 books one of them
 (``reminders.sms_booking``; while that offer is open, 1 does not mean JA). Anything else gets
 a short help text. A supporter outside the service answers JA or STOPP
@@ -43,6 +43,8 @@ KEYWORDS = {
     "help_now": {"HJELP", "HELP"},
     "book": {"TIME", "BESTILL", "BOOK"},
 }
+# The words of "confirm" that mean "yes, turn SMS back on" after STOPP's confirmation.
+YES_TURNS_SMS_ON = {"JA", "YES", "J", "Y"}
 
 
 # (person, reference of the inbound message, now) -> whether the handler took the message.
@@ -104,6 +106,11 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     if user is None or not user.is_service_user:
         # Not a service user, but perhaps someone's supporter answering JA or STOPP.
         return supporter_inbound(sender_number=sender_number, text=text, ref=ref, now=now) or "unknown"
+    # After STOPP the only SMS the person got says "reply JA or START": while SMS is off, a
+    # yes turns it back on rather than confirming a meeting they were not reminded of.
+    if keyword == "confirm" and _yes_while_stopped(user, text):
+        _start(user, ref, now)
+        return "start"
     # An SMS booking offer still open takes 1, 2 and 3 (``reminders.sms_booking``); with none
     # open, 1 confirms the next meeting as it always did.
     if sms_booking.choice_answer(user=user, text=text, ref=ref, now=now):
@@ -208,6 +215,13 @@ def _stop(user: User, ref: str, now: datetime) -> None:
         prefs.save(update_fields=["sms_enabled", "updated_at"])
         # The one SMS sent after STOP: the confirmation that no more will come.
         services.reply_to(user=user, ref=ref, reply="stopped", context={}, now=now, force_sms=True)
+
+
+def _yes_while_stopped(user: User, text: str) -> bool:
+    """JA or YES (not 1, which answers other questions) from a person whose SMS is off."""
+    if " ".join(re.sub(r"[^\wæøåÆØÅ ]", " ", text).upper().split()) not in YES_TURNS_SMS_ON:
+        return False
+    return ReminderPreferences.objects.filter(user=user, sms_enabled=False).exists()
 
 
 def _start(user: User, ref: str, now: datetime) -> None:

@@ -304,6 +304,31 @@ def test_start_after_stop_turns_sms_reminders_back_on_with_one_confirmation(worl
     assert messages[2]["to"] == CLIENT_NUMBER
 
 
+@pytest.mark.parametrize("text", ["JA", "ja", "Yes"])
+def test_ja_after_stop_turns_sms_back_on_and_confirms_no_meeting(world, sms, sms_file, text):
+    meeting = make_appointment(world.meeting_type, world.client, local(next_weekday(2, 2), 10))
+    sms("STOPP")
+    dispatch()
+    assert "Svar JA eller START" in sent_sms(sms_file)[0]["text"]
+
+    sms(text)
+
+    assert ReminderPreferences.objects.get(user=world.client).sms_enabled is True
+    assert [r.context["reply"] for r in replies(world.client)] == ["stopped", "started"]
+    meeting.refresh_from_db()
+    assert meeting.confirmed_at is None
+    # Once SMS is on again, JA means what it always did: it confirms the next meeting.
+    sms(text)
+    meeting.refresh_from_db()
+    assert meeting.confirmed_at is not None
+
+
+def test_one_after_stop_does_not_turn_sms_back_on(world, sms, sms_file):
+    sms("STOPP")
+    sms("1")
+    assert ReminderPreferences.objects.get(user=world.client).sms_enabled is False
+
+
 def test_start_twice_changes_nothing_more_and_gets_a_friendly_answer(world, sms, sms_file):
     sms("STOPP")
     sms("start")
@@ -328,7 +353,7 @@ def test_the_answer_to_start_is_in_the_persons_language(world, sms, sms_file):
     sms("START")
     dispatch()
     texts = [m["text"] for m in sent_sms(sms_file)]
-    assert texts[0].startswith("You will get no more SMS from us. Reply START")
+    assert texts[0].startswith("You will get no more SMS from us. Reply YES or START")
     assert texts[1].startswith("SMS is on again.")
 
 

@@ -119,7 +119,9 @@ def test_my_day_starts_with_today_the_next_meeting_help_and_booking(world, me) -
         html.index(marker) for marker in ('id="day-1"', 'id="next-heading"', 'id="help-now-h"', 'id="book-heading"')
     ]
     assert order == sorted(order)
-    assert "{#" not in html and "#}" not in html  # no template comment shows as text
+    # No template comment shows as text.
+    assert "{#" not in html
+    assert "#}" not in html
     # Tomorrow and the rest come after booking.
     assert html.index('id="book-heading"') < html.index('id="day-2"')
     assert f'href="/meetings/{meeting.pk}/"' in html.split('id="next-heading"')[1].split("</section>")[0]
