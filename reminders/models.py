@@ -19,6 +19,24 @@ def default_channels() -> list[str]:
     return ["sms"]
 
 
+# The preferences a person may change themselves (the API's fields, and what
+# ``reminders.services.preferences_update`` accepts), in the order the API shows them.
+PREFERENCE_FIELDS = (
+    "appointment_offsets",
+    "appointment_channels",
+    "sms_enabled",
+    "email_fallback",
+    "quiet_start",
+    "quiet_end",
+    "discreet",
+    "morning_summary",
+    "morning_summary_time",
+    "followup_supporter",
+    "followup_delay_minutes",
+    "spare_for_meetings",
+)
+
+
 class ReminderPreferences(models.Model):
     """How and when a person wants to be reminded. Created on first use with safe defaults."""
 

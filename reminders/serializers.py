@@ -9,7 +9,7 @@ from rest_framework import serializers
 from config import fields
 from messaging.models import Channel, Delivery
 from people.models import User
-from reminders.models import MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
+from reminders.models import PREFERENCE_FIELDS, MedicationLog, MessageKind, ReminderPlan, ReminderPreferences
 from reminders.schedule import InvalidSchedule, one_off_rrule, parse_rrule, rrule_from_simple
 
 MAX_DAYS_BACK = 366
@@ -169,21 +169,7 @@ class PreferencesSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReminderPreferences
-        fields = [
-            "language",
-            "appointment_offsets",
-            "appointment_channels",
-            "sms_enabled",
-            "email_fallback",
-            "quiet_start",
-            "quiet_end",
-            "discreet",
-            "morning_summary",
-            "morning_summary_time",
-            "followup_supporter",
-            "followup_delay_minutes",
-            "spare_for_meetings",
-        ]
+        fields = ["language", *PREFERENCE_FIELDS]
 
     def validate_followup_delay_minutes(self, value: int) -> int:
         if not 15 <= value <= 24 * 60:

@@ -21,28 +21,13 @@ from messaging.models import Delivery
 from messaging.outbox import deliveries_retime
 from people import services as people
 from people.models import User
-from reminders.models import ReminderPreferences
+from reminders.models import PREFERENCE_FIELDS, ReminderPreferences
 from reminders.quiet import retimed_kinds
 from reminders.schedule import apply_quiet_hours
 from reminders.services.preferences import preferences_for
 
 # What a person may change; ``language`` is theirs in people (User.language).
-EDITABLE = frozenset(
-    {
-        "appointment_offsets",
-        "appointment_channels",
-        "sms_enabled",
-        "email_fallback",
-        "quiet_start",
-        "quiet_end",
-        "discreet",
-        "morning_summary",
-        "morning_summary_time",
-        "followup_supporter",
-        "followup_delay_minutes",
-        "spare_for_meetings",
-    }
-)
+EDITABLE = frozenset(PREFERENCE_FIELDS)
 
 
 def preferences_update(*, person: User, changes: Mapping[str, Any], now: datetime | None = None) -> ReminderPreferences:

@@ -15,12 +15,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber as ParsedNumber
-from phonenumber_field.phonenumber import to_python
 
 from config.errors import ApplicationError, Conflict
 from messaging.models import Channel, Delivery
 from messaging.outbox import deliveries_cancel, deliveries_create
 from people.models import PhoneNumber, User
+from people.services import parse_phone
 from reminders.models import Supporter
 from reminders.schedule import apply_quiet_hours
 from reminders.services.notices import tz_of
@@ -42,14 +42,7 @@ STOPPED_REST = timedelta(days=30)
 
 
 def _parse(raw: str) -> ParsedNumber:
-    number = to_python(raw, region="NO")
-    if not number or not number.is_valid():
-        raise ApplicationError(
-            _("That is not a valid phone number. Norwegian numbers have 8 digits; others need +country code."),
-            code="invalid_phone",
-            fields={"number": [_("Enter a valid phone number.")]},
-        )
-    return number
+    return parse_phone(raw)
 
 
 def _message(*, supporter: Supporter, what: str, key: str, now: datetime, quiet: bool, useful: timedelta) -> int:
