@@ -15,7 +15,6 @@ Apps built on reminders may answer a keyword first (``keyword_handler_register``
 JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from people.models import PhoneNumber, User
 from reminders import services, sms_booking
 from reminders.inbound_supporters import supporter_inbound
 from reminders.models import FollowUpTask, InboundSms, MessageKind, ReminderPlan, ReminderPreferences
+from reminders.sms_words import words_of
 
 KEYWORDS = {
     "confirm": {"JA", "YES", "1", "J", "Y"},
@@ -60,8 +60,7 @@ def keyword_handler_register(keyword: str, handler: KeywordHandler) -> None:
 
 
 def keyword_of(text: str) -> str:
-    normalized = re.sub(r"[^\wæøåÆØÅ ]", " ", text).upper()
-    normalized = " ".join(normalized.split())
+    normalized = words_of(text)
     for keyword, words in KEYWORDS.items():
         if normalized in words:
             return keyword
@@ -219,7 +218,7 @@ def _stop(user: User, ref: str, now: datetime) -> None:
 
 def _yes_while_stopped(user: User, text: str) -> bool:
     """JA or YES (not 1, which answers other questions) from a person whose SMS is off."""
-    if " ".join(re.sub(r"[^\wæøåÆØÅ ]", " ", text).upper().split()) not in YES_TURNS_SMS_ON:
+    if words_of(text) not in YES_TURNS_SMS_ON:
         return False
     return ReminderPreferences.objects.filter(user=user, sms_enabled=False).exists()
 

@@ -7,12 +7,12 @@ anything from a number asked nothing, gets no answer: as for any stranger, the w
 reveals nothing about who uses the service.
 """
 
-import re
 from datetime import datetime
 
 from phonenumber_field.phonenumber import to_python
 
 from reminders.services.supporters import supporters_answer
+from reminders.sms_words import words_of
 
 AGREE = {"JA", "YES", "J", "Y"}
 STOP = {"STOPP", "STOP"}
@@ -20,7 +20,7 @@ STOP = {"STOPP", "STOP"}
 
 def supporter_inbound(*, sender_number: str, text: str, ref: str, now: datetime) -> str | None:
     """Act on a supporter's JA or STOPP; the keyword recognised, or None when nothing changed."""
-    word = " ".join(re.sub(r"[^\wæøåÆØÅ ]", " ", text).upper().split())
+    word = words_of(text)
     if word not in AGREE | STOP:
         return None
     number = to_python(sender_number, region="NO")
