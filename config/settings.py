@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "booking",
     "reminders",
     "care",
+    "conversations",
     "web",
 ]
 
@@ -339,6 +340,8 @@ MEDICATION_TAKEN_EARLY_MINUTES = env_int("MEDICATION_TAKEN_EARLY_MINUTES", 120)
 # person can ask about anything in the time their follow-up usually lasts, and the unit's
 # leader can answer a complaint; a longer log holds more about who was followed when.
 ACCESS_LOG_KEEP_DAYS = env_int("ACCESS_LOG_KEEP_DAYS", 730)
+from config.settings_conversations import *  # noqa: E402, F403  (writing instead of phoning)
+
 REMINDERS_DISPATCH_ON_COMMIT = env_bool("REMINDERS_DISPATCH_ON_COMMIT", True)
 # Milliseconds a process gathers such requests before it asks for one dispatch for them all.
 REMINDERS_DISPATCH_KICK_DELAY_MS = env_int("REMINDERS_DISPATCH_KICK_DELAY_MS", 200)
