@@ -219,6 +219,7 @@ BOOKING_ALTERNATIVES = 3  # free alternatives offered with a 409
 BOOKING_MAX_SERIES = 52
 
 from config.settings_calendars import *  # noqa: E402, F403  (busy time from workers' own calendars)
+from config.settings_conversations import *  # noqa: E402, F403  (writing instead of phoning)
 
 # Computed free times (booking.services.slots_offered), keyed by each calendar's version.
 # Redis when there is one, so every server process shares them; else this process's memory.
@@ -308,6 +309,7 @@ CELERY_BEAT_SCHEDULE = {
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
     "external-calendars": EXTERNAL_CALENDAR_BEAT,  # noqa: F405
+    "purge-conversations": CONVERSATIONS_PURGE_BEAT,  # noqa: F405
 }
 
 # --- Waiting list ----------------------------------------------------------------------------
@@ -340,8 +342,6 @@ MEDICATION_TAKEN_EARLY_MINUTES = env_int("MEDICATION_TAKEN_EARLY_MINUTES", 120)
 # person can ask about anything in the time their follow-up usually lasts, and the unit's
 # leader can answer a complaint; a longer log holds more about who was followed when.
 ACCESS_LOG_KEEP_DAYS = env_int("ACCESS_LOG_KEEP_DAYS", 730)
-from config.settings_conversations import *  # noqa: E402, F403  (writing instead of phoning)
-
 REMINDERS_DISPATCH_ON_COMMIT = env_bool("REMINDERS_DISPATCH_ON_COMMIT", True)
 # Milliseconds a process gathers such requests before it asks for one dispatch for them all.
 REMINDERS_DISPATCH_KICK_DELAY_MS = env_int("REMINDERS_DISPATCH_KICK_DELAY_MS", 200)

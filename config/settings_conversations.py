@@ -29,3 +29,5 @@ CONVERSATION_DANGER_WORDS = [
     "want to die",
     "self-harm",
 ]
+
+CONVERSATIONS_PURGE_BEAT = {"task": "conversations.tasks.purge_old_messages", "schedule": 24 * 3600.0}

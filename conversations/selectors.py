@@ -128,3 +128,25 @@ def unread_by_thread(user: User) -> dict[int, int]:
     """Unread messages per thread of ``user``, for lists and the inbox (one query)."""
     rows = _unread(user).values("thread_id").annotate(n=Count("id")).values_list("thread_id", "n")
     return dict(rows)
+
+
+def messages_latest(thread: Thread, limit: int = MESSAGES_PAGE, *, viewer: User | None = None) -> list[Message]:
+    """The thread's newest ``limit`` messages, oldest first (what a thread page opens with)."""
+    qs = Message.objects.filter(thread=thread).select_related("author", "thread").order_by("-id")
+    if viewer is not None:
+        qs = qs.audited(viewer=viewer, what="conversation")
+    return list(qs[:limit])[::-1]
+
+
+def thread_news(user: User, thread_id: int, after_id: int) -> bool | None:
+    """Whether ``user``'s thread has messages after ``after_id``; None when it is not theirs.
+
+    One query on the indexes (the thread's key and (thread, id)): what a page asking "anything
+    new?" every two seconds costs when nothing is new."""
+    newer = Exists(Message.objects.filter(thread=OuterRef("pk"), id__gt=after_id))
+    return (
+        Thread.objects.filter(_visible(user), pk=thread_id)
+        .annotate(newer=newer)
+        .values_list("newer", flat=True)
+        .first()
+    )

@@ -1,7 +1,7 @@
 """Services (writes) for conversations: starting threads, posting messages, reading them."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,30 +9,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import ResponsibilityGroup, Sharing
+from care.selectors.groups import groups_visible_to
 from config.errors import Conflict, NotFound, Unprocessable
 from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread
-from conversations.selectors import takes_part
+from conversations.selectors import participants, takes_part
 from people.models import User
+from people.selectors import current_worker_of, is_in_caseload
 
 
-def _get_or_create(**fields: object) -> Thread:
-    """The one thread with these fields. Two first presses at once both try to insert; the
-    unique constraint lets one win and the other reads the winner's row."""
+def _get_or_create(**fields: object) -> tuple[Thread, bool]:
+    """The one thread with these fields, and whether it is new. Two first presses at once both
+    try to insert; the unique constraint lets one win and the other reads the winner's row."""
     thread = Thread.objects.filter(**fields).first()
     if thread is not None:
-        return thread
+        return thread, False
     try:
         with transaction.atomic():
-            return Thread.objects.create(**fields)
+            return Thread.objects.create(**fields), True
     except IntegrityError:
-        return Thread.objects.get(**fields)
+        return Thread.objects.get(**fields), False
 
 
 def thread_for_worker(client: User) -> Thread:
     """The person's one thread with their social worker (whoever that is now), made if new."""
     if not client.is_service_user:
         raise Unprocessable(_("Only a service user has a conversation with a social worker."))
-    return _get_or_create(kind=Thread.Kind.WORKER, client=client)
+    return _get_or_create(kind=Thread.Kind.WORKER, client=client)[0]
 
 
 def thread_with_peer(client: User, peer: User) -> Thread:
@@ -43,12 +45,12 @@ def thread_with_peer(client: User, peer: User) -> Thread:
         raise Unprocessable(
             _("Share something with this peer first: then you can write to each other."), code="no_consent"
         )
-    return _get_or_create(kind=Thread.Kind.PEER, client=client, peer=peer)
+    return _get_or_create(kind=Thread.Kind.PEER, client=client, peer=peer)[0]
 
 
 def thread_for_group(group: ResponsibilityGroup) -> Thread:
     """The responsibility group's one thread, made if new."""
-    return _get_or_create(kind=Thread.Kind.GROUP, client_id=group.client_id, group=group)
+    return _get_or_create(kind=Thread.Kind.GROUP, client_id=group.client_id, group=group)[0]
 
 
 def danger_in(text: str) -> bool:
@@ -138,3 +140,61 @@ def thread_read(*, thread: Thread, user: User, up_to: int | None = None, now: da
     newest = messages.order_by("-id").values_list("id", flat=True).first()
     _advance(thread=thread, user=user, message_id=newest, now=now or timezone.now())
     return ReadState.objects.get(thread=thread, user=user)
+
+
+# --- Starting a thread: who may write to whom -------------------------------------------------
+
+
+def _nobody() -> NotFound:
+    return NotFound(_("There is nobody by that id you can write to here."))
+
+
+def _with_person(*, actor: User, other: User) -> dict[str, object]:
+    """The fields of the thread between ``actor`` and ``other``, or NotFound."""
+    if actor.is_service_user:
+        worker = current_worker_of(client=actor)
+        if worker is not None and worker.pk == other.pk:
+            return {"kind": Thread.Kind.WORKER, "client": actor}
+        if other.is_peer and other.unit_id == actor.unit_id and other.is_active:
+            if not Sharing.objects.filter(user=actor, peer=other, revoked_at__isnull=True).exists():
+                raise Unprocessable(
+                    _("Share something with this peer first: then you can write to each other."), code="no_consent"
+                )
+            return {"kind": Thread.Kind.PEER, "client": actor, "peer": other}
+        raise _nobody()
+    if actor.is_social_worker and other.is_service_user and is_in_caseload(worker=actor, client=other):
+        return {"kind": Thread.Kind.WORKER, "client": other}
+    shares = Sharing.objects.filter(user=other, peer=actor, revoked_at__isnull=True)
+    if actor.is_peer and other.is_service_user and shares.exists():
+        return {"kind": Thread.Kind.PEER, "client": other, "peer": actor}
+    raise _nobody()
+
+
+def thread_start(*, actor: User, with_id: int | None = None, group_id: int | None = None) -> tuple[Thread, bool]:
+    """Who may start which thread. A person has exactly one thread with their worker; staff
+    may start it with a person they follow; a service user may start one with their worker or
+    a peer they share with; a peer with a person who shares with them; a group's thread anyone
+    taking part in it. Anyone else is told there is nobody to write to (a 404), revealing nothing.
+
+    The thread between ``actor`` and the person ``with_id`` (or their group ``group_id``),
+    started if new; returns it and whether it is new."""
+    if group_id is not None:
+        group = groups_visible_to(user=actor).filter(pk=group_id).first()
+        if group is None:
+            raise NotFound(_("There is no such responsibility group."))
+        fields: dict[str, object] = {"kind": Thread.Kind.GROUP, "client_id": group.client_id, "group": group}
+        # Seeing a group (a coordinator does) is not taking part in its talk.
+        if actor.pk not in {u.pk for u in participants(Thread(**fields))}:
+            raise NotFound(_("There is no such responsibility group."))
+        return _get_or_create(**fields)
+    other = User.objects.filter(pk=with_id, is_active=True).exclude(pk=actor.pk).first()
+    if other is None:
+        raise _nobody()
+    return _get_or_create(**_with_person(actor=actor, other=other))
+
+
+def messages_purge(*, now: datetime | None = None) -> int:
+    """Delete messages older than ``CONVERSATIONS_KEEP_DAYS``; returns how many. A thread
+    stays (empty) so its readers and the person's one worker thread stay the same."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CONVERSATIONS_KEEP_DAYS)
+    return Message.objects.filter(created_at__lt=cutoff).delete()[0]
