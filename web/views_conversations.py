@@ -109,6 +109,8 @@ def _help_context(thread: Thread, user: User, shown: list[Message]) -> dict[str,
         "danger": danger,
         "show_numbers": show_numbers,
         "help_settings": state.settings if state else None,
+        # The help button lists the numbers itself when the unit is closed: not twice.
+        "numbers_in_button": state is not None and not state.unit_open,
         "emergency": help_selectors.EMERGENCY_NUMBER,
         "legevakt": help_selectors.LEGEVAKT_NUMBER,
     }
