@@ -67,10 +67,13 @@ class MessageSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     via = serializers.CharField(help_text="How it was written: web, sms or api")
     mine = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField(
+        help_text="For the caller's own messages: sent, delivered (another's page or app has it) or read; else null"
+    )
 
     class Meta:
         model = Message
-        fields = ["id", "thread", "author", "mine", "text", "created_at", "via", "danger"]
+        fields = ["id", "thread", "author", "mine", "text", "created_at", "via", "danger", "state"]
 
     @extend_schema_field(PersonSerializer)
     def get_author(self, obj: Message) -> dict[str, Any]:
@@ -79,6 +82,14 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def get_mine(self, obj: Message) -> bool:
         return obj.author_id == self.context["viewer"].pk
+
+    @extend_schema_field(serializers.ChoiceField(choices=["sent", "delivered", "read"], allow_null=True))
+    def get_state(self, obj: Message) -> str | None:
+        if obj.author_id != self.context["viewer"].pk:
+            return None
+        if "marks" not in self.context:
+            self.context["marks"] = selectors.marks_of_others(obj.thread, self.context["viewer"])
+        return selectors.state_of(obj, self.context["marks"])
 
 
 class ThreadStartSerializer(serializers.Serializer):
@@ -160,6 +171,8 @@ class MessagesApi(APIView):
     def get(self, request: Request, thread_id: int) -> Response:
         thread = selectors.thread_get(request.user, thread_id)
         messages = selectors.messages_after(thread, _after(request), viewer=request.user)
+        if messages:
+            services.thread_delivered(thread=thread, user=request.user, up_to=messages[-1].pk)
         return Response(MessageSerializer(messages, many=True, context={"viewer": request.user}).data)
 
     @extend_schema(

@@ -128,10 +128,14 @@ class Message(models.Model):
 
 
 class ReadState(models.Model):
-    """How far one participant has read one thread ("delivered to the web" is ``last_seen_at``)."""
+    """How far one participant has got in one thread: ``last_delivered``, the newest message
+    their page or app has fetched ("delivered to the web"); ``last_read``, the newest they
+    have read (opened, or for a worker marked handled). Together with the message itself
+    ("sent") this is each message's state per participant."""
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="read_states")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_delivered = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     last_read = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     last_seen_at = models.DateTimeField(null=True, blank=True)
 

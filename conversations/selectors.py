@@ -150,3 +150,24 @@ def thread_news(user: User, thread_id: int, after_id: int) -> bool | None:
         .values_list("newer", flat=True)
         .first()
     )
+
+
+def marks_of_others(thread: Thread, viewer: User) -> tuple[int, int]:
+    """How far the others taking part now have got: (newest delivered, newest read) message id
+    over all of them (0 when none). A message of ``viewer``'s with an id up to the first is
+    "delivered", up to the second "read"; else "sent"."""
+    others = [p.pk for p in participants(thread) if p.pk != viewer.pk]
+    states = ReadState.objects.filter(thread=thread, user_id__in=others).values_list(
+        "last_delivered_id", "last_read_id"
+    )
+    delivered = max((d or 0 for d, _r in states), default=0)
+    read = max((r or 0 for _d, r in states), default=0)
+    return max(delivered, read), read
+
+
+def state_of(message: Message, marks: tuple[int, int]) -> str:
+    """ "sent", "delivered" or "read", for the writer (``marks`` from ``marks_of_others``)."""
+    delivered, read = marks
+    if message.pk <= read:
+        return "read"
+    return "delivered" if message.pk <= delivered else "sent"

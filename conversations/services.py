@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,13 +120,30 @@ def message_post(
     return message, True
 
 
-def _advance(*, thread: Thread, user: User, message_id: int | None, now: datetime) -> None:
-    """Move ``user``'s read mark in ``thread`` forward to ``message_id`` (never back)."""
+def _advance(*, thread: Thread, user: User, message_id: int | None, now: datetime, read: bool = True) -> None:
+    """Move ``user``'s marks in ``thread`` forward to ``message_id`` (never back): delivered,
+    and read too when ``read``."""
     state, _created = ReadState.objects.get_or_create(thread=thread, user=user)
-    if message_id is not None and (state.last_read_id is None or message_id > state.last_read_id):
-        state.last_read_id = message_id
+    if message_id is not None:
+        if state.last_delivered_id is None or message_id > state.last_delivered_id:
+            state.last_delivered_id = message_id
+        if read and (state.last_read_id is None or message_id > state.last_read_id):
+            state.last_read_id = message_id
     state.last_seen_at = now
-    state.save(update_fields=["last_read", "last_seen_at"])
+    state.save(update_fields=["last_delivered", "last_read", "last_seen_at"])
+
+
+def thread_delivered(*, thread: Thread, user: User, up_to: int, now: datetime | None = None) -> None:
+    """``user``'s page or app has fetched ``thread``'s messages up to ``up_to`` (delivered to
+    the web). One UPDATE when the mark moves; nothing when it would not."""
+    moved = (
+        ReadState.objects.filter(thread=thread, user=user)
+        .filter(Q(last_delivered__isnull=True) | Q(last_delivered_id__lt=up_to))
+        .update(last_delivered_id=up_to, last_seen_at=now or timezone.now())
+    )
+    if not moved and not ReadState.objects.filter(thread=thread, user=user).exists():
+        with transaction.atomic():
+            _advance(thread=thread, user=user, message_id=up_to, now=now or timezone.now(), read=False)
 
 
 @transaction.atomic

@@ -80,6 +80,8 @@ def conversation(request: HttpRequest, thread_id: int) -> HttpResponse:
     shown = selectors.messages_latest(thread, viewer=user)
     if user.role in AUTO_READ and shown:
         services.thread_read(thread=thread, user=user, up_to=shown[-1].pk)
+    elif shown:
+        services.thread_delivered(thread=thread, user=user, up_to=shown[-1].pk)
     context = {
         "thread": thread,
         "shown": shown,
@@ -87,6 +89,7 @@ def conversation(request: HttpRequest, thread_id: int) -> HttpResponse:
         "form": form,
         "others": [p for p in selectors.participants(thread) if p.pk != user.pk],
         "may_handle": user.is_social_worker,
+        "marks": selectors.marks_of_others(thread, user),
         **_help_context(thread, user, shown),
         **_list_context(user, current=thread),
     }
@@ -137,7 +140,9 @@ def conversation_new(request: HttpRequest, thread_id: int) -> HttpResponse:
     new = selectors.messages_after(thread, after, viewer=request.user)
     if request.user.role in AUTO_READ:
         services.thread_read(thread=thread, user=request.user, up_to=new[-1].pk)
-    context = {"thread": thread, "new": new, "last_id": new[-1].pk}
+    else:
+        services.thread_delivered(thread=thread, user=request.user, up_to=new[-1].pk)
+    context = {"thread": thread, "new": new, "last_id": new[-1].pk, "marks": (0, 0)}
     return render(request, "web/conversations/_new.html", context)
 
 

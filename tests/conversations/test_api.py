@@ -155,3 +155,30 @@ def test_staff_reading_a_persons_messages_is_in_the_access_log(world, api, threa
     # The person reading their own words is not noted.
     api.as_(world.client).get(f"{URL}{thread.pk}/messages/")
     assert not AccessEntry.objects.filter(actor=world.client).exists()
+
+
+def test_each_own_message_is_sent_then_delivered_then_read(world, api, thread) -> None:
+    me = api.as_(world.client)
+    url = f"{URL}{thread.pk}/messages/"
+
+    def state() -> str:
+        return me.get(url).json()[0]["state"]
+
+    assert state() == "sent"
+    worker = api.as_(world.worker)
+    assert worker.get(url).json()[0]["state"] is None  # not the worker's own
+    assert state() == "delivered"  # the worker's app fetched it
+    worker.post(f"{URL}{thread.pk}/read/", {}, format="json")
+    assert state() == "read"
+
+
+def test_a_group_member_and_a_peer_with_consent_reach_their_threads(world, api) -> None:
+    group = make_group(world)
+    group_thread = services.thread_for_group(group)
+    services.message_post(thread=group_thread, author=world.worker, text="Velkommen")
+    peer_thread = services.thread_with_peer(world.client, world.peer)  # make_group shared with the peer
+    for who, thread in ((world.other_worker, group_thread), (world.peer, group_thread), (world.peer, peer_thread)):
+        caller = api.as_(who)
+        assert caller.get(f"{URL}{thread.pk}/messages/").status_code == 200
+        assert caller.post(f"{URL}{thread.pk}/messages/", {"text": "Hei"}, format="json").status_code == 201
+    assert api.as_(world.coordinator).get(f"{URL}{group_thread.pk}/messages/").status_code == 404

@@ -179,3 +179,14 @@ def test_a_worker_starts_writing_to_someone_they_follow_only(world) -> None:
     response = worker.post("/conversations/start/", {"with": world.client.pk})
     assert response.status_code == 302
     assert Thread.objects.filter(client=world.client, kind="worker").exists()
+
+
+def test_the_writer_sees_when_their_message_was_read(world) -> None:
+    thread = services.thread_for_worker(world.client)
+    services.message_post(thread=thread, author=world.client, text="Hei")
+    me = _web(world.client)
+    assert '<p class="state">Sendt</p>' in me.get(f"/conversations/{thread.pk}/").content.decode()
+    _web(world.worker).get(f"/conversations/{thread.pk}/")
+    assert '<p class="state">Levert</p>' in me.get(f"/conversations/{thread.pk}/").content.decode()
+    services.thread_read(thread=thread, user=world.worker)
+    assert '<p class="state">Lest</p>' in me.get(f"/conversations/{thread.pk}/").content.decode()

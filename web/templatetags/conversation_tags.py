@@ -76,3 +76,10 @@ def conversation_box(context: template.Context) -> dict[str, Any]:
     else:
         url = ""
     return {"url": url, "user": user, "unread": unread_of(context["request"]) if url else 0}
+
+
+@register.filter
+def message_state(message: object, marks: tuple[int, int]) -> str:
+    """Sent, delivered or read, in words, for the writer's own message."""
+    state = selectors.state_of(message, marks or (0, 0))
+    return {"sent": _("Sent"), "delivered": _("Delivered"), "read": _("Read")}[state]
