@@ -190,3 +190,22 @@ def test_the_writer_sees_when_their_message_was_read(world) -> None:
     assert '<p class="state">Levert</p>' in me.get(f"/conversations/{thread.pk}/").content.decode()
     services.thread_read(thread=thread, user=world.worker)
     assert '<p class="state">Lest</p>' in me.get(f"/conversations/{thread.pk}/").content.decode()
+
+
+def test_group_members_open_the_group_thread_and_the_coordinator_does_not(world) -> None:
+    from tests.care.groups_support import make_group
+
+    thread = services.thread_for_group(make_group(world))
+    for member in (world.client, world.worker, world.other_worker, world.peer):
+        assert _web(member).get(f"/conversations/{thread.pk}/").status_code == 200, member
+    assert _web(world.coordinator).get(f"/conversations/{thread.pk}/").status_code == 404
+    assert _web(world.other_client).get(f"/conversations/{thread.pk}/").status_code == 404
+
+
+def test_a_worker_opening_a_persons_thread_is_in_the_access_log(world) -> None:
+    from audit.models import AccessEntry
+
+    thread = services.thread_for_worker(world.client)
+    services.message_post(thread=thread, author=world.client, text="Hei")
+    _web(world.worker).get(f"/conversations/{thread.pk}/")
+    assert AccessEntry.objects.filter(actor=world.worker, subject=world.client, what="conversation").exists()
