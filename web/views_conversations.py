@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from booking.models import Appointment
+from care.models import ResponsibilityGroup
 from care.selectors import help as help_selectors
+from care.selectors.groups import groups_visible_to
 from care.selectors.peers import peers_shared_with
 from config.errors import ApplicationError, NotFound
 from conversations import selectors, services
@@ -59,7 +61,22 @@ def _list_context(user: User, *, current: Thread | None) -> dict[str, object]:
     if current is not None and current.kind == Thread.Kind.PEER:
         started.add(current.peer_id)
     peers = list(peers_shared_with(user=user).exclude(pk__in=started)) if user.is_service_user else []
-    return {"threads": threads, "unread": selectors.unread_by_thread(user), "peers_to_start": peers}
+    return {
+        "threads": threads,
+        "unread": selectors.unread_by_thread(user),
+        "peers_to_start": peers,
+        "groups_to_start": _groups_to_start(user),
+    }
+
+
+def _groups_to_start(user: User) -> list[ResponsibilityGroup]:
+    """The responsibility groups ``user`` takes part in whose thread nobody has started yet."""
+    groups = groups_visible_to(user=user).exclude(threads__kind=Thread.Kind.GROUP)[:50]
+    return [
+        g
+        for g in groups
+        if user.pk in {p.pk for p in selectors.participants(Thread(kind=Thread.Kind.GROUP, client=g.client, group=g))}
+    ]
 
 
 @login_required
@@ -192,6 +209,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "unread": unread,
         "next_meetings": _next_meetings([t.client_id for t in threads], now=timezone.now()),
         "to_start": [c for c in clients if c.pk not in with_thread],
+        "groups_to_start": _groups_to_start(user),
     }
     return render(request, "web/conversations/inbox.html", context)
 

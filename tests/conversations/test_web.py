@@ -209,3 +209,19 @@ def test_a_worker_opening_a_persons_thread_is_in_the_access_log(world) -> None:
     services.message_post(thread=thread, author=world.client, text="Hei")
     _web(world.worker).get(f"/conversations/{thread.pk}/")
     assert AccessEntry.objects.filter(actor=world.worker, subject=world.client, what="conversation").exists()
+
+
+def test_the_person_starts_writing_to_their_group_from_the_page(world) -> None:
+    from tests.care.groups_support import make_group
+
+    group = make_group(world)
+    me = _web(world.client)
+    thread = services.thread_for_worker(world.client)
+    page = me.get(f"/conversations/{thread.pk}/").content.decode()
+    assert f'name="group" value="{group.pk}"' in page
+    assert me.post("/conversations/start/", {"group": group.pk}).status_code == 302
+    group_thread = Thread.objects.get(kind="group")
+    assert f'name="group" value="{group.pk}"' not in me.get(f"/conversations/{thread.pk}/").content.decode()
+    assert f"/conversations/{group_thread.pk}/" in _web(world.worker).get("/inbox/").content.decode()
+    # The coordinator sees the group but takes no part in its talk.
+    assert _web(world.coordinator).post("/conversations/start/", {"group": group.pk}).status_code == 404
