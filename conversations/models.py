@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.querysets import audited_by
 
-__all__ = ["MESSAGE_MAX_LENGTH", "Message", "ReadState", "Thread"]
+__all__ = ["MESSAGE_MAX_LENGTH", "Message", "ReadState", "Thread", "ThreadCover"]
 
 MESSAGE_MAX_LENGTH = 2000
 
@@ -144,3 +144,34 @@ class ReadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.thread_id} to {self.last_read_id}"
+
+
+class ThreadCover(models.Model):
+    """The worker hands their thread with a person to a colleague while they are away: the
+    colleague takes part from ``starts_at`` until ``ends_at`` (or until it is ended early);
+    the worker keeps reading it too. Rows are kept as the record of who covered when."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="covers")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads_covered", verbose_name=_("colleague")
+    )
+    handed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("from"), default=timezone.now)
+    ends_at = models.DateTimeField(_("until"))
+    ended_at = models.DateTimeField(_("taken back"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("conversation handed to a colleague")
+        verbose_name_plural = _("conversations handed to colleagues")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="thread_cover_ends_after_start"),
+            models.CheckConstraint(condition=~Q(worker=F("handed_by")), name="thread_cover_not_to_self"),
+            models.UniqueConstraint(
+                fields=["thread"], condition=Q(ended_at__isnull=True), name="thread_cover_one_open"
+            ),
+        ]
+        indexes = [models.Index(fields=["worker", "ended_at"], name="thread_cover_worker_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id} → {self.worker_id} until {self.ends_at:%Y-%m-%d}"

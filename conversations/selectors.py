@@ -14,11 +14,12 @@ Nobody else reads a thread, coordinators included: another person's thread is a 
 """
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from care.models import GroupMember, Sharing
 from config.errors import NotFound
-from conversations.models import Message, ReadState, Thread
+from conversations.models import Message, ReadState, Thread, ThreadCover
 from people.models import Caseload, User
 
 MESSAGES_PAGE = 200
@@ -41,8 +42,23 @@ def _visible(user: User) -> Q:
         return (in_group | Q(kind=Thread.Kind.PEER, peer=user)) & Q(_consent(peer_ref=user))
     if user.is_social_worker:
         follows = Exists(Caseload.objects.filter(client=OuterRef("client"), worker=user, ended_at__isnull=True))
-        return in_group | (Q(kind__in=[Thread.Kind.WORKER, Thread.Kind.GROUP]) & Q(follows))
+        covers = Exists(_covering().filter(thread=OuterRef("pk"), worker=user))
+        return (
+            in_group
+            | (Q(kind__in=[Thread.Kind.WORKER, Thread.Kind.GROUP]) & Q(follows))
+            | (Q(kind=Thread.Kind.WORKER) & Q(covers))
+        )
     return in_group
+
+
+def _covering() -> QuerySet[ThreadCover]:
+    """Covers in force now (the database's clock, so the rule stays one query)."""
+    return ThreadCover.objects.filter(ended_at__isnull=True, starts_at__lte=Now(), ends_at__gt=Now())
+
+
+def cover_of(thread: Thread) -> ThreadCover | None:
+    """The colleague covering ``thread`` now, if any."""
+    return _covering().filter(thread=thread).select_related("worker", "handed_by").first()
 
 
 def threads_of(user: User) -> QuerySet[Thread]:
@@ -73,6 +89,9 @@ def participants(thread: Thread) -> list[User]:
         worker = Q(
             role=User.Role.SOCIAL_WORKER, caseload_entries__client_id=thread.client_id, caseload_entries__ended_at=None
         )
+        if thread.kind == Thread.Kind.WORKER and thread.pk is not None:
+            covering = _covering().filter(thread_id=thread.pk).values("worker_id")
+            worker |= Q(role=User.Role.SOCIAL_WORKER, pk__in=covering)
         if thread.kind == Thread.Kind.GROUP:
             consent = Exists(
                 Sharing.objects.filter(user_id=thread.client_id, peer=OuterRef("pk"), revoked_at__isnull=True)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from care.models import ResponsibilityGroup, Sharing
 from care.selectors.groups import groups_visible_to
 from config.errors import Conflict, NotFound, Unprocessable
-from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread
+from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread, ThreadCover
 from conversations.selectors import participants, takes_part
 from people.models import User
 from people.selectors import current_worker_of, is_in_caseload
@@ -216,3 +216,41 @@ def messages_purge(*, now: datetime | None = None) -> int:
     stays (empty) so its readers and the person's one worker thread stay the same."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.CONVERSATIONS_KEEP_DAYS)
     return Message.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+# --- Handing the thread to a colleague while away --------------------------------------------
+
+COVER_MAX_DAYS = 90
+
+
+@transaction.atomic
+def thread_cover(
+    *, actor: User, thread: Thread, colleague_id: int, until: datetime, now: datetime | None = None
+) -> ThreadCover:
+    """``actor``, the person's worker, hands their thread with the person to a colleague of
+    the unit until ``until`` (time off): the colleague reads and answers it meanwhile, the
+    person sees who. A new hand-over replaces one in force."""
+    now = now or timezone.now()
+    if thread.kind != Thread.Kind.WORKER or not is_in_caseload(worker=actor, client=thread.client):
+        raise NotFound(_("There is no such conversation."))
+    colleague = (
+        User.objects.filter(pk=colleague_id, role=User.Role.SOCIAL_WORKER, unit_id=actor.unit_id, is_active=True)
+        .exclude(pk=actor.pk)
+        .first()
+    )
+    if colleague is None:
+        message = _("Choose a social worker of your unit.")
+        raise Unprocessable(message, fields={"colleague": [message]})
+    if not now < until <= now + timedelta(days=COVER_MAX_DAYS):
+        message = _("Choose an end within %(days)d days from now.") % {"days": COVER_MAX_DAYS}
+        raise Unprocessable(message, fields={"until": [message]})
+    Thread.objects.select_for_update().filter(pk=thread.pk).first()  # two hand-overs at once: one after the other
+    ThreadCover.objects.filter(thread=thread, ended_at__isnull=True).update(ended_at=now)
+    return ThreadCover.objects.create(thread=thread, worker=colleague, handed_by=actor, starts_at=now, ends_at=until)
+
+
+def thread_cover_end(*, actor: User, thread: Thread, now: datetime | None = None) -> int:
+    """The worker is back: the colleague no longer covers the thread. Returns how many ended."""
+    if thread.kind != Thread.Kind.WORKER or not is_in_caseload(worker=actor, client=thread.client):
+        raise NotFound(_("There is no such conversation."))
+    return ThreadCover.objects.filter(thread=thread, ended_at__isnull=True).update(ended_at=now or timezone.now())

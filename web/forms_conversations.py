@@ -23,3 +23,14 @@ class MessageForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["key"] = uuid.uuid4().hex
+
+
+class CoverForm(forms.Form):
+    """Hand the thread to a colleague while away: who, and until which day (inclusive)."""
+
+    colleague = forms.TypedChoiceField(label=_("Colleague"), coerce=int)
+    until = forms.DateField(label=_("Until (the last day away)"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, colleagues: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["colleague"].choices = colleagues

@@ -84,6 +84,7 @@ urlpatterns = [
     path("conversations/start/", views_conversations.conversation_start, name="conversation_start"),
     path("conversations/<id:thread_id>/", views_conversations.conversation, name="conversation"),
     path("conversations/<id:thread_id>/new/", views_conversations.conversation_new, name="conversation_new"),
+    path("conversations/<id:thread_id>/cover/", views_conversations.conversation_cover, name="conversation_cover"),
     path(
         "conversations/<id:thread_id>/handled/", views_conversations.conversation_handled, name="conversation_handled"
     ),

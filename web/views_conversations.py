@@ -7,7 +7,7 @@ inline script, as the Content-Security-Policy wants). When nothing is new the an
 204 after one indexed query, so a sync gunicorn worker is busy for a few milliseconds and
 no connection is held open per page. Without JavaScript the "Reload" button does the same."""
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,9 +27,9 @@ from conversations import selectors, services
 from conversations.availability import availability_of
 from conversations.models import Message, Thread
 from people.models import User
-from people.selectors import clients_of, current_worker_of
-from web.decorators import role_required
-from web.forms_conversations import MessageForm
+from people.selectors import clients_of, current_worker_of, is_in_caseload
+from web.decorators import role_required, user_tz
+from web.forms_conversations import CoverForm, MessageForm
 
 worker_required = role_required(lambda user: user.is_social_worker)
 # Who opens a thread and has read it: everyone but a worker, who marks it handled instead.
@@ -106,6 +106,8 @@ def conversation(request: HttpRequest, thread_id: int) -> HttpResponse:
         "form": form,
         "others": [p for p in selectors.participants(thread) if p.pk != user.pk],
         "may_handle": user.is_social_worker,
+        "cover": selectors.cover_of(thread) if thread.kind == Thread.Kind.WORKER and user.is_social_worker else None,
+        "cover_form": _cover_form(user, thread),
         "marks": selectors.marks_of_others(thread, user),
         **_help_context(thread, user, shown),
         **_list_context(user, current=thread),
@@ -227,3 +229,47 @@ def _next_meetings(client_ids: list[int], *, now: datetime) -> dict[int, Appoint
     for appointment in coming[:1000]:
         found.setdefault(appointment.client_id, appointment)
     return found
+
+
+def _cover_form(user: User, thread: Thread, data: dict | None = None) -> CoverForm | None:
+    """The form to hand the thread to a colleague, for the person's own worker only."""
+    if (
+        thread.kind != Thread.Kind.WORKER
+        or not user.is_social_worker
+        or not is_in_caseload(worker=user, client=thread.client)
+    ):
+        return None
+    colleagues = (
+        User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id=user.unit_id, is_active=True)
+        .exclude(pk=user.pk)
+        .order_by("first_name", "last_name")
+    )
+    return CoverForm(data, colleagues=[(c.pk, c.get_full_name()) for c in colleagues])
+
+
+@login_required
+@require_POST
+def conversation_cover(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """The worker hands the thread to a colleague until a day (POST ``end`` takes it back)."""
+    thread = _thread(request, thread_id)
+    form = _cover_form(request.user, thread, request.POST)
+    if form is None:
+        raise Http404
+    try:
+        if "end" in request.POST:
+            services.thread_cover_end(actor=request.user, thread=thread)
+            messages.success(request, _("You have the conversation back."))
+        elif form.is_valid():
+            day = form.cleaned_data["until"] + timedelta(days=1)
+            until = datetime.combine(day, time(0), tzinfo=user_tz(request.user))
+            services.thread_cover(
+                actor=request.user, thread=thread, colleague_id=form.cleaned_data["colleague"], until=until
+            )
+            messages.success(request, _("Handed to your colleague."))
+        else:
+            messages.error(request, _("Choose a colleague and the last day you are away."))
+    except NotFound as exc:
+        raise Http404 from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("web:conversation", thread.pk)
