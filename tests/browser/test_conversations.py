@@ -97,6 +97,7 @@ def test_a_person_and_their_worker_write_to_each_other_live(
 
         if language == "nb":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.reload()  # the states under one's own messages are drawn when the page is
             page.screenshot(path=SCREENSHOTS / "conversation-phone.png", full_page=True, animations="disabled")
             services.message_post(thread=thread, author=anna, text="Takk!")  # one unread in the inbox
             worker.goto("/inbox/")
