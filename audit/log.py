@@ -41,6 +41,7 @@ WHAT = {
     "task": _("tasks for your social worker"),
     "waiting": _("waiting list"),
     "peer_request": _("requests for a peer"),
+    "conversation": _("conversations"),
     "export": _("everything (an export)"),
 }
 

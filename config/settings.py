@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "booking",
     "reminders",
     "care",
+    "conversations",
     "web",
 ]
 
@@ -218,6 +219,7 @@ BOOKING_ALTERNATIVES = 3  # free alternatives offered with a 409
 BOOKING_MAX_SERIES = 52
 
 from config.settings_calendars import *  # noqa: E402, F403  (busy time from workers' own calendars)
+from config.settings_conversations import *  # noqa: E402, F403  (writing instead of phoning)
 
 # Computed free times (booking.services.slots_offered), keyed by each calendar's version.
 # Redis when there is one, so every server process shares them; else this process's memory.
@@ -307,6 +309,7 @@ CELERY_BEAT_SCHEDULE = {
     "help-requests-advance": {"task": "care.tasks.help.help_requests_advance", "schedule": 30.0},
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
     "external-calendars": EXTERNAL_CALENDAR_BEAT,  # noqa: F405
+    "purge-conversations": CONVERSATIONS_PURGE_BEAT,  # noqa: F405
 }
 
 # --- Waiting list ----------------------------------------------------------------------------

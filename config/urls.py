@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("messaging.urls")),
     path("api/", include("audit.urls")),
     path("api/", include("care.urls")),
+    path("api/", include("conversations.apis")),
     path("health/", health, name="health"),
     path("", include("web.urls")),
 ]

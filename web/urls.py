@@ -10,6 +10,7 @@ from web import (
     views_calendar,
     views_calendars_connected,
     views_continuity,
+    views_conversations,
     views_feedback,
     views_group_meetings,
     views_groups,
@@ -78,6 +79,15 @@ urlpatterns = [
     path("people/<id:user_id>/national-id/", views_oidc.person_national_id, name="person_national_id"),
     # Social workers and peers
     path("today/", views_staff.today, name="today"),
+    path("inbox/", views_conversations.inbox, name="inbox"),
+    path("conversations/", views_conversations.conversations, name="conversations"),
+    path("conversations/start/", views_conversations.conversation_start, name="conversation_start"),
+    path("conversations/<id:thread_id>/", views_conversations.conversation, name="conversation"),
+    path("conversations/<id:thread_id>/new/", views_conversations.conversation_new, name="conversation_new"),
+    path("conversations/<id:thread_id>/cover/", views_conversations.conversation_cover, name="conversation_cover"),
+    path(
+        "conversations/<id:thread_id>/handled/", views_conversations.conversation_handled, name="conversation_handled"
+    ),
     path("tasks/<id:task_id>/done/", views_staff.task_done, name="task_done"),
     path("calendar/", views_calendar.calendar_week, name="calendar"),
     path("calendar/hours/", views_calendar.working_hours, name="working_hours"),

@@ -19,6 +19,7 @@ from care.services.continuity import plan_entry_add
 from care.services.feedback import feedback_give, idea_create
 from care.services.help import help_request_create
 from care.services.peers import peer_request_create, sharing_set
+from conversations.services import message_post, thread_for_worker
 from messaging.models import Delivery
 from people.models import ApiToken, Erasure, PhoneNumber, User
 from people.services import api_token_issue, phone_number_add
@@ -86,6 +87,9 @@ def person(world):
     WaitingEntry.objects.create(user=client, meeting_type=world.meeting_type)
     # The label of a sign-in is what the program sent (its User-Agent): it may carry anything.
     api_token_issue(user=client, label=words(17))
+    thread = thread_for_worker(client)
+    message_post(thread=thread, author=client, text=words(18))
+    message_post(thread=thread, author=world.worker, text=words(19))
     LogEntry.objects.create(
         user=world.coordinator,
         content_type=ContentType.objects.get_for_model(User),
@@ -144,6 +148,7 @@ def test_the_export_holds_everything_about_the_caller(person, world, api):
     assert care["ideas"][0]["title"] == words(15)
     assert care["waiting_lists"][0]["status"] == "waiting"
     assert body["access_log"][0]["actor"]["role"] == "social_worker"
+    assert [m["text"] for m in body["conversations"][0]["messages"]] == [words(18), words(19)]
 
 
 def test_the_export_is_a_readable_page_too(person, client):

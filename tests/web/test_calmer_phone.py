@@ -140,9 +140,10 @@ def test_the_phone_menu_shows_four_items_and_folds_the_rest_under_more(world, me
     assert "<summary" in more
     assert "Mer" in more
     assert 'href="/reminders/"' in more
+    assert 'href="/conversations/"' in more  # Messages wait under "More"; My day shows their count
     # A wide screen still has every item in one list.
     everything = re.search(r'<ul class="menu-all">(.*?)</ul>', html, flags=re.S).group(1)
-    assert len(re.findall(r"<li>", everything)) == 7
+    assert len(re.findall(r"<li>", everything)) == 8
 
 
 def _reminder(me, **fields) -> tuple[int, ReminderPlan | None]:

@@ -28,24 +28,25 @@ FEW, MANY = 5, 60
 # Measured: session 1, user 1, then the page's own reads; /details/ and /calendar/ include
 # creating the calendar-feed link on a first visit (select, savepoint, insert, release).
 LIMITS = {
+    # Every page: + one for the unread messages beside "Messages" in the menu (counted once a request).
     # + one query each for the help request, a meeting to re-book after a handover, and the peer request;
     # staff pages that show people's information + the access log's one INSERT however many people
     # they show.
     # + the help button, however many meetings: the unit's help settings and opening hours, and
     # when open who a request would go to (shifts, covers, and the coordinators if nobody else).
     # + one for the next meeting on top.
-    "/my-day/": 10 + 1 + 2 + 5,
-    "/book/{type_id}/": 6 + 2,
-    "/meetings/": 4 + 2,
-    "/reminders/": 4 + 2,
-    "/details/": 7 + 2,
+    "/my-day/": 10 + 1 + 2 + 5 + 1,
+    "/book/{type_id}/": 6 + 2 + 1,
+    "/meetings/": 4 + 2 + 1,
+    "/reminders/": 4 + 2 + 1,
+    "/details/": 7 + 2 + 1,
     # Today: + one for the active phone numbers of everyone on it, however many.
-    "/today/": 5 + 2 + 1 + 1,
+    "/today/": 5 + 2 + 1 + 1 + 1,
     # Calendar: + busy time from connected calendars, and which of them failed.
-    "/calendar/": 8 + 2 + 1 + 2,
-    "/caseload/": 3 + 2 + 1,
-    "/calendar/book/": 5 + 2 + 1,
-    "/calendar/time-off/": 4 + 2,
+    "/calendar/": 8 + 2 + 1 + 2 + 1,
+    "/caseload/": 3 + 2 + 1 + 1,
+    "/calendar/book/": 5 + 2 + 1 + 1,
+    "/calendar/time-off/": 4 + 2 + 1,
 }
 SERVICE_USER_PAGES = {"/my-day/", "/book/{type_id}/", "/meetings/", "/reminders/", "/details/"}
 # How many rows each page shows, to be sure the data reached the page being counted.

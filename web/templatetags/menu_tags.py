@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from people.models import User
+from web.templatetags.conversation_tags import unread_of
 
 register = template.Library()
 
@@ -27,11 +28,17 @@ _CALENDAR_PAGES = (
 )
 
 
+_MESSAGE_PAGES = ("inbox", "conversations", "conversation")
+_MESSAGE_URLS = ("web:conversations", "web:inbox")
+
+
 @dataclass(frozen=True)
 class MenuItem:
     url: str
     label: str
     current: bool
+    # Unread messages, shown beside "Messages".
+    count: int = 0
 
 
 def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -43,6 +50,8 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
             ("web:meetings", _("My meetings"), ("meetings", "meeting")),
             # Reminders are ticked on My day; setting them up is rarer, so they wait under "More".
             ("web:my_plan", _("My plan"), ("my_plan",)),
+            # Messages are also on My day, with the unread count, so they can wait under "More".
+            ("web:conversations", _("Messages"), _MESSAGE_PAGES),
             ("web:reminders", _("Reminders"), ("reminders", "reminder")),
             ("web:peers", _("Peers"), ("peers", "sharing", "peer_request")),
             ("web:details", _("My details"), ("details", "sign_ins")),
@@ -50,6 +59,7 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
     if user.has_calendar_role:
         entries = [
             ("web:today", _("Today"), ("today",)),
+            ("web:inbox" if user.is_social_worker else "web:conversations", _("Messages"), _MESSAGE_PAGES),
             ("web:calendar", _("Calendar"), _CALENDAR_PAGES),
         ]
         if user.is_social_worker:
@@ -95,11 +105,17 @@ def main_menu(context: template.Context) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     # A page without a name (the admin's catch-all behind a 404) matches no menu link.
     name = (match.url_name if match else "") or ""
-    items = [MenuItem(reverse(url), label, _is_current(name, prefixes)) for url, label, prefixes in _entries(user)]
+    entries = _entries(user)
+    unread = unread_of(request) if any(url in _MESSAGE_URLS for url, _label, _p in entries) else 0
+    items = [
+        MenuItem(reverse(url), label, _is_current(name, prefixes), unread if url in _MESSAGE_URLS else 0)
+        for url, label, prefixes in entries
+    ]
     rest = items[PHONE_ITEMS:]
     return {
         "items": items,
         "first": items[:PHONE_ITEMS],
         "rest": rest,
         "rest_current": any(i.current for i in rest),
+        "rest_count": sum(i.count for i in rest),
     }
