@@ -183,7 +183,13 @@ class PreferencesSerializer(serializers.ModelSerializer):
             "followup_supporter",
             "followup_delay_minutes",
             "spare_for_meetings",
+            "conversation_notice_minutes",
         ]
+
+    def validate_conversation_notice_minutes(self, value: int) -> int:
+        if not 1 <= value <= 24 * 60:
+            raise serializers.ValidationError(_("Between 1 minute and 24 hours."))
+        return value
 
     def validate_followup_delay_minutes(self, value: int) -> int:
         if not 15 <= value <= 24 * 60:

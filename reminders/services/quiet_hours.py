@@ -41,6 +41,7 @@ EDITABLE = frozenset(
         "followup_supporter",
         "followup_delay_minutes",
         "spare_for_meetings",
+        "conversation_notice_minutes",
     }
 )
 
