@@ -27,6 +27,7 @@ from conversations.selectors import participants
 from messaging.channels import PermanentError
 from messaging.kinds import Ready, Skip
 from messaging.models import Channel, Delivery
+from messaging.outbox import deliveries_cancel
 from people.models import User
 from people.selectors import is_in_caseload
 from reminders import services as reminders
@@ -112,7 +113,7 @@ def message_posted(message: Message, *, now: datetime) -> int:
     many notices were written."""
     thread = message.thread
     author = message.author
-    reminders.notices_cancel(kind=KIND, ref_prefix=_ref(thread.pk, author.pk))
+    _cancel(thread, author)
     written = 0
     for user in told(thread):
         if user.pk == author.pk:
@@ -140,9 +141,20 @@ def message_posted(message: Message, *, now: datetime) -> int:
     return written
 
 
+def _cancel(thread: Thread, user: User) -> int:
+    # By recipient first (the outbox's index on it): reading is frequent, the outbox large.
+    waiting = Delivery.objects.filter(
+        recipient=user,
+        kind=KIND,
+        status=Delivery.Status.SCHEDULED,
+        dedupe_key__startswith=f"{KIND}:{_ref(thread.pk, user.pk)}",
+    )
+    return deliveries_cancel(waiting, "read already")
+
+
 def thread_was_read(thread: Thread, user: User) -> int:
     """``user`` has read ``thread``: their waiting notice about it goes. Returns how many."""
-    return reminders.notices_cancel(kind=KIND, ref_prefix=_ref(thread.pk, user.pk))
+    return _cancel(thread, user)
 
 
 def unread_for(thread: Thread, user: User) -> bool:

@@ -160,3 +160,24 @@ def test_ja_still_confirms_the_next_meeting(world, sms) -> None:
     assert replies(world.client)[0]["reply"] == "confirmed"
     assert Appointment.objects.count() == 1
     assert not FollowUpTask.objects.exists()
+
+
+def test_a_reply_to_the_groups_notice_goes_back_to_the_group(shared, sms, sms_file) -> None:
+    from tests.care.groups_support import make_group
+
+    group_thread = services.thread_for_group(make_group(shared))
+    now = timezone.now()
+    services.message_post(
+        thread=group_thread, author=shared.worker, text="Møte torsdag kl. 10?", now=now - timedelta(minutes=11)
+    )
+    dispatch(now)
+
+    sms("Det passer")
+    assert texts_in(group_thread)[-1] == ("Det passer", "sms")
+    # The answer names nobody: the group is several people.
+    assert replies(shared.client)[0]["to"] == ""
+
+
+def test_at_the_workers_name_goes_to_the_worker(shared, sms) -> None:
+    sms("@KARI: kan du ringe meg i morgen?")
+    assert texts_in(services.thread_for_worker(shared.client)) == [("kan du ringe meg i morgen?", "sms")]
