@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from care.models import ResponsibilityGroup, Sharing
 from care.selectors.groups import groups_visible_to
 from config.errors import Conflict, NotFound, Unprocessable
+from conversations import sms
 from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread, ThreadCover
 from conversations.selectors import participants, takes_part
 from people.models import User
@@ -111,6 +112,8 @@ def message_post(
             )
             Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
             _advance(thread=thread, user=author, message_id=message.pk, now=now)
+            # The SMS notices to the others, due after their delay (conversations.sms).
+            sms.message_posted(message, now=now)
     except IntegrityError:
         # The same key posted at the same moment by a second request: the first one's message.
         if key and (earlier := _same_key(author=author, key=key, thread=thread)) is not None:
@@ -157,6 +160,8 @@ def thread_read(*, thread: Thread, user: User, up_to: int | None = None, now: da
         messages = messages.filter(pk__lte=up_to)
     newest = messages.order_by("-id").values_list("id", flat=True).first()
     _advance(thread=thread, user=user, message_id=newest, now=now or timezone.now())
+    # Read on the web: no SMS about it any more.
+    sms.thread_was_read(thread, user)
     return ReadState.objects.get(thread=thread, user=user)
 
 

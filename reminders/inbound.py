@@ -13,6 +13,8 @@ reveals nothing about who uses the service.
 
 Apps built on reminders may answer a keyword first (``keyword_handler_register``): care takes
 JA and NEI while a waiting-list offer is open, and HJELP, which asks its duty rota for help.
+A message that is no keyword may be taken as words for someone (``free_text_handler_register``:
+conversations posts it in the person's conversation) before the help text is the answer.
 """
 
 from collections import defaultdict
@@ -57,6 +59,19 @@ def keyword_handler_register(keyword: str, handler: KeywordHandler) -> None:
     """Let ``handler`` answer ``keyword`` before reminders does; registering it again changes nothing."""
     if handler not in _first[keyword]:
         _first[keyword].append(handler)
+
+
+# (person, the text as sent, reference of the inbound message, now) -> whether it was taken.
+FreeTextHandler = Callable[[User, str, str, datetime], bool]
+
+_free_text: list[FreeTextHandler] = []
+
+
+def free_text_handler_register(handler: FreeTextHandler) -> None:
+    """Let ``handler`` take a message that is no keyword before the help text answers it;
+    registering it again changes nothing."""
+    if handler not in _free_text:
+        _free_text.append(handler)
 
 
 def keyword_of(text: str) -> str:
@@ -118,6 +133,8 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     # when none does, the keyword means what it always did.
     if any(first(user, ref, now) for first in _first.get(keyword, ())):
         return keyword
+    if keyword == "other" and any(take(user, text, ref, now) for take in _free_text):
+        return "free_text"
     handler = {
         "confirm": _confirm,
         "cancel": _cancel,

@@ -34,6 +34,7 @@ PREFERENCE_FIELDS = (
     "followup_supporter",
     "followup_delay_minutes",
     "spare_for_meetings",
+    "conversation_notice_minutes",
 )
 
 
@@ -60,6 +61,11 @@ class ReminderPreferences(models.Model):
     # Meeting reminders may go to the person's spare number (people.PhoneNumber.is_spare) while
     # they have no main number in use, e.g. after a lost phone. Off unless the person chooses it.
     spare_for_meetings = models.BooleanField(_("meeting reminders to my spare number"), default=False)
+    # A message in a conversation not read this long after it came is told by one SMS
+    # (conversations.sms), for people who do not look at the web.
+    conversation_notice_minutes = models.PositiveIntegerField(
+        _("SMS about unread messages after (minutes)"), default=10
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -69,7 +75,11 @@ class ReminderPreferences(models.Model):
             models.CheckConstraint(
                 condition=Q(followup_delay_minutes__gte=15, followup_delay_minutes__lte=24 * 60),
                 name="preferences_followup_delay_range",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(conversation_notice_minutes__gte=1, conversation_notice_minutes__lte=24 * 60),
+                name="preferences_conversation_notice_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +168,8 @@ class MessageKind(models.TextChoices):
     HANDOVER = "handover", _("introducing a new worker")
     GROUP_MEETING = "group_meeting", _("responsibility group meeting")
     SMS_BOOKING = "sms_booking", _("booking by SMS")
+    # An unread message in a conversation (conversations.sms): one SMS, answered by SMS.
+    CONVERSATION = "conversation", _("new message in a conversation")
 
 
 class MedicationLog(models.Model):

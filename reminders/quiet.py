@@ -56,6 +56,9 @@ POLICY: dict[str, Quiet] = {
     MessageKind.SMS_BOOKING: Quiet.ASKED,
     # Someone is about to call them back about the help they asked for: it comes at once.
     MessageKind.HELP_ACKNOWLEDGED: Quiet.ASKED,
+    # A new message in a conversation waits like any notice; the help-now page, not an SMS,
+    # is the way for something that cannot wait.
+    MessageKind.CONVERSATION: Quiet.HOLD,
 }
 
 # The kinds a social worker, coordinator or peer can be sent (the rest go to service users).
@@ -66,6 +69,7 @@ TO_STAFF = frozenset(
         MessageKind.HELP_ALERT,
         MessageKind.GROUP_MEETING,
         MessageKind.REPLY,
+        MessageKind.CONVERSATION,
     }
 )
 

@@ -171,6 +171,11 @@ class PreferencesSerializer(serializers.ModelSerializer):
         model = ReminderPreferences
         fields = ["language", *PREFERENCE_FIELDS]
 
+    def validate_conversation_notice_minutes(self, value: int) -> int:
+        if not 1 <= value <= 24 * 60:
+            raise serializers.ValidationError(_("Between 1 minute and 24 hours."))
+        return value
+
     def validate_followup_delay_minutes(self, value: int) -> int:
         if not 15 <= value <= 24 * 60:
             raise serializers.ValidationError(_("Between 15 minutes and 24 hours."))

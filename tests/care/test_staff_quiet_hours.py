@@ -100,12 +100,24 @@ def _reply(world) -> User:
     return world.worker
 
 
+def _conversation(world) -> User:
+    # A peer has no working hours to wait for: their own quiet hours alone hold the notice.
+    from care.services.peers import sharing_set
+    from conversations import services as conversations
+
+    sharing_set(user=world.client, peer=world.peer, appointments=True, plan=False)
+    thread = conversations.thread_with_peer(world.client, world.peer)
+    conversations.message_post(thread=thread, author=world.client, text="Er du våken?", now=NIGHT)
+    return world.peer
+
+
 SCENARIOS: dict[str, Callable] = {
     MessageKind.STAFF_ALERT: _staff_alert,
     MessageKind.PEER_POOL: _peer_pool,
     MessageKind.HELP_ALERT: _help_alert,
     MessageKind.GROUP_MEETING: _group_meeting,
     MessageKind.REPLY: _reply,
+    MessageKind.CONVERSATION: _conversation,
 }
 
 

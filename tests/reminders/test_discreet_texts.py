@@ -38,6 +38,9 @@ REPLIES = (
     "started",
     "already_on",
     "help",
+    "conversation_sent",
+    "conversation_no_name",
+    "conversation_help",
 )
 STAFF_TASKS = (
     "call_back",
@@ -56,7 +59,7 @@ CASES = [
     *[("money", {"money_kind": money_kind}) for money_kind in ("payday", "bill", "budget")],
     ("routine", {}),
     ("summary", {"items": SUMMARY_ITEMS}),
-    *[("reply", {"reply": reply}) for reply in REPLIES],
+    *[("reply", {"reply": reply, "to": SECRETS["peer"]}) for reply in REPLIES],
     *[("staff_alert", {"task": task, "client": INITIALS}) for task in STAFF_TASKS],
     *[("help_alert", {"client": INITIALS, "escalated": escalated}) for escalated in (False, True)],
     *[("group_meeting", {"client": INITIALS, "event": event}) for event in ("booked", "moved", "cancelled")],
@@ -69,6 +72,7 @@ CASES = [
     ("help_acknowledged", {}),
     *[("waiting_offer", {"what": what, "until": "14:00"}) for what in ("offer", "taken", "declined")],
     ("handover", {"moved": 2, "reoffered": 1}),
+    *[("conversation", {"author": SECRETS["worker"], "reply": reply}) for reply in (True, False)],
     *[
         ("sms_booking", {"what": what, "times": [{"day": "tir 8.12.", "time": "10:00"}] * 3, "phone": "22334455"})
         for what in ("offer", "taken", "booked", "already_booked", "limit", "none")

@@ -372,10 +372,18 @@ def test_start_from_an_unknown_number_changes_nothing_and_says_nothing(world, sm
 # --- Anything else, and strangers ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["Hei, når er møtet?", "", "ja takk", "🙂"])
-def test_other_text_gets_the_help_reply(world, sms, text):
+@pytest.mark.parametrize("text", ["", "  "])
+def test_a_text_with_no_words_gets_the_help_reply(world, sms, text):
     assert sms(text).status_code == 204
     assert the_reply(world.client) == "help"
+
+
+@pytest.mark.parametrize("text", ["Hei, når er møtet?", "ja takk", "🙂"])
+def test_other_text_is_written_to_the_worker_and_the_reply_says_so(world, sms, text):
+    # Words that are no keyword are a message in the conversation with the worker
+    # (conversations.sms_inbound, registered with free_text_handler_register).
+    assert sms(text).status_code == 204
+    assert the_reply(world.client) == "conversation_sent"
 
 
 def test_the_number_may_come_without_the_country_code(world, sms):

@@ -47,8 +47,13 @@ MESSAGES = [
             "stopped",
             "started",
             "already_on",
+            "conversation_sent",
+            "conversation_no_name",
+            "conversation_help",
         )
     ],
+    *[("reply", {"reply": "conversation_sent", "to": WORKER})],
+    *[("conversation", {"author": WORKER, "reply": reply}) for reply in (True, False)],
     ("reply", {"reply": "help"}),
     *[
         ("sms_booking", {"what": what, "times": LONG_TIMES, "phone": "22 33 44 55", **APPOINTMENT})

@@ -161,6 +161,7 @@ def test_new_quiet_hours_saved_in_the_administration_move_planned_reminders_too(
             "discreet": "on",
             "morning_summary_time": "08:00",
             "followup_delay_minutes": "120",
+            "conversation_notice_minutes": "10",
         },
     )
 

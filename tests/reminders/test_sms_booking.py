@@ -292,8 +292,9 @@ def test_erasing_the_person_erases_the_times_offered_to_them(world):
     assert not SmsBookingOffer.objects.exists()
 
 
-def test_the_help_text_for_a_word_we_do_not_know_says_time_books_a_meeting(world, sms_file):
-    sms("hva kan jeg skrive", MONDAY)
+def test_the_help_text_for_a_number_we_did_not_ask_for_says_time_books_a_meeting(world, sms_file):
+    # Words go to the worker as a message (conversations); a lone number answers nothing.
+    sms("7", MONDAY)
 
     dispatch(MONDAY)
     [text] = texts(sms_file)
