@@ -152,6 +152,10 @@ class PlanForm(forms.Form):
         ]
 
 
+NOTICE_MAX_MINUTES = 24 * 60
+NOTICE_RANGE_MESSAGE = _("Choose between 1 and 1440 minutes (24 hours).")
+
+
 class PreferencesForm(forms.Form):
     channel_sms = forms.BooleanField(label=_("Meeting reminders by SMS"), required=False)
     channel_email = forms.BooleanField(label=_("Meeting reminders by e-mail"), required=False)
@@ -170,6 +174,23 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text=_("Routines and money reminders for the day come together in one message."),
     )
+    # Left empty, the delay chosen before stays (so a form without it changes nothing).
+    conversation_notice_minutes = forms.IntegerField(
+        label=_("SMS about unread messages after (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=NOTICE_MAX_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": NOTICE_MAX_MINUTES}),
+        help_text=_(
+            "When someone writes to you and the message is still unread after this many minutes, you get one "
+            "short SMS. You can answer it by SMS. From 1 to 1440 minutes (24 hours)."
+        ),
+        error_messages={
+            "invalid": NOTICE_RANGE_MESSAGE,
+            "min_value": NOTICE_RANGE_MESSAGE,
+            "max_value": NOTICE_RANGE_MESSAGE,
+        },
+    )
 
     def __init__(self, *args: Any, for_staff: bool = False, **kwargs: Any) -> None:
         """``for_staff``: the same form for social workers, coordinators and peers, showing only
@@ -183,6 +204,10 @@ class PreferencesForm(forms.Form):
             self.fields["quiet_start"].help_text = _(
                 "Notices that come in your quiet hours wait until they end. An urgent help alert "
                 "still reaches you while you are on duty."
+            )
+            self.fields["conversation_notice_minutes"].help_text = _(
+                "When a person you are responsible for writes to you and the message is still unread after this "
+                "many minutes, you get one short SMS, within your working hours. From 1 to 1440 minutes (24 hours)."
             )
             self.fields["language"] = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
 

@@ -93,6 +93,7 @@ def _preferences_form(request: HttpRequest, *, for_staff: bool) -> forms.Prefere
         "quiet_end": prefs.quiet_end,
         "discreet": prefs.discreet,
         "morning_summary": prefs.morning_summary,
+        "conversation_notice_minutes": prefs.conversation_notice_minutes,
         "language": request.user.language,
     }
     return forms.PreferencesForm(request.POST or None, initial=initial, for_staff=for_staff)
@@ -112,6 +113,8 @@ def _preferences_save(request: HttpRequest, form: forms.PreferencesForm) -> None
         "sms_enabled": prefs.sms_enabled or data["channel_sms"],
     }
     changes.update({name: data[name] for name in ("discreet", "morning_summary", "language") if name in data})
+    if data.get("conversation_notice_minutes") is not None:
+        changes["conversation_notice_minutes"] = data["conversation_notice_minutes"]
     reminders.preferences_update(person=request.user, changes=changes)
 
 
