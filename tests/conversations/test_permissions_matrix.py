@@ -1,7 +1,7 @@
 """Who may do what with each kind of conversation, for every endpoint and page: the person,
-their own worker, a colleague covering the thread, another worker, a peer with and without
-the person's consent, a member of the person's responsibility group, a coordinator, another
-service user and an anonymous caller.
+their own worker, a colleague covering the thread, another worker, the person's former worker,
+a colleague whose cover has ended, a peer with and without the person's consent, a member of
+the person's responsibility group, a coordinator, another service user and an anonymous caller.
 
 Where a role may, the answer carries the thread's words; where it may not, the answer is a
 404 (never a 403: another person's conversation does not exist for them) and nothing is
@@ -19,6 +19,7 @@ from care.services.peers import sharing_set
 from conversations import services
 from conversations.models import Message, ReadState, Thread, ThreadCover
 from people.models import User
+from people.services import caseload_assign
 from tests import factories as f
 from tests.care.groups_support import make_group
 
@@ -29,6 +30,8 @@ ROLES = [
     "worker",
     "cover",
     "other_worker",
+    "former_worker",
+    "former_cover",
     "peer",
     "peer_no_consent",
     "group_member",
@@ -44,7 +47,7 @@ READERS = {
     "group": {"client", "worker", "group_member", "peer"},
     "closed_peer": {"client"},
 }
-WORKERS = {"worker", "cover", "other_worker", "group_member"}
+WORKERS = {"worker", "cover", "other_worker", "former_worker", "former_cover", "group_member"}
 
 
 @dataclass
@@ -60,6 +63,11 @@ class Matrix:
 def matrix(world) -> Matrix:
     member = f.make_person(User.Role.SOCIAL_WORKER, world.unit, "groupmember", first_name="Gro")
     cover = f.make_person(User.Role.SOCIAL_WORKER, world.unit, "cover", first_name="Cato")
+    former_cover = f.make_person(User.Role.SOCIAL_WORKER, world.unit, "formercover", first_name="Fia")
+    # The person was followed by another worker for a while before their worker took them back.
+    former = f.make_person(User.Role.SOCIAL_WORKER, world.unit, "former", first_name="Frode")
+    caseload_assign(worker=former, client=world.client, at=timezone.now() - timedelta(days=30))
+    caseload_assign(worker=world.worker, client=world.client, at=timezone.now() - timedelta(days=1))
     peer2 = f.make_person(User.Role.PEER, world.unit, "peer2", first_name="Per")
     for person in (member, peer2):
         f.make_calendar(person)  # a group's members have a calendar
@@ -77,6 +85,8 @@ def matrix(world) -> Matrix:
             "worker": world.worker,
             "cover": cover,
             "other_worker": world.other_worker,
+            "former_worker": former,
+            "former_cover": former_cover,
             "peer": world.peer,
             "peer_no_consent": peer2,
             "group_member": member,
@@ -88,9 +98,10 @@ def matrix(world) -> Matrix:
     for kind, thread in threads.items():
         author = peer2 if kind == "closed_peer" else world.client
         services.message_post(thread=thread, author=author, text=matrix.text(kind))
-    services.thread_cover(
-        actor=world.worker, thread=threads["worker"], colleague_id=cover.pk, until=timezone.now() + timedelta(days=7)
-    )
+    # A first cover, replaced (and so ended) by the one in force.
+    until = timezone.now() + timedelta(days=7)
+    for colleague in (former_cover, cover):
+        services.thread_cover(actor=world.worker, thread=threads["worker"], colleague_id=colleague.pk, until=until)
     # The person stops sharing with the second peer: their thread and the group close to them.
     sharing_set(user=world.client, peer=peer2, appointments=False, plan=False)
     return matrix
@@ -221,6 +232,9 @@ START = [
     ("cover", "group", 404),
     ("other_worker", "client", 404),
     ("other_worker", "group", 404),
+    ("former_worker", "client", 404),
+    ("former_worker", "group", 404),
+    ("former_cover", "client", 404),
     ("peer", "client", "peer"),
     ("peer", "group", "group"),
     ("peer", "other_client", 404),
