@@ -384,7 +384,8 @@ def _report_quiet(measured: dict[str, float]) -> None:
     print(
         f"server CPU per 204: {server * per:.2f} ms (gunicorn {measured['app'] * per:.2f}"
         f" + PostgreSQL {measured['db'] * per:.2f}); server {server / wall:.3f} cores; "
-        f"load generator {measured['client'] * per:.2f} ms per ask"
+        f"load generator {measured['client'] * per:.2f} ms per ask; "
+        f"whole machine {measured['machine_share'] * 100:.0f} % of {os.cpu_count()} cores"
     )
 
 
