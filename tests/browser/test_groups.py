@@ -24,7 +24,10 @@ def test_worker_books_a_group_meeting_from_a_proposed_time_and_sees_it_in_the_ca
     signed_in(kari, "en")
 
     page.goto("/today/")
-    page.get_by_role("navigation").get_by_role("link", name="Groups").click()
+    menu = page.get_by_role("navigation")
+    # On a phone the menu shows four items; Groups is under "More".
+    menu.get_by_text("More").click()
+    menu.get_by_role("link", name="Groups").click()
     page.get_by_role("link", name="Group of Jonas Lie").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Group of Jonas Lie")
     expect(page.get_by_role("button", name="Take out Nina Solberg")).to_be_visible()
