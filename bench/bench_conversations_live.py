@@ -244,19 +244,6 @@ async def _writer(run: Run, client: Any, index: int, page: Page) -> None:
         at += run.every_s
 
 
-def _db_backends() -> list[int]:
-    pids = []
-    marker = f" {DB_NAME} ".encode()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes()
-        except OSError:
-            continue
-        if text.startswith(b"postgres: ") and marker in text:
-            pids.append(int(cmdline.parent.name))
-    return pids
-
-
 class Meter:
     """CPU seconds of gunicorn (master and workers), of the PostgreSQL backends of the bench
     database, of this process (the load generator) and of the whole machine."""
@@ -265,12 +252,12 @@ class Meter:
         self.server = server
 
     def snapshot(self) -> dict[str, Any]:
-        from bench.common import _proc_cpu, machine_busy_jiffies
+        from bench.common import _proc_cpu, bench_db_backends, machine_busy_jiffies
 
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return {
             "app": {pid: c for pid in self.server.worker_pids() if (c := _proc_cpu(pid)) is not None},
-            "db": {pid: c for pid in _db_backends() if (c := _proc_cpu(pid)) is not None},
+            "db": {pid: c for pid in bench_db_backends(DB_NAME) if (c := _proc_cpu(pid)) is not None},
             "client": usage.ru_utime + usage.ru_stime,
             "machine": machine_busy_jiffies(),
             "wall": time.monotonic(),

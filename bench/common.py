@@ -473,10 +473,10 @@ def _proc_cpu(pid: int) -> float | None:
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_db_backends() -> list[int]:
-    """PostgreSQL backend processes serving the benchmark database (read from /proc only)."""
+def bench_db_backends(db_name: str = BENCH_DB) -> list[int]:
+    """PostgreSQL backend processes serving the database ``db_name`` (read from /proc only)."""
     pids = []
-    marker = f" {BENCH_DB} ".encode()
+    marker = f" {db_name} ".encode()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes()
