@@ -16,7 +16,7 @@ from conversations import sms
 from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread, ThreadCover
 from conversations.selectors import participants, takes_part
 from people.models import User
-from people.selectors import current_worker_of, is_in_caseload
+from people.selectors import current_worker_of, is_in_caseload, social_workers_of_unit
 
 
 def _get_or_create(**fields: object) -> tuple[Thread, bool]:
@@ -238,11 +238,7 @@ def thread_cover(
     now = now or timezone.now()
     if thread.kind != Thread.Kind.WORKER or not is_in_caseload(worker=actor, client=thread.client):
         raise NotFound(_("There is no such conversation."))
-    colleague = (
-        User.objects.filter(pk=colleague_id, role=User.Role.SOCIAL_WORKER, unit_id=actor.unit_id, is_active=True)
-        .exclude(pk=actor.pk)
-        .first()
-    )
+    colleague = social_workers_of_unit(unit_id=actor.unit_id).filter(pk=colleague_id).exclude(pk=actor.pk).first()
     if colleague is None:
         message = _("Choose a social worker of your unit.")
         raise Unprocessable(message, fields={"colleague": [message]})

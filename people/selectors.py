@@ -60,3 +60,12 @@ def active_phones_of(*, user_ids: Iterable[int]) -> dict[int, PhoneNumber]:
     """Each person's active phone number, by person id (people without one are left out).
     Call only for people the caller may already see, and log it as "contact"."""
     return {phone.user_id: phone for phone in PhoneNumber.objects.filter(user_id__in=set(user_ids), is_active=True)}
+
+
+def social_workers_of_unit(*, unit_id: int | None) -> QuerySet[User]:
+    """The active social workers of a unit, by name (none without a unit)."""
+    if unit_id is None:
+        return User.objects.none()
+    return User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id=unit_id, is_active=True).order_by(
+        "first_name", "last_name", "id"
+    )

@@ -295,6 +295,26 @@ def staff_meeting_get(*, worker: User, appointment_id: int) -> Appointment | Non
     )
 
 
+def next_meetings_of(*, worker: User, client_ids: list[int], now: datetime | None = None) -> dict[int, Appointment]:
+    """Each person's next booked meeting, among those the worker may open (one query)."""
+    coming = (
+        _staff_meetings(worker=worker)
+        .filter(
+            client_id__in=client_ids,
+            client_copy=True,
+            status=Appointment.Status.BOOKED,
+            start__gt=now or timezone.now(),
+        )
+        .select_related("meeting_type")
+        .order_by("start")
+        .audited(viewer=worker, what="appointment")
+    )
+    found: dict[int, Appointment] = {}
+    for appointment in coming[:1000]:
+        found.setdefault(appointment.client_id, appointment)
+    return found
+
+
 def next_and_last_meeting(
     *, worker: User, client_id: int, now: datetime | None = None
 ) -> tuple[Appointment | None, Appointment | None]:

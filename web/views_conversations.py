@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from booking.models import Appointment
 from care.models import ResponsibilityGroup
 from care.selectors import help as help_selectors
 from care.selectors.groups import groups_visible_to
@@ -27,9 +26,10 @@ from conversations import selectors, services
 from conversations.availability import availability_of
 from conversations.models import Message, Thread
 from people.models import User
-from people.selectors import clients_of, current_worker_of, is_in_caseload
+from people.selectors import clients_of, current_worker_of, is_in_caseload, social_workers_of_unit
 from web.decorators import role_required, user_tz
 from web.forms_conversations import CoverForm, MessageForm
+from web.selectors import next_meetings_of
 
 worker_required = role_required(lambda user: user.is_social_worker)
 # Who opens a thread and has read it: everyone but a worker, who marks it handled instead.
@@ -209,26 +209,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "threads": threads,
         "unread": unread,
-        "next_meetings": _next_meetings([t.client_id for t in threads], now=timezone.now()),
+        "next_meetings": next_meetings_of(worker=user, client_ids=[t.client_id for t in threads]),
         "to_start": [c for c in clients if c.pk not in with_thread],
         "groups_to_start": _groups_to_start(user),
     }
     return render(request, "web/conversations/inbox.html", context)
-
-
-def _next_meetings(client_ids: list[int], *, now: datetime) -> dict[int, Appointment]:
-    """Each person's next booked meeting (one query)."""
-    found: dict[int, Appointment] = {}
-    coming = (
-        Appointment.objects.filter(
-            client_id__in=client_ids, client_copy=True, status=Appointment.Status.BOOKED, start__gt=now
-        )
-        .select_related("meeting_type")
-        .order_by("start")
-    )
-    for appointment in coming[:1000]:
-        found.setdefault(appointment.client_id, appointment)
-    return found
 
 
 def _cover_form(user: User, thread: Thread, data: dict | None = None) -> CoverForm | None:
@@ -239,11 +224,7 @@ def _cover_form(user: User, thread: Thread, data: dict | None = None) -> CoverFo
         or not is_in_caseload(worker=user, client=thread.client)
     ):
         return None
-    colleagues = (
-        User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id=user.unit_id, is_active=True)
-        .exclude(pk=user.pk)
-        .order_by("first_name", "last_name")
-    )
+    colleagues = social_workers_of_unit(unit_id=user.unit_id).exclude(pk=user.pk)
     return CoverForm(data, colleagues=[(c.pk, c.get_full_name()) for c in colleagues])
 
 

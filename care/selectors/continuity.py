@@ -17,7 +17,7 @@ from booking.models import Appointment, AppointmentEvent
 from care.models import Handover, HandoverAppointment, PlanEntry, PlanEntryVersion
 from care.selectors.peers import clients_sharing_with
 from people.models import Caseload, User
-from people.selectors import clients_of
+from people.selectors import clients_of, social_workers_of_unit
 
 # A re-offered meeting stays on the person's pages this long unless they book or dismiss it.
 REOFFER_SHOWN_FOR = timedelta(days=60)
@@ -134,11 +134,9 @@ def handover_get(*, viewer: User, handover_id: int) -> Handover | None:
 
 def workers_for_handover(*, viewer: User) -> QuerySet[User]:
     """Active social workers of the coordinator's unit."""
-    if not viewer.is_coordinator or viewer.unit_id is None:
+    if not viewer.is_coordinator:
         return User.objects.none()
-    return User.objects.filter(role=User.Role.SOCIAL_WORKER, unit_id=viewer.unit_id, is_active=True).order_by(
-        "first_name", "last_name", "id"
-    )
+    return social_workers_of_unit(unit_id=viewer.unit_id)
 
 
 def reoffers_open_for(*, client: User, now: datetime | None = None) -> QuerySet[HandoverAppointment]:
