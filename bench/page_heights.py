@@ -75,7 +75,7 @@ def _session_cookie(user: object, url: str) -> list[dict]:
     from django.test import Client
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="people.backends.ModelBackend")
     return [
         {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": url},
         {"name": settings.LANGUAGE_COOKIE_NAME, "value": "nb", "url": url},

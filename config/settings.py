@@ -48,31 +48,7 @@ INSTALLED_APPS = [
     "web",
 ]
 
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Static files served by the app itself: no build chain, no separate file server.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Every answer of the app (not the static files above) may carry personal data: no cache.
-    "config.middleware.NeverCacheMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    # Staff sessions exist only after a second factor (web.sign_in).
-    "web.middleware.StaffSecondFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
-    # After authentication, messages and htmx: signs staff out of the web when idle.
-    "web.middleware.StaffIdleMiddleware",
-    "web.middleware.PersonalSettingsMiddleware",
-    # Too many sign-in attempts: a 429 page with the time to wait (people.limits).
-    "web.middleware.SignInLimitsMiddleware",
-    # Writes, as the request ends, who looked at which person's information (audit.log).
-    "audit.middleware.AccessLogMiddleware",
-]
+from config.settings_requests import *  # noqa: E402, F403  (the middleware of each kind of request)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -126,6 +102,10 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
+# Django's password backend and database sessions, with the lookups every request makes
+# compiled once (config.prepared).
+AUTHENTICATION_BACKENDS = ["people.backends.ModelBackend"]
+SESSION_ENGINE = "config.sessions"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

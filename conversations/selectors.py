@@ -18,6 +18,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from care.models import GroupMember, Sharing
+from config import prepared
 from config.errors import NotFound
 from conversations.models import Message, ReadState, Thread, ThreadCover
 from people.models import Caseload, User
@@ -34,15 +35,21 @@ def _visible(user: User) -> Q:
     """The threads ``user`` may read, as one filter on Thread."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if user.is_service_user:
-        return Q(client=user)
-    member = Exists(GroupMember.objects.filter(group=OuterRef("group"), user=user, removed_at__isnull=True))
+    return _visible_by(user.role, user.pk)
+
+
+def _visible_by(role: str, user_id: int) -> Q:
+    """What ``_visible`` says for an active person of ``role``: the person only by their id, so
+    the filter can be compiled once per role (``thread_news``)."""
+    if role == User.Role.SERVICE_USER:
+        return Q(client_id=user_id)
+    member = Exists(GroupMember.objects.filter(group=OuterRef("group"), user_id=user_id, removed_at__isnull=True))
     in_group = Q(kind=Thread.Kind.GROUP) & Q(member)
-    if user.is_peer:
-        return (in_group | Q(kind=Thread.Kind.PEER, peer=user)) & Q(_consent(peer_ref=user))
-    if user.is_social_worker:
-        follows = Exists(Caseload.objects.filter(client=OuterRef("client"), worker=user, ended_at__isnull=True))
-        covers = Exists(_covering().filter(thread=OuterRef("pk"), worker=user))
+    if role == User.Role.PEER:
+        return (in_group | Q(kind=Thread.Kind.PEER, peer_id=user_id)) & Q(_consent(peer_ref=user_id))
+    if role == User.Role.SOCIAL_WORKER:
+        follows = Exists(Caseload.objects.filter(client=OuterRef("client"), worker_id=user_id, ended_at__isnull=True))
+        covers = Exists(_covering().filter(thread=OuterRef("pk"), worker_id=user_id))
         return (
             in_group
             | (Q(kind__in=[Thread.Kind.WORKER, Thread.Kind.GROUP]) & Q(follows))
@@ -157,18 +164,26 @@ def messages_latest(thread: Thread, limit: int = MESSAGES_PAGE, *, viewer: User 
     return list(qs[:limit])[::-1]
 
 
+def _news(role: str, user_id: int, thread_id: int, after_id: int) -> QuerySet:
+    newer = Exists(Message.objects.filter(thread=OuterRef("pk"), id__gt=after_id))
+    return (
+        Thread.objects.filter(_visible_by(role, user_id), pk=thread_id)
+        .annotate(newer=newer)
+        .values_list("newer", flat=True)[:1]
+    )
+
+
 def thread_news(user: User, thread_id: int, after_id: int) -> bool | None:
     """Whether ``user``'s thread has messages after ``after_id``; None when it is not theirs.
 
-    One query on the indexes (the thread's key and (thread, id)): what a page asking "anything
-    new?" every two seconds costs when nothing is new."""
-    newer = Exists(Message.objects.filter(thread=OuterRef("pk"), id__gt=after_id))
-    return (
-        Thread.objects.filter(_visible(user), pk=thread_id)
-        .annotate(newer=newer)
-        .values_list("newer", flat=True)
-        .first()
-    )
+    One query on the indexes (the thread's key and (thread, id)), compiled once per role
+    (``config.prepared``): what a page asking "anything new?" every two seconds costs when
+    nothing is new."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    role = user.role
+    found = prepared.rows("thread-news", lambda *args: _news(role, *args), [user.pk, thread_id, after_id], key=role)
+    return bool(found[0][0]) if found else None
 
 
 def marks_of_others(thread: Thread, viewer: User) -> tuple[int, int]:

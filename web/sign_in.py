@@ -58,7 +58,7 @@ def pending_user(request: HttpRequest) -> User | None:
 def finish_sign_in(request: HttpRequest, user: User, *, shown: str, next_url: str = "") -> HttpResponse:
     """Start the session (``shown``: the second factor staff showed) and go to the start page."""
     next_url = next_url or (request.session.get(PENDING) or {}).get("next", "")
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="people.backends.ModelBackend")
     request.session.pop(PENDING, None)
     if shown:
         request.session[SECOND_FACTOR] = shown

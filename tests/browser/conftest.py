@@ -102,7 +102,7 @@ def signed_in(context: BrowserContext, live_server: LiveServer) -> Callable[[Use
 
     def sign_in(user: User, language: str = "nb") -> None:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="people.backends.ModelBackend")
         context.add_cookies(
             [
                 {

@@ -35,7 +35,7 @@ def _worker_page(browser: Browser, live_server: LiveServer, user: User, language
         base_url=live_server.url, viewport={"width": width, "height": 900}, locale="nb-NO", timezone_id="Europe/Oslo"
     )
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="people.backends.ModelBackend")
     context.add_cookies(
         [
             {

@@ -29,7 +29,7 @@ def _t(language: str, msgid: str) -> str:
 
 def _session_cookies(user: User, live_server: LiveServer, language: str) -> list[dict]:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="people.backends.ModelBackend")
     return [
         {
             "name": django_settings.SESSION_COOKIE_NAME,
