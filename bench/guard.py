@@ -1,0 +1,360 @@
+"""The CI guard: CPU time per request of the hot paths, in-process, against a stored baseline.
+
+Four requests through Django's whole request path (middleware, sign-in, the view), with the
+test client and the test settings (``config.settings_test``), on a small data set of its own:
+
+* ``slots_cached``: a service user's ``GET /api/workers/{id}/slots/`` for 4 weeks with a
+  token, answered from the slots cache;
+* ``slots_computed_28d``: the same with the cache cleared before each request;
+* ``booking``: ``POST /api/appointments/`` with a token, rolled back after each request so
+  every one books the same free slot;
+* ``conversation_poll``: a worker's open conversation asking ``/conversations/{id}/new/``
+  (session, 204 when nothing is new).
+
+Each is timed with ``time.process_time`` (this process's CPU: Django and the database driver,
+and SQLite's work; not PostgreSQL's backend), ``ITERATIONS`` requests a batch after a
+warm-up, the paths taking turns within each of ``BATCHES`` batches; the figure is the
+cheapest batch's CPU per request. A fixed pure-Python loop (``calibration.python_loop_ms``)
+is measured between the batches; a path's score is its CPU divided by the cheapest loop, so
+a slower or busier machine scales both. The check fails when a score is more than
+``LIMIT`` (30 %) above the baseline's in ``bench/guard_baseline.json`` for the same database
+engine.
+
+    .venv/bin/python bench/guard.py                    # measure and compare (exit 1 on a slowdown)
+    .venv/bin/python bench/guard.py --report [--json F]  # measure and print only
+    .venv/bin/python bench/guard.py --update-baseline  # on purpose: store this run as the baseline
+
+SQLite by default, PostgreSQL when ``DATABASE_URL`` names one (a test database
+``test_<name>`` is made and dropped). The normal test suite runs the same measurement
+(``tests/perf/test_guard.py``). ``TRIANGEL_GUARD_SLOWDOWN_MS`` burns that many milliseconds of
+CPU in every request measured here (a middleware added only while the guard measures):
+a deliberate slowdown, to see the guard fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+for _path in (str(ROOT), str(BENCH_DIR)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+import calibration  # noqa: E402  (bench/ is on the path from here on)
+
+BASELINE_PATH = BENCH_DIR / "guard_baseline.json"
+LIMIT = 1.30  # a score more than 30 % above the baseline's fails
+ITERATIONS = {"slots_cached": 12, "slots_computed_28d": 4, "booking": 5, "conversation_poll": 12}
+BATCHES = 10
+WARMUP = 5
+SLOWDOWN_ENV = "TRIANGEL_GUARD_SLOWDOWN_MS"
+SLOWDOWN_MIDDLEWARE = "guard.SlowdownMiddleware"
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+class SlowdownMiddleware:
+    """Burns ``TRIANGEL_GUARD_SLOWDOWN_MS`` ms of CPU per request: the deliberate slowdown."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+        self.seconds = float(os.environ.get(SLOWDOWN_ENV, "0") or 0) / 1000
+
+    def __call__(self, request: Any) -> Any:
+        until = time.process_time() + self.seconds
+        while time.process_time() < until:
+            pass
+        return self.get_response(request)
+
+
+def _next_weekday(days_ahead: int) -> date:
+    day = datetime.now(OSLO).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def make_data() -> dict[str, Any]:
+    """A worker with a full working week, a service user in the caseload with an API token, 60
+    appointments of other people over the next four weeks, and a conversation thread."""
+    from booking.models import Appointment, Calendar, MeetingType, WorkingHours
+    from conversations import services as conversations
+    from people.models import Caseload, Unit, User
+    from people.services import api_token_issue
+
+    unit = Unit.objects.create(name="Guard unit", address="Storgata 1, Oslo")
+    worker = User.objects.create_user(username="guard_worker", role=User.Role.SOCIAL_WORKER, unit=unit)
+    client = User.objects.create_user(username="guard_client", role=User.Role.SERVICE_USER, unit=unit)
+    others = [
+        User.objects.create_user(username=f"guard_other{n}", role=User.Role.SERVICE_USER, unit=unit) for n in range(6)
+    ]
+    started = datetime.now(OSLO) - timedelta(days=30)
+    for person in (client, *others):
+        Caseload.objects.create(worker=worker, client=person, started_at=started)
+    calendar = Calendar.objects.create(owner=worker)
+    WorkingHours.objects.bulk_create(
+        [WorkingHours(calendar=calendar, weekday=d, start=dtime(8), end=dtime(11, 30)) for d in range(5)]
+        + [WorkingHours(calendar=calendar, weekday=d, start=dtime(12), end=dtime(15, 30)) for d in range(5)]
+    )
+    meeting_type = MeetingType.objects.create(
+        calendar=calendar,
+        name="Samtale",
+        duration_minutes=45,
+        buffer_after_minutes=15,
+        slot_step_minutes=30,
+        min_notice_minutes=120,
+        horizon_days=60,
+        audience=MeetingType.Audience.CASELOAD,
+        place="Storgata 1",
+    )
+    # Three meetings a weekday at 08:00, 10:00 and 13:00 for four weeks from the day after next.
+    first = _next_weekday(2)
+    day, made = first, 0
+    while made < 60:
+        if day.weekday() < 5:
+            for hour in (8, 10, 13):
+                start = datetime.combine(day, dtime(hour), tzinfo=OSLO)
+                end = start + timedelta(minutes=45)
+                Appointment.objects.create(
+                    calendar=calendar,
+                    meeting_type=meeting_type,
+                    client=others[made % len(others)],
+                    booked_by=worker,
+                    start=start,
+                    end=end,
+                    blocked_start=start,
+                    blocked_end=end + timedelta(minutes=15),
+                )
+                made += 1
+        day += timedelta(days=1)
+    _token, secret = api_token_issue(user=client, label="guard")
+    thread = conversations.thread_for_worker(client)
+    message, _ = conversations.message_post(thread=thread, author=client, text="Hei")
+    return {
+        "worker": worker,
+        "token": secret,
+        "slots_path": (
+            f"/api/workers/{worker.pk}/slots/?start={first}&end={first + timedelta(days=27)}"
+            f"&meeting_type={meeting_type.pk}"
+        ),
+        # 09:00 on the first day: free between the meetings at 08:00 and 10:00 (with buffers).
+        "booking_body": {
+            "worker": worker.pk,
+            "meeting_type": meeting_type.pk,
+            "start": datetime.combine(first, dtime(9), tzinfo=OSLO).isoformat(),
+        },
+        "poll_path": f"/conversations/{thread.pk}/new/?after={message.pk}",
+    }
+
+
+def _requests(data: dict[str, Any]) -> dict[str, Callable[[], float]]:
+    """Each hot path as a function that makes one request and returns its CPU seconds (work
+    that is not the request's own, such as clearing the cache, is left out)."""
+    from django.core.cache import caches
+    from django.db import transaction
+    from django.test import Client
+
+    from web.sign_in import SECOND_FACTOR
+
+    api = Client(HTTP_AUTHORIZATION=f"Token {data['token']}", HTTP_ACCEPT="application/json")
+    web = Client()
+    web.force_login(data["worker"])
+    session = web.session
+    session[SECOND_FACTOR] = "guard"  # staff pages need a second factor shown in the session
+    session.save()
+    body = json.dumps(data["booking_body"])
+
+    def timed(call: Callable[[], Any], expect: int) -> float:
+        started = time.process_time()
+        response = call()
+        used = time.process_time() - started
+        if response.status_code != expect:
+            raise RuntimeError(f"expected {expect}, got {response.status_code}: {response.content[:300]!r}")
+        return used
+
+    def slots_cached() -> float:
+        return timed(lambda: api.get(data["slots_path"]), 200)
+
+    def slots_computed() -> float:
+        caches["slots"].clear()
+        return timed(lambda: api.get(data["slots_path"]), 200)
+
+    def booking() -> float:
+        with transaction.atomic():
+            used = timed(lambda: api.post("/api/appointments/", body, content_type="application/json"), 201)
+            transaction.set_rollback(True)  # the same slot stays free for the next request
+        return used
+
+    def poll() -> float:
+        return timed(lambda: web.get(data["poll_path"]), 204)
+
+    return {
+        "slots_cached": slots_cached,
+        "slots_computed_28d": slots_computed,
+        "booking": booking,
+        "conversation_poll": poll,
+    }
+
+
+def measure(
+    data: dict[str, Any], *, batches: int = BATCHES, iterations: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """CPU ms per request of every hot path (cheapest batch) and the calibration loop (cheapest
+    round between batches). Everything runs in one transaction that is rolled back."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.test import override_settings
+
+    iterations = iterations or ITERATIONS
+    slowdown_ms = float(os.environ.get(SLOWDOWN_ENV, "0") or 0)
+    with ExitStack() as stack:
+        if slowdown_ms:
+            stack.enter_context(override_settings(MIDDLEWARE=[SLOWDOWN_MIDDLEWARE, *settings.MIDDLEWARE]))
+        stack.enter_context(transaction.atomic())
+        requests = _requests(data)
+        for request in requests.values():
+            for _ in range(WARMUP):
+                request()
+        loops: list[float] = []
+        per_request: dict[str, list[float]] = {name: [] for name in requests}
+        for _ in range(batches):
+            loops.append(calibration.python_loop_ms(rounds=1)["min"])
+            for name, request in requests.items():
+                n = iterations[name]
+                per_request[name].append(1000 * sum(request() for _ in range(n)) / n)
+        transaction.set_rollback(True)
+    loop_ms = min(loops)
+    return {
+        "engine": connection.vendor,
+        "calibration_ms": loop_ms,
+        "slowdown_ms": slowdown_ms,
+        "paths": {
+            name: {
+                "cpu_ms": min(values),
+                "median_ms": statistics.median(values),
+                "score": min(values) / loop_ms,
+                "iterations": iterations[name],
+                "batches": batches,
+            }
+            for name, values in per_request.items()
+        },
+    }
+
+
+def compare(result: dict[str, Any], baseline: dict[str, Any], *, limit: float = LIMIT) -> list[str]:
+    """Lines naming each path whose score is more than ``limit`` times the baseline's; empty
+    when none is."""
+    failures = []
+    for name, row in result["paths"].items():
+        base = baseline["paths"].get(name)
+        if base is None:
+            continue
+        ratio = row["score"] / base["score"]
+        if ratio > limit:
+            failures.append(
+                f"{name}: {row['cpu_ms']:.2f} ms CPU per request at calibration {result['calibration_ms']:.1f} ms "
+                f"is {100 * (ratio - 1):.0f} % slower than the baseline's {base['cpu_ms']:.2f} ms at "
+                f"{baseline['calibration_ms']:.1f} ms (limit {100 * (limit - 1):.0f} %)"
+            )
+    return failures
+
+
+def report(result: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
+    lines = [
+        f"engine {result['engine']}, calibration {result['calibration_ms']:.1f} ms"
+        + (f", deliberate slowdown {result['slowdown_ms']:g} ms per request" if result["slowdown_ms"] else "")
+    ]
+    for name, row in result["paths"].items():
+        base = (baseline or {}).get("paths", {}).get(name)
+        versus = f"  {100 * (row['score'] / base['score'] - 1):+.0f} % vs baseline" if base else ""
+        lines.append(
+            f"  {name:20} {row['cpu_ms']:7.2f} ms CPU (median of batches {row['median_ms']:.2f}; "
+            f"score {row['score']:.4f}){versus}"
+        )
+    return lines
+
+
+def load_baseline(engine: str) -> dict[str, Any] | None:
+    if not BASELINE_PATH.exists():
+        return None
+    return json.loads(BASELINE_PATH.read_text()).get(engine)
+
+
+def store_baseline(result: dict[str, Any], machine: dict[str, Any]) -> None:
+    stored = json.loads(BASELINE_PATH.read_text()) if BASELINE_PATH.exists() else {}
+    stored[result["engine"]] = {**result, "machine": machine}
+    BASELINE_PATH.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+
+
+def _run_in_test_database() -> dict[str, Any]:
+    """Set Django up with the test settings, make a test database, measure, drop it."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment(debug=False)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        from django.db import transaction
+
+        with transaction.atomic():
+            data = make_data()
+            result = measure(data)
+            transaction.set_rollback(True)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--update-baseline", action="store_true", help="store this run as the engine's baseline")
+    what.add_argument("--report", action="store_true", help="measure and print; compare with nothing")
+    parser.add_argument("--json", type=Path, help="also write the result (with the machine record) here")
+    args = parser.parse_args()
+
+    machine = calibration.record(database_url=os.environ.get("DATABASE_URL"))
+    for line in calibration.describe(machine):
+        print(line)
+    result = _run_in_test_database()
+    baseline = None if args.report or args.update_baseline else load_baseline(result["engine"])
+    for line in report(result, baseline):
+        print(line)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({**machine, **result}, indent=2))
+    if args.update_baseline:
+        store_baseline(result, machine)
+        print(f"baseline for {result['engine']} written to {BASELINE_PATH.relative_to(ROOT)}")
+        return
+    if args.report:
+        return
+    if baseline is None:
+        raise SystemExit(f"no baseline for {result['engine']}: run bench/guard.py --update-baseline")
+    failures = compare(result, baseline)
+    for line in failures:
+        print(f"SLOWER: {line}")
+    print("RESULT: " + ("FAIL" if failures else "PASS"))
+    if failures:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
