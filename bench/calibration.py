@@ -26,12 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def python_work() -> None:
-    """The fixed work: a dict of counters and a JSON round trip (about 30–60 ms of one core)."""
+def python_work(scale: int = 10) -> None:
+    """The fixed work: a dict of counters and a JSON round trip (at ``scale`` 10, about 30–60 ms
+    of one core; the work grows in proportion to ``scale``)."""
     table: dict[int, int] = {}
-    for i in range(200_000):
+    for i in range(20_000 * scale):
         table[i % 1000] = table.get(i % 1000, 0) + i * i % 7
-    json.loads(json.dumps([{"id": i, "name": f"n{i}", "v": [i, i + 1]} for i in range(20_000)]))
+    json.loads(json.dumps([{"id": i, "name": f"n{i}", "v": [i, i + 1]} for i in range(2_000 * scale)]))
 
 
 def python_loop_ms(rounds: int = 7) -> dict[str, float]:
@@ -39,6 +40,39 @@ def python_loop_ms(rounds: int = 7) -> dict[str, float]:
     ``rounds`` after one warm-up. CPU time rather than wall time, so a neighbour that takes
     the core away for a while does not count; the minimum is the steadiest of the two."""
     python_work()
+    return _timed_ms(python_work, rounds)
+
+
+_TEMPLATE = (
+    '{% for row in rows %}<tr class=\'{% cycle "a" "b" %}\'><td>{{ row.name|title }}</td>'
+    "<td>{{ row.when|date:'Y-m-d H:i' }}</td><td>{% if row.n > 5 %}{{ row.n|floatformat:2 }}{% else %}-{% endif %}"
+    "</td></tr>{% endfor %}"
+)
+
+
+def django_work() -> None:
+    """Fixed work in Django's own code (needs Django set up): a fifth of ``python_work``, a
+    template compiled and rendered, 30 querysets built and compiled to SQL without running
+    them. A request is mostly such code, which a busy neighbour slows more than the small
+    loop (the caches it shares with the other core), so this tracks a request's CPU better."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.contrib.auth.models import Permission
+    from django.template import Context, Engine
+
+    python_work(scale=2)
+    oslo = ZoneInfo("Europe/Oslo")
+    rows = [
+        {"name": f"person {i}", "when": datetime(2026, 1, 1, 8, i % 60, tzinfo=oslo), "n": i % 9} for i in range(100)
+    ]
+    Engine().from_string(_TEMPLATE).render(Context({"rows": rows}))
+    for i in range(30):
+        query = Permission.objects.filter(codename__startswith=f"x{i}", content_type__app_label="guard")
+        str(query.select_related("content_type").order_by("-id")[:10].query)
+
+
+def _timed_ms(work: Any, rounds: int) -> dict[str, float]:
     samples = []
     # The garbage collector off while timing: its cost grows with everything else the process
     # holds (a Django project, a test run), which is not the machine's speed.
@@ -47,12 +81,20 @@ def python_loop_ms(rounds: int = 7) -> dict[str, float]:
     try:
         for _ in range(rounds):
             started = time.process_time()
-            python_work()
+            work()
             samples.append((time.process_time() - started) * 1000)
     finally:
         if enabled:
             gc.enable()
     return {"median": statistics.median(samples), "min": min(samples), "rounds": rounds}
+
+
+def django_loop_ms(rounds: int = 7) -> dict[str, float]:
+    """CPU milliseconds of ``django_work`` (median and minimum of ``rounds``, after a warm-up
+    when there are several)."""
+    if rounds > 1:
+        django_work()
+    return _timed_ms(django_work, rounds)
 
 
 def postgres_select1_us(database_url: str, repeats: int = 200) -> float | None:
@@ -146,8 +188,9 @@ def commit() -> str:
     return f"{head}{'+dirty' if dirty else ''}" if head else "unknown"
 
 
-def record(*, database_url: str | None = None, redis_url: str | None = None) -> dict[str, Any]:
-    """Everything above, measured now. ``database_url`` must be PostgreSQL to get a round trip."""
+def record(*, database_url: str | None = None, redis_url: str | None = None, django: bool = False) -> dict[str, Any]:
+    """Everything above, measured now. ``database_url`` must be PostgreSQL to get a round trip;
+    ``django`` (Django set up) adds ``django_loop_ms``."""
     pg = None
     if database_url and database_url.startswith(("postgres://", "postgresql://")):
         pg = postgres_select1_us(database_url)
@@ -158,6 +201,7 @@ def record(*, database_url: str | None = None, redis_url: str | None = None) -> 
         "load_before": load(),
         "calibration": {
             "python_loop_ms": python_loop_ms(),
+            "django_loop_ms": django_loop_ms() if django else None,
             "postgres_select1_us": pg,
             "redis_ping_us": redis_ping_us(redis_url) if redis_url else None,
         },
@@ -171,13 +215,16 @@ def describe(rec: dict[str, Any]) -> list[str]:
     loop = cal["python_loop_ms"]
     pg = cal["postgres_select1_us"]
     rd = cal["redis_ping_us"]
+    dj = cal.get("django_loop_ms")
     loadavg = " / ".join(f"{x:.2f}" for x in rec["load_before"]["loadavg"])
     return [
         f"commit {rec['commit']}  cpu: {rec['cpu_model']}  cores: {rec['cores']}  at {rec['measured_at']}",
         f"load before: loadavg {loadavg} (1/5/15 min), {rec['load_before']['busy_pct_1s']:.0f}% of all cores busy "
         "over 1 s",
         f"calibration: python loop {loop['median']:.1f} ms CPU (median of {loop['rounds']}, min {loop['min']:.1f}; "
-        f"lower is faster); PostgreSQL SELECT 1 {'—' if pg is None else f'{pg:.0f} µs'}; "
+        f"lower is faster); "
+        + (f"Django loop {dj['median']:.1f} ms CPU (median, min {dj['min']:.1f}); " if dj else "")
+        + f"PostgreSQL SELECT 1 {'—' if pg is None else f'{pg:.0f} µs'}; "
         f"Redis PING {'—' if rd is None else f'{rd:.0f} µs'} (medians)",
     ]
 

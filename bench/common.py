@@ -182,7 +182,9 @@ def print_environment() -> dict[str, Any]:
     database_url = os.environ.get("DATABASE_URL", "")
     # The round trip over a fresh connection to 127.0.0.1, whatever host the URL names.
     rec = calibration.record(
-        database_url=database_url.replace("@localhost", "@127.0.0.1"), redis_url=PINNED_ENV["CACHE_REDIS_URL"]
+        database_url=database_url.replace("@localhost", "@127.0.0.1"),
+        redis_url=PINNED_ENV["CACHE_REDIS_URL"],
+        django=True,
     )
     for line in calibration.describe(rec):
         print(line)

@@ -13,12 +13,13 @@ test client and the test settings (``config.settings_test``), on a small data se
 
 Each is timed with ``time.process_time`` (this process's CPU: Django and the database driver,
 and SQLite's work; not PostgreSQL's backend), ``ITERATIONS`` requests a batch after a
-warm-up, the paths taking turns within each of ``BATCHES`` batches; the figure is the
-cheapest batch's CPU per request. A fixed pure-Python loop (``calibration.python_loop_ms``)
-is measured between the batches; a path's score is its CPU divided by the cheapest loop, so
-a slower or busier machine scales both. The check fails when a score is more than
-``LIMIT`` (30 %) above the baseline's in ``bench/guard_baseline.json`` for the same database
-engine.
+warm-up, the paths taking turns within each of ``BATCHES`` batches. Right before each batch
+of each path a fixed piece of work is timed the same way (``calibration.django_work``: a pure-Python
+loop and some of Django's own code); a batch's score is its CPU per
+request divided by that, and a path's score the median over its batches. A busier or slower
+machine slows both sides of the ratio alike, which keeps the score steady where the
+milliseconds are not. The check fails when a score is more than ``LIMIT`` (30 %) above the
+baseline's in ``bench/guard_baseline.json`` for the same database engine.
 
     .venv/bin/python bench/guard.py                    # measure and compare (exit 1 on a slowdown)
     .venv/bin/python bench/guard.py --report [--json F]  # measure and print only
@@ -58,7 +59,7 @@ import calibration  # noqa: E402  (bench/ is on the path from here on)
 BASELINE_PATH = BENCH_DIR / "guard_baseline.json"
 LIMIT = 1.30  # a score more than 30 % above the baseline's fails
 ITERATIONS = {"slots_cached": 12, "slots_computed_28d": 4, "booking": 5, "conversation_poll": 12}
-BATCHES = 10
+BATCHES = 8
 WARMUP = 5
 SLOWDOWN_ENV = "TRIANGEL_GUARD_SLOWDOWN_MS"
 SLOWDOWN_MIDDLEWARE = "guard.SlowdownMiddleware"
@@ -77,6 +78,11 @@ class SlowdownMiddleware:
         while time.process_time() < until:
             pass
         return self.get_response(request)
+
+
+def calibration_ms() -> float:
+    """CPU milliseconds of one ``calibration.django_work`` (the garbage collector off)."""
+    return calibration.django_loop_ms(rounds=1)["min"]
 
 
 def _next_weekday(days_ahead: int) -> date:
@@ -211,8 +217,9 @@ def _requests(data: dict[str, Any]) -> dict[str, Callable[[], float]]:
 def measure(
     data: dict[str, Any], *, batches: int = BATCHES, iterations: dict[str, int] | None = None
 ) -> dict[str, Any]:
-    """CPU ms per request of every hot path (cheapest batch) and the calibration loop (cheapest
-    round between batches). Everything runs in one transaction that is rolled back."""
+    """CPU ms per request of every hot path and of the calibration work (medians over the
+    batches) and each path's score (see the module's docstring). Everything runs in one
+    transaction that is rolled back."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.test import override_settings
@@ -224,27 +231,31 @@ def measure(
             stack.enter_context(override_settings(MIDDLEWARE=[SLOWDOWN_MIDDLEWARE, *settings.MIDDLEWARE]))
         stack.enter_context(transaction.atomic())
         requests = _requests(data)
+        calibration.django_work()
         for request in requests.values():
             for _ in range(WARMUP):
                 request()
         loops: list[float] = []
         per_request: dict[str, list[float]] = {name: [] for name in requests}
+        ratios: dict[str, list[float]] = {name: [] for name in requests}
         for _ in range(batches):
-            loops.append(calibration.python_loop_ms(rounds=1)["min"])
             for name, request in requests.items():
+                loop = calibration_ms()
+                loops.append(loop)
                 n = iterations[name]
-                per_request[name].append(1000 * sum(request() for _ in range(n)) / n)
+                cpu = 1000 * sum(request() for _ in range(n)) / n
+                per_request[name].append(cpu)
+                ratios[name].append(cpu / loop)
         transaction.set_rollback(True)
-    loop_ms = min(loops)
     return {
         "engine": connection.vendor,
-        "calibration_ms": loop_ms,
+        "calibration_ms": statistics.median(loops),
         "slowdown_ms": slowdown_ms,
         "paths": {
             name: {
-                "cpu_ms": min(values),
-                "median_ms": statistics.median(values),
-                "score": min(values) / loop_ms,
+                "cpu_ms": statistics.median(values),
+                "min_ms": min(values),
+                "score": statistics.median(ratios[name]),
                 "iterations": iterations[name],
                 "batches": batches,
             }
@@ -271,6 +282,42 @@ def compare(result: dict[str, Any], baseline: dict[str, Any], *, limit: float = 
     return failures
 
 
+def _best_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per path, the attempt with the lowest score."""
+    best = dict(results[0])
+    best["paths"] = {
+        name: min((r["paths"][name] for r in results), key=lambda row: row["score"]) for name in results[0]["paths"]
+    }
+    best["attempts"] = len(results)
+    return best
+
+
+def check(data: dict[str, Any], baseline: dict[str, Any], *, attempts: int = 3) -> tuple[dict[str, Any], list[str]]:
+    """Measure and compare; when a path looks slower, measure again (up to ``attempts`` in all)
+    and keep each path's best attempt: a neighbour's burst of work rarely lasts through three
+    measurements, a real slowdown does. Returns the best result and its failures."""
+    results = [measure(data)]
+    failures = compare(results[0], baseline)
+    while failures and len(results) < attempts:
+        results.append(measure(data))
+        failures = compare(_best_of(results), baseline)
+    return _best_of(results), failures
+
+
+def baseline_from(data: dict[str, Any], *, runs: int = 3) -> dict[str, Any]:
+    """A baseline: per path the median of ``runs`` measurements (a typical run, not a lucky
+    one, so the check's best of three does not fail on noise)."""
+    results = [measure(data) for _ in range(runs)]
+    baseline = dict(results[0])
+    baseline["calibration_ms"] = statistics.median(r["calibration_ms"] for r in results)
+    baseline["paths"] = {}
+    for name in results[0]["paths"]:
+        rows = sorted((r["paths"][name] for r in results), key=lambda row: row["score"])
+        baseline["paths"][name] = rows[len(rows) // 2]
+    baseline["runs"] = runs
+    return baseline
+
+
 def report(result: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]:
     lines = [
         f"engine {result['engine']}, calibration {result['calibration_ms']:.1f} ms"
@@ -280,7 +327,7 @@ def report(result: dict[str, Any], baseline: dict[str, Any] | None) -> list[str]
         base = (baseline or {}).get("paths", {}).get(name)
         versus = f"  {100 * (row['score'] / base['score'] - 1):+.0f} % vs baseline" if base else ""
         lines.append(
-            f"  {name:20} {row['cpu_ms']:7.2f} ms CPU (median of batches {row['median_ms']:.2f}; "
+            f"  {name:20} {row['cpu_ms']:7.2f} ms CPU (cheapest batch {row['min_ms']:.2f}; "
             f"score {row['score']:.4f}){versus}"
         )
     return lines
@@ -298,28 +345,27 @@ def store_baseline(result: dict[str, Any], machine: dict[str, Any]) -> None:
     BASELINE_PATH.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
 
 
-def _run_in_test_database() -> dict[str, Any]:
-    """Set Django up with the test settings, make a test database, measure, drop it."""
+def _in_test_database(work: Callable[[dict[str, Any]], Any]) -> Any:
+    """Set Django up with the test settings, make a test database and the data, run ``work``
+    with the data, drop the database."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
     import django
 
     django.setup()
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment(debug=False)
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from django.db import transaction
-
+        # In one transaction, rolled back, as in a test of the suite.
         with transaction.atomic():
-            data = make_data()
-            result = measure(data)
+            outcome = work(make_data())
             transaction.set_rollback(True)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
-    return result
+    return outcome
 
 
 def main() -> None:
@@ -330,28 +376,39 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the result (with the machine record) here")
     args = parser.parse_args()
 
-    machine = calibration.record(database_url=os.environ.get("DATABASE_URL"))
+    # The round trip to the server's own database: the guard's test database does not exist yet.
+    database_url = os.environ.get("DATABASE_URL", "")
+    machine = calibration.record(database_url=database_url.rsplit("/", 1)[0] + "/postgres" if database_url else None)
     for line in calibration.describe(machine):
         print(line)
-    result = _run_in_test_database()
-    baseline = None if args.report or args.update_baseline else load_baseline(result["engine"])
-    for line in report(result, baseline):
-        print(line)
+    if args.update_baseline:
+        result = _in_test_database(baseline_from)
+        store_baseline(result, machine)
+        print("\n".join(report(result, None)))
+        print(f"baseline for {result['engine']} (median of {result['runs']} runs) written to {BASELINE_PATH}")
+        return
+    if args.report:
+        result = _in_test_database(measure)
+        failures: list[str] = []
+        print("\n".join(report(result, None)))
+    else:
+        import django
+
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+        django.setup()
+        from django.db import connection
+
+        baseline = load_baseline(connection.vendor)
+        if baseline is None:
+            raise SystemExit(f"no baseline for {connection.vendor}: run bench/guard.py --update-baseline")
+        result, failures = _in_test_database(lambda data: check(data, baseline))
+        print("\n".join(report(result, baseline)))
+        for line in failures:
+            print(f"SLOWER: {line}")
+        print("RESULT: " + ("FAIL" if failures else "PASS"))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({**machine, **result}, indent=2))
-    if args.update_baseline:
-        store_baseline(result, machine)
-        print(f"baseline for {result['engine']} written to {BASELINE_PATH.relative_to(ROOT)}")
-        return
-    if args.report:
-        return
-    if baseline is None:
-        raise SystemExit(f"no baseline for {result['engine']}: run bench/guard.py --update-baseline")
-    failures = compare(result, baseline)
-    for line in failures:
-        print(f"SLOWER: {line}")
-    print("RESULT: " + ("FAIL" if failures else "PASS"))
     if failures:
         raise SystemExit(1)
 
