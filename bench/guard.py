@@ -42,11 +42,8 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -55,6 +52,7 @@ for _path in (str(ROOT), str(BENCH_DIR)):
         sys.path.insert(0, _path)
 
 import calibration  # noqa: E402  (bench/ is on the path from here on)
+from guard_data import make_data  # noqa: E402
 
 BASELINE_PATH = BENCH_DIR / "guard_baseline.json"
 LIMIT = 1.30  # a score more than 30 % above the baseline's fails
@@ -63,7 +61,6 @@ BATCHES = 8
 WARMUP = 5
 SLOWDOWN_ENV = "TRIANGEL_GUARD_SLOWDOWN_MS"
 SLOWDOWN_MIDDLEWARE = "guard.SlowdownMiddleware"
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 class SlowdownMiddleware:
@@ -83,86 +80,6 @@ class SlowdownMiddleware:
 def calibration_ms() -> float:
     """CPU milliseconds of one ``calibration.django_work`` (the garbage collector off)."""
     return calibration.django_loop_ms(rounds=1)["min"]
-
-
-def _next_weekday(days_ahead: int) -> date:
-    day = datetime.now(OSLO).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def make_data() -> dict[str, Any]:
-    """A worker with a full working week, a service user in the caseload with an API token, 60
-    appointments of other people over the next four weeks, and a conversation thread."""
-    from booking.models import Appointment, Calendar, MeetingType, WorkingHours
-    from conversations import services as conversations
-    from people.models import Caseload, Unit, User
-    from people.services import api_token_issue
-
-    unit = Unit.objects.create(name="Guard unit", address="Storgata 1, Oslo")
-    worker = User.objects.create_user(username="guard_worker", role=User.Role.SOCIAL_WORKER, unit=unit)
-    client = User.objects.create_user(username="guard_client", role=User.Role.SERVICE_USER, unit=unit)
-    others = [
-        User.objects.create_user(username=f"guard_other{n}", role=User.Role.SERVICE_USER, unit=unit) for n in range(6)
-    ]
-    started = datetime.now(OSLO) - timedelta(days=30)
-    for person in (client, *others):
-        Caseload.objects.create(worker=worker, client=person, started_at=started)
-    calendar = Calendar.objects.create(owner=worker)
-    WorkingHours.objects.bulk_create(
-        [WorkingHours(calendar=calendar, weekday=d, start=dtime(8), end=dtime(11, 30)) for d in range(5)]
-        + [WorkingHours(calendar=calendar, weekday=d, start=dtime(12), end=dtime(15, 30)) for d in range(5)]
-    )
-    meeting_type = MeetingType.objects.create(
-        calendar=calendar,
-        name="Samtale",
-        duration_minutes=45,
-        buffer_after_minutes=15,
-        slot_step_minutes=30,
-        min_notice_minutes=120,
-        horizon_days=60,
-        audience=MeetingType.Audience.CASELOAD,
-        place="Storgata 1",
-    )
-    # Three meetings a weekday at 08:00, 10:00 and 13:00 for four weeks from the day after next.
-    first = _next_weekday(2)
-    day, made = first, 0
-    while made < 60:
-        if day.weekday() < 5:
-            for hour in (8, 10, 13):
-                start = datetime.combine(day, dtime(hour), tzinfo=OSLO)
-                end = start + timedelta(minutes=45)
-                Appointment.objects.create(
-                    calendar=calendar,
-                    meeting_type=meeting_type,
-                    client=others[made % len(others)],
-                    booked_by=worker,
-                    start=start,
-                    end=end,
-                    blocked_start=start,
-                    blocked_end=end + timedelta(minutes=15),
-                )
-                made += 1
-        day += timedelta(days=1)
-    _token, secret = api_token_issue(user=client, label="guard")
-    thread = conversations.thread_for_worker(client)
-    message, _ = conversations.message_post(thread=thread, author=client, text="Hei")
-    return {
-        "worker": worker,
-        "token": secret,
-        "slots_path": (
-            f"/api/workers/{worker.pk}/slots/?start={first}&end={first + timedelta(days=27)}"
-            f"&meeting_type={meeting_type.pk}"
-        ),
-        # 09:00 on the first day: free between the meetings at 08:00 and 10:00 (with buffers).
-        "booking_body": {
-            "worker": worker.pk,
-            "meeting_type": meeting_type.pk,
-            "start": datetime.combine(first, dtime(9), tzinfo=OSLO).isoformat(),
-        },
-        "poll_path": f"/conversations/{thread.pk}/new/?after={message.pk}",
-    }
 
 
 def _requests(data: dict[str, Any]) -> dict[str, Callable[[], float]]:
@@ -292,14 +209,16 @@ def _best_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     return best
 
 
-def check(data: dict[str, Any], baseline: dict[str, Any], *, attempts: int = 3) -> tuple[dict[str, Any], list[str]]:
+def check(
+    data: dict[str, Any], baseline: dict[str, Any], *, attempts: int = 3, batches: int = BATCHES
+) -> tuple[dict[str, Any], list[str]]:
     """Measure and compare; when a path looks slower, measure again (up to ``attempts`` in all)
     and keep each path's best attempt: a neighbour's burst of work rarely lasts through three
     measurements, a real slowdown does. Returns the best result and its failures."""
-    results = [measure(data)]
+    results = [measure(data, batches=batches)]
     failures = compare(results[0], baseline)
     while failures and len(results) < attempts:
-        results.append(measure(data))
+        results.append(measure(data, batches=batches))
         failures = compare(_best_of(results), baseline)
     return _best_of(results), failures
 
