@@ -77,6 +77,7 @@ PINNED_ENV = {
 # Dropped from the shell's environment once, at the start: a script sets SLOTS_CACHE=off
 # itself for --no-cache; the others would change what the server does.
 DROPPED_ENV = ("SLOTS_CACHE", "REDIS_URL", "GUNICORN_CMD_ARGS", "CELERY_TASK_ALWAYS_EAGER")
+_CONFIGURED = False
 
 
 def configure_env() -> None:
@@ -93,9 +94,6 @@ def configure_env() -> None:
             os.environ.pop(name, None)
         _CONFIGURED = True
     os.environ.update(PINNED_ENV)
-
-
-_CONFIGURED = False
 
 
 def django_setup() -> None:
