@@ -437,12 +437,19 @@ def median(values: Sequence[float]) -> float:
 
 def median_of_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One wrk result holding, for every number (and every latency percentile), the median
-    over ``runs``; the runs themselves under "runs"."""
+    over ``runs``, statuses and errors added up; the runs themselves under "runs"."""
     summary: dict[str, Any] = dict(runs[-1])
     for key, value in runs[0].items():
         if isinstance(value, int | float) and not isinstance(value, bool):
             summary[key] = median([run[key] for run in runs])
     summary["latency_us"] = {key: median([run["latency_us"][key] for run in runs]) for key in runs[0]["latency_us"]}
+    # Counts are added up over the runs, not taken from the last one.
+    for key in ("statuses", "errors"):
+        totals: dict[str, int] = {}
+        for run in runs:
+            for name, count in run.get(key, {}).items():
+                totals[name] = totals.get(name, 0) + count
+        summary[key] = totals
     summary["runs"] = runs
     return summary
 
