@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install
+.PHONY: run test lint install bench bench-baseline bench-guard
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,19 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The booking figures of docs/benchmarks.md, all of them, on this checkout (bench/README.md).
+bench: install
+	bench/run_all.sh
+
+# The CI guard's baseline (bench/guard_baseline.json), for SQLite and PostgreSQL: only on
+# purpose, after a change that makes a hot path cheaper or dearer for a good reason.
+GUARD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/triangel_guard
+bench-baseline: install
+	env -u DATABASE_URL $(BIN)/python bench/guard.py --update-baseline
+	DATABASE_URL=$(GUARD_DATABASE_URL) $(BIN)/python bench/guard.py --update-baseline
+
+# The guard alone, against the baseline (the test suite runs it too: tests/perf).
+bench-guard: install
+	env -u DATABASE_URL $(BIN)/python bench/guard.py
+	DATABASE_URL=$(GUARD_DATABASE_URL) $(BIN)/python bench/guard.py

@@ -288,7 +288,7 @@ def main() -> None:
     print(f"\nRESULT: {'PASS' if ok else 'FAIL'}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"environment": common.environment_lines(), "config": config.label, **result, "sql": sql}
+        payload = {**common.RUN, "config": config.label, **result, "sql": sql, "ok": ok}
         payload["never_offered_probe"] = probe
         args.json.write_text(json.dumps(payload, indent=2, default=str))
     if not ok:

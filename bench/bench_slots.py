@@ -118,35 +118,42 @@ def in_process(info: dict[str, Any], first: date, repeats: int) -> list[dict[str
 
 
 def http_run(
-    server: common.Server, *, path: str, token: str, connections: int, duration: int, warmup: int
+    server: common.Server, *, path: str, token: str, connections: int, duration: int, warmup: int, runs: int = 1
 ) -> dict[str, Any]:
+    """``runs`` measured wrk windows after one warm-up; the medians of their figures, with
+    every run kept under "runs"."""
     env = {"BENCH_LUA_DIR": str(common.BENCH_DIR / "lua"), "BENCH_TOKEN": token, "BENCH_PATH": path}
     script = common.BENCH_DIR / "lua" / "slots.lua"
     threads = min(2, connections)
     common.run_wrk(
         url=server.base_url, script=script, connections=connections, threads=threads, duration_s=warmup, env=env
     )
-    quiet = common.wait_for_quiet()
-    meter = common.CpuMeter(server)
-    meter.start()
-    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before_busy, before_total = common.machine_busy_jiffies()
-    result = common.run_wrk(
-        url=server.base_url, script=script, connections=connections, threads=threads, duration_s=duration, env=env
-    )
-    after_busy, after_total = common.machine_busy_jiffies()
-    used = meter.stop()
-    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds = result["duration_us"] / 1e6
-    wrk_cpu = after_children.ru_utime + after_children.ru_stime - before_children.ru_utime - before_children.ru_stime
-    result["rps"] = result["requests"] / seconds
-    result["busy_before_pct"] = 100 * quiet
-    result["wrk_cpu_pct"] = 100 * wrk_cpu / seconds
-    result["server_cpu_pct"] = 100 * used["app"] / seconds
-    result["app_cpu_ms_per_request"] = 1000 * used["app"] / max(1, result["requests"])
-    result["db_cpu_ms_per_request"] = 1000 * used["db"] / max(1, result["requests"])
-    result["machine_busy_pct"] = 100 * (after_busy - before_busy) / max(1, after_total - before_total)
-    return result
+    measured = []
+    for _ in range(runs):
+        quiet = common.wait_for_quiet()
+        meter = common.CpuMeter(server)
+        meter.start()
+        before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before_busy, before_total = common.machine_busy_jiffies()
+        result = common.run_wrk(
+            url=server.base_url, script=script, connections=connections, threads=threads, duration_s=duration, env=env
+        )
+        after_busy, after_total = common.machine_busy_jiffies()
+        used = meter.stop()
+        after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        seconds = result["duration_us"] / 1e6
+        wrk_cpu = (
+            after_children.ru_utime + after_children.ru_stime - before_children.ru_utime - before_children.ru_stime
+        )
+        result["rps"] = result["requests"] / seconds
+        result["busy_before_pct"] = 100 * quiet
+        result["wrk_cpu_pct"] = 100 * wrk_cpu / seconds
+        result["server_cpu_pct"] = 100 * used["app"] / seconds
+        result["app_cpu_ms_per_request"] = 1000 * used["app"] / max(1, result["requests"])
+        result["db_cpu_ms_per_request"] = 1000 * used["db"] / max(1, result["requests"])
+        result["machine_busy_pct"] = 100 * (after_busy - before_busy) / max(1, after_total - before_total)
+        measured.append(result)
+    return common.median_of_runs(measured)
 
 
 def main() -> None:
@@ -155,6 +162,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--duration", type=int, default=20, help="seconds of measured load per configuration")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--single-duration", type=int, default=10, help="seconds of each one-client run")
+    parser.add_argument("--runs", type=int, default=3, help="measured windows per configuration (medians reported)")
     parser.add_argument("--repeats", type=int, default=50, help="in-process requests timed per range")
     parser.add_argument("--show-sql", action="store_true")
     parser.add_argument("--in-process-only", action="store_true", help="skip the HTTP part")
@@ -168,6 +177,8 @@ def main() -> None:
 
     common.django_setup()
     common.print_environment()
+    if args.no_cache:
+        os.environ["SLOTS_CACHE"] = "off"
     info = subject()
     # Tomorrow in the workers' time zone: a full first day, whatever the hour now.
     first = datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=1)
@@ -191,17 +202,22 @@ def main() -> None:
             print(f"    {sql}")
 
     if args.in_process_only:
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({**common.RUN, "in_process": local}, indent=2, default=str))
         return
     four_weeks = slots_path(info["worker_id"], info["meeting_type_id"], first, 28)
     one_week = slots_path(info["worker_id"], info["meeting_type_id"], first, 7)
     http: list[dict[str, Any]] = []
-    print(f"\nHTTP, 4 weeks, {args.connections} connections, {args.duration} s each (wrk, 2 threads):")
+    print(
+        f"\nHTTP, 4 weeks, {args.connections} connections, median of {args.runs} runs of {args.duration} s each "
+        "(wrk, 2 threads):"
+    )
     print(
         f"  {'server':32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
         f"{'errors':>6} {'srv cpu':>7} {'wrk cpu':>7} {'machine':>7} {'before':>6} {'app/req':>7} {'db/req':>6}"
     )
     if args.no_cache:
-        os.environ["SLOTS_CACHE"] = "off"
         print("  (slots cache off: every request computed from the database)")
     for text in args.configs.split(","):
         config = common.ServerConfig.parse(text.strip())
@@ -213,6 +229,7 @@ def main() -> None:
                 connections=args.connections,
                 duration=args.duration,
                 warmup=args.warmup,
+                runs=args.runs,
             )
         lat = result["latency_us"]
         errors = sum(v for k, v in result["errors"].items() if k != "status")
@@ -230,11 +247,20 @@ def main() -> None:
         args.configs.split(",")[[r["server"] for r in http].index(best["server"])].strip()
     )
     with common.running_server(best_config) as server:
-        single = http_run(server, path=one_week, token=info["token"], connections=1, duration=10, warmup=2)
+        single = http_run(
+            server,
+            path=one_week,
+            token=info["token"],
+            connections=1,
+            duration=args.single_duration,
+            warmup=2,
+            runs=args.runs,
+        )
     lat = single["latency_us"]
     print(
         f"\nHTTP, 1 week, one client alone ({best_config.label}): {single['rps']:.0f} req/s, "
-        f"p50 {lat['p50'] / 1000:.1f} ms, p95 {lat['p95'] / 1000:.1f} ms"
+        f"p50 {lat['p50'] / 1000:.1f} ms, p95 {lat['p95'] / 1000:.1f} ms; CPU per request app "
+        f"{single['app_cpu_ms_per_request']:.2f} ms + PostgreSQL {single['db_cpu_ms_per_request']:.2f} ms"
     )
     print(
         f"\nBest at {args.connections} clients: {best['server']}: {best['rps']:.0f} req/s, "
@@ -252,7 +278,8 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
-            "environment": common.environment_lines(),
+            **common.RUN,
+            "no_cache": args.no_cache,
             "in_process": local,
             "http": http,
             "single_client_week": single,

@@ -126,14 +126,15 @@ def booked_count() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--duration", type=int, default=20, help="seconds of each measured run")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs (medians reported)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--config", default="sync:4", help="gunicorn shape, e.g. sync:4 or gthread:2x4")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if not 5 <= args.duration <= 600 or not 1 <= args.clients <= 256:
-        raise SystemExit("--duration must be 5..600 s and --clients 1..256")
+    if not 5 <= args.duration <= 600 or not 1 <= args.clients <= 256 or not 1 <= args.runs <= 10:
+        raise SystemExit("--duration must be 5..600 s, --clients 1..256 and --runs 1..10")
 
     common.django_setup()
     common.print_environment()
@@ -171,66 +172,88 @@ def main() -> None:
             # Requests wrk left in flight when the warm-up ended still complete on the server.
             time.sleep(2)
             before = booked_count()
-            write_thread_files(measured, Path(tmp) / "run")
-            quiet = common.wait_for_quiet()
-            busy0, total0 = common.machine_busy_jiffies()
-            meter = common.CpuMeter(server)
-            meter.start()
-            result = common.run_wrk(
-                url=server.base_url,
-                script=lua,
-                connections=args.clients,
-                threads=WRK_THREADS,
-                duration_s=args.duration,
-                env={**env, "BENCH_DATA": str(Path(tmp) / "run")},
-            )
-            busy1, total1 = common.machine_busy_jiffies()
-            used = meter.stop()
+            runs = []
+            # Disjoint slices of the plan, one per run: no slot is asked for twice.
+            share = len(measured) // args.runs
+            for n in range(args.runs):
+                write_thread_files(measured[n * share : (n + 1) * share], Path(tmp) / f"run{n}")
+                quiet = common.wait_for_quiet()
+                busy0, total0 = common.machine_busy_jiffies()
+                meter = common.CpuMeter(server)
+                meter.start()
+                result = common.run_wrk(
+                    url=server.base_url,
+                    script=lua,
+                    connections=args.clients,
+                    threads=WRK_THREADS,
+                    duration_s=args.duration,
+                    env={**env, "BENCH_DATA": str(Path(tmp) / f"run{n}")},
+                )
+                busy1, total1 = common.machine_busy_jiffies()
+                used = meter.stop()
+                seconds = result["duration_us"] / 1e6
+                result["busy_before_pct"] = 100 * quiet
+                result["machine_busy_pct"] = 100 * (busy1 - busy0) / max(1, total1 - total0)
+                result["bookings_per_s"] = result["statuses"].get("201", 0) / seconds
+                result["app_cpu_ms_per_request"] = 1000 * used["app"] / max(1, result["requests"])
+                result["db_cpu_ms_per_request"] = 1000 * used["db"] / max(1, result["requests"])
+                runs.append(result)
+                print(
+                    f"run {n + 1}: {result['bookings_per_s']:.1f} bookings/s, p95 "
+                    f"{result['latency_us']['p95'] / 1000:.1f} ms, CPU per booking app "
+                    f"{result['app_cpu_ms_per_request']:.2f} + PostgreSQL {result['db_cpu_ms_per_request']:.2f} ms; "
+                    f"machine {result['busy_before_pct']:.0f}% busy before, {result['machine_busy_pct']:.0f}% during"
+                )
+                # Requests in flight when wrk stopped finish before the next window counts CPU.
+                time.sleep(1)
         after = booked_count()
 
-    seconds = result["duration_us"] / 1e6
-    statuses = {int(k): v for k, v in result["statuses"].items()}
+    result = common.median_of_runs(runs)
+    seconds = sum(run["duration_us"] for run in runs) / 1e6
+    statuses: dict[int, int] = defaultdict(int)
+    for run in runs:
+        for code, n in run["statuses"].items():
+            statuses[int(code)] += n
     created = statuses.get(201, 0)
     lat = result["latency_us"]
     server_errors = sum(n for code, n in statuses.items() if code >= 500)
     overlaps = common.overlapping_pairs()
-    print(f"\nplanned {len(measured):,} bookings; machine {100 * quiet:.0f}% busy before")
-    print(f"{result['requests']:,} requests in {seconds:.1f} s; statuses {statuses}; socket errors {result['errors']}")
+    print(f"\nplanned {len(measured):,} bookings in {args.runs} runs of {args.duration} s (medians below)")
+    print(f"{sum(r['requests'] for r in runs):,} requests in {seconds:.1f} s; statuses {dict(statuses)}")
     print(
-        f"bookings/s: {created / seconds:.1f}  (target >= 200)\n"
+        f"bookings/s: {result['bookings_per_s']:.1f}  (target >= 200)\n"
         f"latency: p50 {lat['p50'] / 1000:.1f} ms, p95 {lat['p95'] / 1000:.1f} ms (target < 100), "
         f"p99 {lat['p99'] / 1000:.1f} ms, max {lat['max'] / 1000:.1f} ms"
     )
-    print(f"machine busy during the run: {100 * (busy1 - busy0) / max(1, total1 - total0):.0f}%")
-    app_ms = 1000 * used["app"] / max(1, result["requests"])
-    db_ms = 1000 * used["db"] / max(1, result["requests"])
+    app_ms = result["app_cpu_ms_per_request"]
+    db_ms = result["db_cpu_ms_per_request"]
     cores = os.cpu_count() or 1
     print(
-        f"CPU per booking: app {app_ms:.1f} ms + PostgreSQL {db_ms:.1f} ms; {cores} cores / {app_ms + db_ms:.1f} ms "
+        f"CPU per booking: app {app_ms:.2f} ms + PostgreSQL {db_ms:.2f} ms; {cores} cores / {app_ms + db_ms:.1f} ms "
         f"= at most {1000 * cores / (app_ms + db_ms):.0f} bookings/s on an idle machine"
     )
     print(
-        f"SQL: booked rows added {after - before:,} (201s seen: {created:,}; up to {args.clients} more were in "
-        f"flight when wrk stopped); overlapping occupying pairs: {overlaps}"
+        f"SQL: booked rows added {after - before:,} (201s seen: {created:,}; up to {args.clients} per run more were "
+        f"in flight when wrk stopped); overlapping occupying pairs: {overlaps}"
     )
     # wrk stops with up to one request per connection in flight; the server still books those.
-    in_flight_ok = created <= after - before <= created + args.clients
+    in_flight_ok = created <= after - before <= created + args.clients * args.runs
     ok = overlaps == 0 and server_errors == 0 and in_flight_ok
     print(
         f"\nRESULT: {'PASS' if ok else 'FAIL'} (correctness); targets: "
-        f"{'met' if created / seconds >= 200 and lat['p95'] < 100_000 else 'missed'}"
+        f"{'met' if result['bookings_per_s'] >= 200 and lat['p95'] < 100_000 else 'missed'}"
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
-            "environment": common.environment_lines(),
+            **common.RUN,
             "config": config.label,
-            "bookings_per_s": created / seconds,
+            "bookings_per_s": result["bookings_per_s"],
             "wrk": result,
             "rows_added": after - before,
             "overlapping_pairs": overlaps,
             "cpu_ms_per_request": {"app": app_ms, "db": db_ms},
-            "machine_busy_before_pct": 100 * quiet,
+            "ok": ok,
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str))
     if not ok:

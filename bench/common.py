@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The scripts run as `python bench/x.py` (bench/ on the path) or import `bench.common`.
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+import calibration
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 BENCH_DB = "triangel_bench"
@@ -47,28 +52,48 @@ OCCUPYING = ("booked", "completed", "no_show")
 BENCH_BROKER_URL = "redis://127.0.0.1:6379/9"
 
 
-def configure_env() -> None:
-    """Production-like settings for the in-process parts and the server alike.
+# Every setting that changes a figure, forced for the in-process parts and the server alike
+# (not taken from the shell: a DJANGO_DEBUG=1 or a REDIS_URL left in it must not change
+# what is measured). Printed and recorded beside the figures by print_environment().
+PINNED_ENV = {
+    # DEBUG off matters: with DEBUG on Django keeps every query in memory and DRF adds the
+    # browsable renderer, both of which would flatter or skew the figures.
+    "DJANGO_DEBUG": "0",
+    # Plain HTTP on 127.0.0.1: no redirect to HTTPS (which secure cookies would turn on).
+    "DJANGO_SECURE_COOKIES": "0",
+    "DJANGO_SSL_REDIRECT": "0",
+    # 409s are logged at WARNING by django.request; thousands of them would cost CPU.
+    "LOG_LEVEL": "ERROR",
+    # Persistent connections and statements prepared by PostgreSQL, as in production.
+    "DATABASE_CONN_MAX_AGE": "60",
+    "DATABASE_SERVER_SIDE_BINDING": "1",
+    # Computed free times are cached in Redis in production; the benchmarks do the same.
+    "CACHE_REDIS_URL": "redis://127.0.0.1:6379/9",
+    # A booking asks the Celery worker for a dispatch of its confirmation through Redis, as
+    # in production. No worker runs here: delete_benchmark_bookings() drops those requests.
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
+    "REMINDERS_DISPATCH_ON_COMMIT": "1",
+}
+# Dropped from the shell's environment once, at the start: a script sets SLOTS_CACHE=off
+# itself for --no-cache; the others would change what the server does.
+DROPPED_ENV = ("SLOTS_CACHE", "REDIS_URL", "GUNICORN_CMD_ARGS", "CELERY_TASK_ALWAYS_EAGER")
+_CONFIGURED = False
 
-    DEBUG off matters: with DEBUG on Django keeps every query in memory and DRF adds the
-    browsable renderer, both of which would flatter or skew the figures.
-    """
+
+def configure_env() -> None:
+    """Production-like settings for the in-process parts and the server alike (PINNED_ENV)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("DJANGO_DEBUG", "0")
     os.environ.setdefault("DJANGO_SECRET_KEY", "triangel-benchmark-only-secret-key-0123456789abcdef")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
-    # Plain HTTP on 127.0.0.1: no redirect to HTTPS (which secure cookies would turn on).
-    os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
-    # 409s are logged at WARNING by django.request; thousands of them would cost CPU.
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-    # Computed free times are cached in Redis in production; the benchmarks do the same.
-    os.environ.setdefault("CACHE_REDIS_URL", "redis://127.0.0.1:6379/9")
-    # A booking asks the Celery worker for a dispatch of its confirmation through Redis, as
-    # in production. No worker runs here: delete_benchmark_bookings() drops those requests.
-    os.environ.setdefault("CELERY_BROKER_URL", BENCH_BROKER_URL)
+    global _CONFIGURED
+    if not _CONFIGURED:
+        for name in DROPPED_ENV:
+            os.environ.pop(name, None)
+        _CONFIGURED = True
+    os.environ.update(PINNED_ENV)
 
 
 def django_setup() -> None:
@@ -81,22 +106,7 @@ def django_setup() -> None:
 
 
 def git_revision() -> str:
-    git = shutil.which("git")
-    if git is None:
-        return "unknown"
-    try:
-        head = subprocess.run(
-            [git, "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [git, "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head}{' (+ uncommitted changes)' if dirty else ''}"
+    return calibration.commit()
 
 
 def environment_lines() -> list[str]:
@@ -142,11 +152,50 @@ def calibration_ms(rounds: int = 5) -> float:
     return best * 1000
 
 
-def print_environment() -> None:
+# The machine record (calibration.record) and settings of this run, kept for the JSON files.
+RUN: dict[str, Any] = {}
+
+
+def django_settings_in_effect() -> dict[str, Any]:
+    """What the settings module made of the pinned environment (needs django_setup)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return {
+        "DEBUG": settings.DEBUG,
+        "CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
+        "server_side_binding": db.get("OPTIONS", {}).get("server_side_binding", False),
+        "slots_cache": settings.CACHES["slots"]["BACKEND"].rsplit(".", 1)[-1]
+        + (f" {settings.CACHES['slots'].get('LOCATION')}" if settings.CACHES["slots"].get("LOCATION") else ""),
+        "log_level": os.environ.get("LOG_LEVEL"),
+        "middleware": [name.rsplit(".", 1)[-1] for name in settings.MIDDLEWARE],
+    }
+
+
+def print_environment() -> dict[str, Any]:
+    """Print the machine, the versions, the pinned settings, the load before and the
+    calibration of this run; keep them in RUN for the JSON results and return them."""
     for line in environment_lines():
         print(line)
-    print(f"calibration: {calibration_ms():.1f} ms (fixed Python work, best of 5; lower is faster)")
-    print(f"load average (1 / 5 min): {load_average()}")
+    database_url = os.environ.get("DATABASE_URL", "")
+    # The round trip over a fresh connection to 127.0.0.1, whatever host the URL names.
+    rec = calibration.record(
+        database_url=database_url.replace("@localhost", "@127.0.0.1"),
+        redis_url=PINNED_ENV["CACHE_REDIS_URL"],
+        django=True,
+    )
+    for line in calibration.describe(rec):
+        print(line)
+    in_effect = django_settings_in_effect()
+    print(
+        "settings: DEBUG {DEBUG}, CONN_MAX_AGE {CONN_MAX_AGE}, server-side binding {server_side_binding}, "
+        "slots cache {slots_cache}, log level {log_level}, {n} middleware".format(
+            n=len(in_effect["middleware"]), **in_effect
+        )
+    )
+    RUN.clear()
+    RUN.update({**rec, "environment": environment_lines(), "settings": in_effect, "pinned_env": dict(PINNED_ENV)})
+    return RUN
 
 
 # --- Server ------------------------------------------------------------------------------
@@ -224,11 +273,15 @@ class Server:
             str(self.log_path),
             "--log-level",
             "warning",
+            # No --access-logfile: no access log. An empty config file, so a gunicorn.conf.py
+            # in the working directory cannot add one (nor GUNICORN_CMD_ARGS, dropped).
+            "--config",
+            str(self._empty_config()),
         ]
         if self.config.worker_class == "gthread":
             args += ["--threads", str(self.config.threads)]
-        env = dict(os.environ)
-        env["DJANGO_DEBUG"] = "0"
+        env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV or k == "SLOTS_CACHE"}
+        env.update(PINNED_ENV)
         # Django's own "django" logger stays at INFO whatever LOG_LEVEL says, so 409 warnings
         # still reach stderr; they go to the log file rather than into the benchmark output.
         self.log_file = self.log_path.open("ab")
@@ -249,6 +302,28 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {ready_timeout:.0f} s; see {self.log_path}")
+
+    def _empty_config(self) -> Path:
+        path = Path(tempfile.gettempdir()) / "triangel-bench-gunicorn.conf.py"
+        if not path.exists():
+            path.write_text("# Empty on purpose: every gunicorn setting of the benchmarks is on its command line.\n")
+        return path
+
+    def settings(self) -> dict[str, Any]:
+        """What the server was started with, printed and recorded beside its figures."""
+        import gunicorn
+
+        return {
+            "server": f"gunicorn {gunicorn.__version__}",
+            "worker_class": self.config.worker_class,
+            "workers": self.config.workers,
+            "threads": self.config.threads,
+            "bind": f"127.0.0.1:{self.port}",
+            "access_log": "off",
+            "gunicorn_log_level": "warning",
+            "slots_cache_off": os.environ.get("SLOTS_CACHE") == "off",
+            **PINNED_ENV,
+        }
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -296,6 +371,9 @@ def running_server(config: ServerConfig) -> Iterator[Server]:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         server.start()
+        settings = server.settings()
+        print("server: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+        RUN.setdefault("servers", []).append(settings)
         yield server
     finally:
         server.stop()
@@ -355,6 +433,25 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def median_of_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One wrk result holding, for every number (and every latency percentile), the median
+    over ``runs``, statuses and errors added up; the runs themselves under "runs"."""
+    summary: dict[str, Any] = dict(runs[-1])
+    for key, value in runs[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            summary[key] = median([run[key] for run in runs])
+    summary["latency_us"] = {key: median([run["latency_us"][key] for run in runs]) for key in runs[0]["latency_us"]}
+    # Counts are added up over the runs, not taken from the last one.
+    for key in ("statuses", "errors"):
+        totals: dict[str, int] = {}
+        for run in runs:
+            for name, count in run.get(key, {}).items():
+                totals[name] = totals.get(name, 0) + count
+        summary[key] = totals
+    summary["runs"] = runs
+    return summary
 
 
 # --- Data-set helpers (need django_setup first) ------------------------------------------
@@ -452,12 +549,16 @@ def busy_share(seconds: float = 1.0) -> float:
     return (busy1 - busy0) / max(1, total1 - total0)
 
 
-def wait_for_quiet(*, threshold: float = 0.15, max_wait_s: float = 120.0) -> float:
+def wait_for_quiet(*, threshold: float = 0.15, max_wait_s: float | None = None) -> float:
     """Wait (bounded) until other work on the machine leaves the cores mostly idle.
 
     The machine is shared; a test suite running beside a benchmark would halve its figures.
     Returns the last busy share seen, which the scripts print with the figures.
     """
+    if max_wait_s is None:
+        # bench/run_all.sh shortens it: on a machine shared all day, waiting rarely helps, and
+        # the load is recorded with the figures anyway.
+        max_wait_s = float(os.environ.get("BENCH_QUIET_MAX_WAIT", "120"))
     deadline = time.monotonic() + max_wait_s
     share = busy_share()
     while share > threshold and time.monotonic() < deadline:

@@ -44,12 +44,14 @@ def configure(extra: dict[str, str] | None = None) -> None:
     DATABASE_URL and REDIS_URL are forced, not defaulted: a stray variable in the shell must
     not point a benchmark that truncates tables at another database.
     """
+    # The booking benchmarks' pinned settings first (common.PINNED_ENV, which drops REDIS_URL
+    # from the shell), then this benchmark's own on top of them.
+    common.configure_env()
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ["REDIS_URL"] = REDIS_URL
     os.environ["CELERY_BROKER_URL"] = REDIS_URL
     for name, value in (extra or {}).items():
         os.environ[name] = value
-    common.configure_env()
 
 
 def ensure_database() -> None:
