@@ -20,6 +20,7 @@ from urllib.request import urlopen
 
 import pytest
 import yaml
+from pytest_django import DjangoDbBlocker
 from pytest_django.live_server_helper import LiveServer
 
 from booking.models import Appointment
@@ -37,10 +38,12 @@ def client_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def schema(live_server: LiveServer, client_folder: Path) -> Path:
+def schema(live_server: LiveServer, client_folder: Path, django_db_blocker: DjangoDbBlocker) -> Path:
     """The schema as the running server serves it."""
     path = client_folder / "schema.yaml"
-    with urlopen(f"{live_server.url}/api/schema/", timeout=30) as response:
+    # Made before any test of the module holds the database, so the request (its middleware
+    # reads the session) is let through the test run's block on database access.
+    with django_db_blocker.unblock(), urlopen(f"{live_server.url}/api/schema/", timeout=30) as response:
         path.write_bytes(response.read())
     return path
 
