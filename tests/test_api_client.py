@@ -41,8 +41,8 @@ def client_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def schema(live_server: LiveServer, client_folder: Path, django_db_blocker: DjangoDbBlocker) -> Path:
     """The schema as the running server serves it."""
     path = client_folder / "schema.yaml"
-    # Made before any test of the module holds the database, so the request (its middleware
-    # reads the session) is let through the test run's block on database access.
+    # Fetched before any test of the module holds the database: the server may touch the
+    # database while it answers, so it is let through the test run's block on database access.
     with django_db_blocker.unblock(), urlopen(f"{live_server.url}/api/schema/", timeout=30) as response:
         path.write_bytes(response.read())
     return path
