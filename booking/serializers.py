@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from booking.external import SyncError
@@ -150,9 +152,12 @@ class AppointmentSerializer(serializers.ModelSerializer):
     def _tz(self, obj: Appointment) -> str:
         return obj.calendar.owner.timezone
 
+    # A date-time with the worker's offset: documented as one, so a client reads it as one.
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, obj: Appointment) -> str:
         return local_iso(obj.start, self._tz(obj))
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_end(self, obj: Appointment) -> str:
         return local_iso(obj.end, self._tz(obj))
 

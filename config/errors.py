@@ -95,7 +95,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = exception_handler(exc, context)
     if response is None:
         return None  # a real bug: let Django log it and answer 500
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        # The API reads JSON only (forms are for the web pages): say what to send instead.
+        message = _("Send the request body as JSON, with the header Content-Type: application/json.")
+        response.data = error_body("unsupported_media_type", message)
+    elif isinstance(exc, exceptions.ValidationError):
         fields = _flatten_fields(exc.detail)
         response.data = error_body("invalid", _("Some of the information is not valid."), fields)
     elif isinstance(exc, exceptions.APIException):

@@ -4,7 +4,7 @@
 by its kind alone: 400 when it reads a body or query parameters (a page number aside), 401 when
 it reads credentials (a token that is not valid is refused before anything else), 404 when its
 path names an object or it answers in pages (a page past the last), 415 when it reads a body
-(one sent as anything but JSON or a form). What every operation of a view answers (a 404 for a
+(one sent as anything but JSON). What every operation of a view answers (a 404 for a
 role the view is not for) the view names in ``error_codes``; what only some operations answer
 (a 409 when the time was taken meanwhile, a 422 for a rule of the service) each one lists with
 ``errors(…)`` in its ``extend_schema(responses=…)``.
@@ -40,7 +40,7 @@ DESCRIPTIONS = {
     401: "Not signed in, or the token is not valid",
     403: "Not for the caller's role",
     404: "Not found, or not the caller's to see",
-    415: "The body is not JSON or a form",
+    415: "The body is not JSON",
     409: "In conflict with how things are now (taken meanwhile, already done)",
     422: "Understood, but a rule of the service does not allow it",
     429: "Too many attempts: `Retry-After` says how many seconds to wait",

@@ -23,3 +23,6 @@ CACHES = {
     "slots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "slots"},
     "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
 }
+
+# The API reads JSON only: the test API client sends its bodies as JSON unless told otherwise.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}  # noqa: F405

@@ -31,11 +31,16 @@ class FuzzTally:
     calls: Counter[str] = field(default_factory=Counter)  # caller → requests sent
     answers: Counter[str] = field(default_factory=Counter)  # "2xx", "4xx", … → answers
     failures: Counter[str] = field(default_factory=Counter)  # kind → failed calls
+    # Operations that answered a success at least once: their success schema was checked too,
+    # not only their error answers.
+    succeeded: set[str] = field(default_factory=set)
 
     def called(self, caller: str, operation: str, status_code: int) -> None:
         self.operations.setdefault(caller, set()).add(operation)
         self.calls[caller] += 1
         self.answers[f"{status_code // 100}xx"] += 1
+        if 200 <= status_code < 300:
+            self.succeeded.add(operation)
 
     def failed(self, failure_names: set[str]) -> None:
         for kind in {FAILURE_KINDS.get(name, "other failures") for name in failure_names}:
@@ -51,7 +56,8 @@ class FuzzTally:
         answers = ", ".join(f"{n} {kind}" for kind, n in sorted(self.answers.items()))
         return (
             f"{len(everything)} operations, {sum(self.calls.values())} calls ({per_caller}; answers: {answers}); "
-            f"{failures}"
+            f"{failures}; a success answer checked against its schema for {len(self.succeeded & everything)} "
+            f"of {len(everything)} operations"
         )
 
 

@@ -8,7 +8,9 @@ plan, a responsibility group with a meeting, a plan, a help request, feedback an
 ids in the paths are sometimes ids of those real objects, so answers other than 404 are seen.
 
 Every answer must keep four promises: no server error (5xx), a body that matches the documented
-schema, a status code the operation documents, and a documented content type.
+schema (its formats too: a date-time, an e-mail address), a status code the operation documents,
+and a documented content type. The summary says for how many operations a success answer was
+among those checked, not only error answers.
 
 The operations that need no sign-in are called without one, and must keep the same promises:
 the SMS gateway's webhooks (``/api/sms/inbound/``, ``/api/sms/status/``) answer only a body
@@ -74,6 +76,8 @@ CONFIG = SchemathesisConfig.from_dict(
             # The test signs in itself; generated Authorization headers would only sign out.
             "with-security-parameters": False,
         },
+        # An answer must match its schema formats too: a date-time, an e-mail address, a URI.
+        "checks": {"response_schema_conformance": {"validate-formats": True}},
         # The coverage phase sends every boundary value of every parameter, unbounded in number.
         "phases": {"coverage": {"enabled": os.environ.get("TRIANGEL_FUZZ_COVERAGE") == "1"}},
     }

@@ -1,7 +1,10 @@
 """Whole-project checks: the schema, the docs, the admin and the demo data."""
 
 import pytest
+import yaml
 from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
+from openapi_spec_validator import validate
 
 from booking.models import Appointment, MeetingType, WorkingHours
 from people.models import Caseload, User
@@ -15,6 +18,47 @@ def test_the_openapi_schema_is_served(api, world):
     body = response.content.decode()
     for path in ("/api/appointments/", "/api/workers/{worker_id}/slots/", "/api/reminder-plans/", "/api/me/"):
         assert path in body
+
+
+def test_the_schema_builds_without_errors_or_warnings(tmp_path):
+    GENERATOR_STATS.reset()
+    # --validate checks the result against the OpenAPI 3.0 meta-schema; --fail-on-warn refuses
+    # any warning (a serializer it had to guess, two components of one name, …).
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert not GENERATOR_STATS
+
+
+def test_the_served_schema_is_valid_openapi(client):
+    document = yaml.safe_load(client.get("/api/schema/").content)
+    validate(document)  # raises on the first error, with where it is
+
+
+def test_every_request_body_is_json_and_only_json(client):
+    document = yaml.safe_load(client.get("/api/schema/").content)
+    bodies = {
+        f"{method.upper()} {path}": list(operation["requestBody"]["content"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation
+    }
+    assert bodies
+    assert {name: types for name, types in bodies.items() if types != ["application/json"]} == {}
+
+
+@pytest.mark.parametrize("kind", ["multipart", "form"])
+def test_the_api_refuses_a_form_body_with_a_415_that_names_json(api, world, kind):
+    client = api.as_(world.client)
+    body = {"worker": world.worker.pk, "meeting_type": world.meeting_type.pk, "start": "2030-01-07T09:00:00+01:00"}
+    if kind == "multipart":
+        response = client.post("/api/appointments/", body, format="multipart")
+    else:
+        response = client.post(
+            "/api/appointments/", "worker=1&meeting_type=1", content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+    assert not Appointment.objects.exists()
 
 
 def test_the_interactive_docs_load_without_a_cdn(client, world):

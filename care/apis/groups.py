@@ -41,7 +41,9 @@ class ExternalInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     organisation = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default here (the service's is ""): a default of "" would be documented as an e-mail
+    # address, which "" is not, and the schema would not validate.
+    email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
 
 

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.urls import URLPattern, path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,12 +48,16 @@ class OfferSerializer(serializers.ModelSerializer):
     def _tz(self, offer: WaitingOffer) -> ZoneInfo:
         return ZoneInfo(offer.entry.meeting_type.calendar.owner.timezone)
 
+    # Date-times with the worker's offset, and the meeting booked: documented as what they are.
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_start(self, offer: WaitingOffer) -> str:
         return _local(offer.start, self._tz(offer))
 
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_end(self, offer: WaitingOffer) -> str:
         return _local(offer.end, self._tz(offer))
 
+    @extend_schema_field(AppointmentSerializer(allow_null=True))
     def get_appointment(self, offer: WaitingOffer) -> dict | None:
         return AppointmentSerializer(offer.appointment).data if offer.appointment_id else None
 
