@@ -205,8 +205,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Public base URL, used in links we hand out (calendar feeds, e-mails).
-SITE_URL = env_str("TRIANGEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public base URL, used in links we hand out (calendar feeds, e-mails). In a local run it follows
+# the port the server listens on (PORT, as `make run PORT=…` sets it).
+SITE_URL = env_str("TRIANGEL_SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}").rstrip("/")
 
 # Public holidays close weekly working hours and opening hours (booking.holidays): an ISO
 # country code known to the holidays package, or empty for none.
