@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every log line of a request carries its id; its rate and latency go to /metrics.
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Static files served by the app itself: no build chain, no separate file server.
@@ -377,19 +380,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Django logs every 4xx as a warning; LOG_LEVEL governs those too (and nothing in them
-    # is personal: the method and path only).
-    "loggers": {
-        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
-        **CALENDAR_CLIENT_LOGGERS,  # noqa: F405
-    },
-}
+# Logs, metrics and error reports.
+from config.settings_ops import *  # noqa: E402, F403
 
 # OpenID Connect
 # The identity providers people sign in with, each off until configured (config.oidc reads them).
