@@ -28,7 +28,7 @@ def allowed(request: HttpRequest) -> bool:
     return request.META.get("REMOTE_ADDR", "") in settings.METRICS_ALLOWED_IPS
 
 
-def _process_registry() -> CollectorRegistry:
+def process_registry() -> CollectorRegistry:
     # Under gunicorn with PROMETHEUS_MULTIPROC_DIR every worker's requests are read from the
     # shared files; else this process's own (a single process, or a test).
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -45,5 +45,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         raise Http404
     own = CollectorRegistry(auto_describe=False)
     own.register(TriangelCollector())
-    body = generate_latest(_process_registry()) + generate_latest(own)
+    body = generate_latest(process_registry()) + generate_latest(own)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-.venv/bin/python}"
+PYTHON="${DRILL_PYTHON:-.venv/bin/python}"
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 SOURCE="triangel_drill_source_$$"
 RESTORED="triangel_drill_restored_$$"

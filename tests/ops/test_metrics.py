@@ -1,8 +1,11 @@
 """/metrics: who may scrape it, and what an operator reads there (a real scrape, parsed)."""
 
 import os
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -137,3 +140,33 @@ def test_the_scrape_shows_request_rates_and_latencies_by_route(client, world):
     assert after[key] == before.get(key, 0) + 1
     # The route is the URL pattern, never the path: no series per id.
     assert not any(str(10**9) in dict(labels).get("route", "") for _name, labels in after)
+
+
+def test_with_a_multiprocess_directory_one_scrape_sees_every_process(tmp_path):
+    # As gunicorn's workers do with PROMETHEUS_MULTIPROC_DIR: two processes answer requests,
+    # a third scrapes and sees both.
+    ask = (
+        "import django; django.setup();"
+        "from django.test import Client; from django.test.utils import setup_test_environment;"
+        "setup_test_environment(); Client().get('/health/')"
+    )
+    # The requests' part of a scrape (the Triangel figures need a database, tested above).
+    scrape_code = (
+        "import django; django.setup(); from prometheus_client import generate_latest;"
+        "from ops.views import process_registry; print(generate_latest(process_registry()).decode())"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    env.pop("DATABASE_URL", None)  # the health check's answer does not matter here, only that it was counted
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", ask], cwd=root, env=env, check=True, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-c", scrape_code], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    counts = [
+        sample.value
+        for family in text_string_to_metric_families(out)
+        for sample in family.samples
+        if sample.name == "triangel_http_request_duration_seconds_count" and sample.labels["route"] == "health/"
+    ]
+    assert sum(counts) == 2
