@@ -3,7 +3,7 @@
 
 import sentry_sdk
 
-from config.env import env_list, env_str
+from config.env import env_int, env_list, env_str
 from config.sentry import scrub
 from config.settings_calendars import CALENDAR_CLIENT_LOGGERS
 
@@ -42,6 +42,9 @@ LOGGING = {
 # `Authorization: Bearer <METRICS_TOKEN>` when a token is set. Everyone else gets a 404.
 METRICS_ALLOWED_IPS = frozenset(env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"]))
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# The outbox by status and channel is counted at most this often (a GROUP BY over the whole
+# outbox); every other figure is read at each scrape.
+METRICS_OUTBOX_SECONDS = env_int("METRICS_OUTBOX_SECONDS", 300, minimum=0)
 # The broker queues whose length is reported (Redis lists; Celery's default queue is "celery").
 METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", ["celery"])
 

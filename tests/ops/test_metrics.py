@@ -18,6 +18,15 @@ from messaging.models import Delivery
 from tests.reminders.support import make_delivery
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _outbox_counted_anew() -> None:
+    from django.core.cache import caches
+
+    caches["default"].clear()
+
+
 REDIS_URL = os.environ.get("TRIANGEL_METRICS_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
@@ -170,3 +179,14 @@ def test_with_a_multiprocess_directory_one_scrape_sees_every_process(tmp_path):
         if sample.name == "triangel_http_request_duration_seconds_count" and sample.labels["route"] == "health/"
     ]
     assert sum(counts) == 2
+
+
+def test_the_outbox_is_counted_at_most_every_few_minutes(client, world, settings):
+    settings.METRICS_OUTBOX_SECONDS = 300
+    make_delivery(world.client, due_at=timezone.now() - timedelta(minutes=1))
+    key = ("triangel_deliveries_total", (("channel", "sms"), ("status", "scheduled")))
+    assert scrape(client, REMOTE_ADDR="127.0.0.1")[key] == 1
+    make_delivery(world.client, due_at=timezone.now())
+    again = scrape(client, REMOTE_ADDR="127.0.0.1")
+    assert again[key] == 1  # the count of the scrape before
+    assert again[("triangel_deliveries_oldest_due_seconds", ())] >= 60  # read fresh every time
