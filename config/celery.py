@@ -19,8 +19,9 @@ task_prerun.connect(request_id.task_prerun_set_id, weak=False)
 
 @setup_logging.connect(weak=False)
 def _django_logging(loglevel: int | str | None = None, **_kwargs: object) -> None:
-    """The worker and beat log as Django's LOGGING says (LOG_FORMAT=json too), not in Celery's
-    own format: Django configured logging when the settings were read. Celery's own loggers keep
-    the level given on its command line (``--loglevel``)."""
+    """The worker and beat log through Django's LOGGING handlers (LOG_FORMAT=json too, with the
+    request id), not in Celery's own format; the level is the one given on Celery's command line
+    (``--loglevel``), as when Celery set up logging itself."""
     if loglevel:
+        logging.getLogger().setLevel(loglevel)
         logging.getLogger("celery").setLevel(loglevel)

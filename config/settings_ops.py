@@ -1,8 +1,6 @@
 """What the people who run Triangel see: logs, metrics and error reports. Star-imported by
 ``config.settings``."""
 
-import sentry_sdk
-
 from config.env import env_int, env_list, env_str
 from config.sentry import scrub
 from config.settings_calendars import CALENDAR_CLIENT_LOGGERS
@@ -53,6 +51,8 @@ METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", ["celery"])
 # variables are sent, and config.sentry.scrub removes what the SDK would still attach.
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
+    import sentry_sdk
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env_str("SENTRY_ENVIRONMENT", "production"),
