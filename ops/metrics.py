@@ -23,7 +23,7 @@ def _age(now_ts: float, then: datetime | None) -> float:
 def _outbox_counts() -> dict[tuple[str, str], int]:
     """The outbox by status and channel, counted at most every METRICS_OUTBOX_SECONDS per
     process: one GROUP BY over the whole outbox took 0.43 s at a million rows
-    (docs/operations.md), too much for every scrape; the backlog's age above is read fresh."""
+    (docs/operations.md), too much for every scrape; the backlog's age is read fresh every time."""
     cache = caches["default"]
     counts = cache.get(_OUTBOX_KEY)
     if counts is None:
@@ -33,8 +33,9 @@ def _outbox_counts() -> dict[tuple[str, str], int]:
 
 
 class TriangelCollector(Collector):
-    """Reads the figures anew at every scrape: nothing is counted in a process that a restart
-    or a second process would lose."""
+    """Reads the figures from the database at each scrape (the outbox count at most every
+    METRICS_OUTBOX_SECONDS): nothing is counted in a process that a restart or a second
+    process would lose."""
 
     def collect(self) -> Iterator[Metric]:
         now = timezone.now()
