@@ -8,16 +8,22 @@ PORT ?= 8000
 .PHONY: run test lint install bench bench-baseline bench-guard
 
 $(BIN)/python:
+	@echo "Creating the virtual environment in $(VENV)/ with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "Installing Triangel's packages: the first time this takes a few minutes."
+	$(BIN)/pip install -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
 
-run: install
+# The port is checked before anything else (installing, migrating, the demo data): a taken
+# port stops the run at once, names the port and says how to choose another.
+run:
+	@$(PYTHON) scripts/check_port.py "$(HOST)" "$(PORT)"
+	@$(MAKE) --no-print-directory install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/run_all.py

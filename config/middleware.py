@@ -58,7 +58,7 @@ class _Chain(BaseHandler):
 
 class TokenApiBranch:
     """Sends API calls signed with a token through ``TOKEN_API_MIDDLEWARE`` instead of the rest
-    of ``MIDDLEWARE``. First in ``MIDDLEWARE``.
+    of ``MIDDLEWARE``. In ``MIDDLEWARE`` after the request id and metrics, before the rest.
 
     Sessions, messages, CSRF, htmx, the page language and the staff session checks are work
     for pages and sessions: a token call uses none of them, yet paid for all of them (about

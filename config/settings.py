@@ -183,8 +183,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Public base URL, used in links we hand out (calendar feeds, e-mails).
-SITE_URL = env_str("TRIANGEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Public base URL, used in links we hand out (calendar feeds, e-mails). In a local run it follows
+# the port the server listens on (PORT, as `make run PORT=…` sets it).
+SITE_URL = env_str("TRIANGEL_SITE_URL", f"http://127.0.0.1:{env_str('PORT', '8000')}").rstrip("/")
 
 # Public holidays close weekly working hours and opening hours (booking.holidays): an ISO
 # country code known to the holidays package, or empty for none.
@@ -354,19 +355,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Triangel <ikke-svar@triangel.local>")
 EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Django logs every 4xx as a warning; LOG_LEVEL governs those too (and nothing in them
-    # is personal: the method and path only).
-    "loggers": {
-        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
-        **CALENDAR_CLIENT_LOGGERS,  # noqa: F405
-    },
-}
+# Logs, metrics and error reports.
+from config.settings_ops import *  # noqa: E402, F403
 
 # OpenID Connect
 # The identity providers people sign in with, each off until configured (config.oidc reads them).

@@ -1,6 +1,10 @@
 """The middleware every request goes through, and the short chain of API calls signed with a token."""
 
 MIDDLEWARE = [
+    # Every log line of a request carries its id; its rate and latency go to /metrics. Both
+    # come before the branch below, so token calls have them too.
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.RequestMetricsMiddleware",
     # API calls signed with a token go on through TOKEN_API_MIDDLEWARE instead of the rest.
     "config.middleware.TokenApiBranch",
     "django.middleware.security.SecurityMiddleware",

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from messaging.apis import health
+from ops.views import metrics
 
 urlpatterns = [
     # The admin signs in through Triangel's own page: the same limits and second factor.
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/", include("care.urls")),
     path("api/", include("conversations.apis")),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("", include("web.urls")),
 ]
 

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+from check_port import port_problem
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
@@ -31,11 +33,27 @@ def follow_sms(path: Path, stop: threading.Event) -> None:
             position = handle.tell()
 
 
+def local_env(environ: dict[str, str], host: str, port: str) -> dict[str, str]:
+    """The environment of a local run: development mode, SMS to a file, and links handed out
+    (calendar feeds, e-mails) pointing at the port this run listens on."""
+    env = {**environ, "DJANGO_DEBUG": environ.get("DJANGO_DEBUG", "1")}
+    env.setdefault("SMS_BACKEND", "file")
+    # A server listening on every address is reached at the loopback address from this machine.
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host  # noqa: S104
+    env.setdefault("TRIANGEL_SITE_URL", f"http://{reachable}:{port}")
+    return env
+
+
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
-    env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
-    env.setdefault("SMS_BACKEND", "file")
+    # `make run` checked before migrating; checked again here for a direct start (and a port
+    # taken meanwhile), before any process starts.
+    problem = port_problem(host, port)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    env = local_env(dict(os.environ), host, port)
     celery = [PYTHON, "-m", "celery", "-A", "config"]
     commands = {
         "web server": [PYTHON, "manage.py", "runserver", "--noreload", f"{host}:{port}"],

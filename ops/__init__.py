@@ -1,0 +1,1 @@
+"""What the people who run Triangel watch: the Prometheus endpoint and the figures behind it."""
