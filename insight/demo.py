@@ -11,7 +11,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from booking.models import Appointment, AppointmentEvent, MeetingType
+from booking import demo as booking_demo
+from booking.models import Appointment, MeetingType
 from care.models import Feedback, HelpRequest, WaitingEntry
 from messaging.models import Delivery
 from people.models import Unit, User
@@ -44,38 +45,11 @@ def seed(*, unit: Unit, workers: list[User]) -> None:
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     types = [MeetingType.objects.get(calendar__owner=worker, name="Samtale") for worker in workers]
-    meetings = []
-    for week in range(WEEKS, 0, -1):
-        for i, person in enumerate(people):
-            mt = types[i % len(types)]
-            day = monday - timedelta(weeks=week) + timedelta(days=i % 5)
-            start = datetime.combine(day, time(9 + i // 5), tzinfo=tz)
-            roll = rng.random()
-            status = "cancelled" if roll < 0.15 else "no_show" if roll < 0.27 else "completed"
-            confirmed = start - timedelta(hours=20) if status != "cancelled" and rng.random() < 0.6 else None
-            meetings.append(
-                Appointment(
-                    calendar=mt.calendar, meeting_type=mt, client=person, booked_by=person, start=start,
-                    end=start + mt.duration, blocked_start=start, blocked_end=start + mt.duration + mt.buffer_after,
-                    status=status, confirmed_at=confirmed,
-                )
-            )  # fmt: skip
-    meetings = Appointment.objects.bulk_create(meetings)
-    _history(meetings, rng)
+    meetings = booking_demo.history_seed(types=types, people=people, monday=monday, weeks=WEEKS, rng=rng, tz=tz)
     _deliveries(meetings, rng)
     _help(unit, people, monday, rng, tz)
     _waiting(people, types, monday, rng)
     _feedback(meetings, rng)
-
-
-def _history(meetings: list[Appointment], rng: random.Random) -> None:
-    events = []
-    for m in meetings:
-        events.append(AppointmentEvent(appointment=m, action="booked", actor_id=m.client_id))
-        if m.status != "booked":
-            actor = m.client_id if m.status == "cancelled" and rng.random() < 0.6 else m.calendar.owner_id
-            events.append(AppointmentEvent(appointment=m, action=m.status, actor_id=actor))
-    AppointmentEvent.objects.bulk_create(events)
 
 
 def _deliveries(meetings: list[Appointment], rng: random.Random) -> None:

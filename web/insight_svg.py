@@ -37,6 +37,21 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def _axis(*, top: float, percent: bool, plot_h: float) -> list[str]:
+    parts: list[str] = []
+    for i in range(5):
+        y = TOP + plot_h - plot_h * i / 4
+        tick = top * i / 4
+        text = f"{tick:g}{' %' if percent else ''}"
+        parts.append(
+            format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d0d0d0"/>', LEFT, WIDTH - RIGHT, _f(y), _f(y))
+        )
+        parts.append(
+            format_html('<text x="{}" y="{}" text-anchor="end" font-size="11">{}</text>', LEFT - 4, _f(y + 4), text)
+        )
+    return parts
+
+
 def bar_chart(
     *,
     title: str,
@@ -50,17 +65,7 @@ def bar_chart(
     plot_h = HEIGHT - TOP - BOTTOM
     values = [n for _label, data in series for v in data if (n := _number(v)) is not None]
     top = 100.0 if percent else _nice_max(max(values, default=0))
-    parts: list[str] = []
-    for i in range(5):
-        y = TOP + plot_h - plot_h * i / 4
-        tick = top * i / 4
-        text = f"{tick:g}{' %' if percent else ''}"
-        parts.append(
-            format_html('<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d0d0d0"/>', LEFT, WIDTH - RIGHT, _f(y), _f(y))
-        )
-        parts.append(
-            format_html('<text x="{}" y="{}" text-anchor="end" font-size="11">{}</text>', LEFT - 4, _f(y + 4), text)
-        )
+    parts = _axis(top=top, percent=percent, plot_h=plot_h)
     count = max(1, len(categories))
     group_w = plot_w / count
     bar_w = max(1.0, group_w * 0.8 / max(1, len(series)))
