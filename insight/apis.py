@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -125,8 +126,10 @@ class InsightApi(APIView):
     @extend_schema(
         operation_id="insight_retrieve",
         parameters=[
-            OpenApiParameter("from", str, description="first day, YYYY-MM-DD (default: 12 weeks or 11 months back)"),
-            OpenApiParameter("to", str, description="last day, YYYY-MM-DD (default: today)"),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="first day, YYYY-MM-DD (default: 12 weeks or 11 months back)"
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last day, YYYY-MM-DD (default: today)"),
             OpenApiParameter("by", str, enum=["week", "month"], description="period (default: week)"),
         ],
         responses={200: InsightSerializer},
