@@ -13,6 +13,10 @@ class InsightRangeForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         date_input = {"type": "date"}
-        self.fields["from"] = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(date_input))
-        self.fields["to"] = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(date_input))
+        self.fields["from"] = forms.DateField(
+            label=_("From"), required=False, widget=forms.DateInput(date_input, format="%Y-%m-%d")
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("To"), required=False, widget=forms.DateInput(date_input, format="%Y-%m-%d")
+        )
         self.order_fields(["from", "to", "by"])

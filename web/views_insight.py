@@ -46,13 +46,17 @@ def _range(request: HttpRequest) -> tuple[InsightRangeForm, InsightRange]:
             for name, errors in (exc.fields or {}).items():
                 for error in errors:
                     form.add_error(name if name in form.fields else None, error)
-    return form, insight_range(first=None, last=None, by=None, today=today, tz=tz)
+    rng = insight_range(first=None, last=None, by=None, today=today, tz=tz)
+    if not form.is_bound:
+        # Show the range the page is for, so the next choice starts from it.
+        form = InsightRangeForm(initial={"from": rng.first, "to": rng.last, "by": rng.by})
+    return form, rng
 
 
 def period_label(value: date, by: str) -> str:
     if by == "week":
         return _("week %(week)s") % {"week": value.isocalendar().week}
-    return formats.date_format(value, "M Y")
+    return formats.date_format(value, "n/Y")
 
 
 def _text(value: Any, column: Column, by: str) -> str:
@@ -64,7 +68,7 @@ def _text(value: Any, column: Column, by: str) -> str:
         if isinstance(value, date):
             if column.key == "month":
                 return formats.date_format(value, "F Y")
-            return f"{period_label(value, by)} ({formats.date_format(value, 'j. M Y')})"
+            return f"{period_label(value, by)} ({formats.date_format(value, 'j.n.Y')})"
         if column.key == "hour":
             return f"{value:02d}–{(value + 1) % 24:02d}"
         return str(value)

@@ -22,7 +22,7 @@ def test_the_coordinator_reads_the_units_picture_with_plots_and_tables(
     page: Page, live_server: LiveServer, demo: None, signed_in: Callable[[User, str], None], language: str
 ) -> None:
     signed_in(User.objects.get(username="coordinator"), language)
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size({"width": 1280, "height": 1600})
     page.goto(f"{live_server.url}/unit/insight/")
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE[language])
     expect(page.locator("svg.plot")).to_have_count(8)
