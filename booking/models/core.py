@@ -324,14 +324,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["calendar", "blocked_start"], name="appointment_calendar_start_idx"),
             models.Index(fields=["client", "start"], name="appointment_client_start_idx"),
-            # The unit's picture (booking.insight) counts a unit's meetings over months: every
-            # column it reads is in this index, so PostgreSQL answers from it alone.
-            models.Index(
-                fields=["calendar", "blocked_start"],
-                include=["start", "status", "client", "confirmed_at", "id"],
-                condition=Q(client_copy=True),
-                name="appointment_insight_idx",
-            ),
+            # appointment_insight_idx (migration 0012, PostgreSQL only) serves booking.insight.
         ]
 
     def __str__(self) -> str:
