@@ -1,9 +1,10 @@
 """Demo data for booking: the workers' and the peer's calendars, their weekly hours and their
 meeting types. Idempotent."""
 
-from datetime import time
+import random
+from datetime import date, datetime, time, timedelta, tzinfo
 
-from booking.models import MeetingType, WorkingHours
+from booking.models import Appointment, AppointmentEvent, MeetingType, WorkingHours
 from booking.services import calendar_for
 from people.models import Unit, User
 
@@ -68,3 +69,40 @@ def _peer_calendar(peer: User) -> None:
             "audience": MeetingType.Audience.UNIT,
         },
     )
+
+
+def history_seed(
+    *, types: list[MeetingType], people: list[User], monday: date, weeks: int, rng: random.Random, tz: tzinfo
+) -> list[Appointment]:
+    """Past meetings of ``people`` with the workers of ``types``, one a week each for ``weeks``
+    weeks before ``monday``, held, missed or cancelled, with their history (the unit's picture
+    in the demo)."""
+    meetings = []
+    for week in range(weeks, 0, -1):
+        for i, person in enumerate(people):
+            mt = types[i % len(types)]
+            day = monday - timedelta(weeks=week) + timedelta(days=i % 5)
+            start = datetime.combine(day, time(9 + i // 5), tzinfo=tz)
+            roll = rng.random()
+            status = "cancelled" if roll < 0.15 else "no_show" if roll < 0.27 else "completed"
+            confirmed = start - timedelta(hours=20) if status != "cancelled" and rng.random() < 0.6 else None
+            meetings.append(
+                Appointment(
+                    calendar=mt.calendar, meeting_type=mt, client=person, booked_by=person, start=start,
+                    end=start + mt.duration, blocked_start=start, blocked_end=start + mt.duration + mt.buffer_after,
+                    status=status, confirmed_at=confirmed,
+                )
+            )  # fmt: skip
+    meetings = Appointment.objects.bulk_create(meetings)
+    _history(meetings, rng)
+    return meetings
+
+
+def _history(meetings: list[Appointment], rng: random.Random) -> None:
+    events = []
+    for m in meetings:
+        events.append(AppointmentEvent(appointment=m, action="booked", actor_id=m.client_id))
+        if m.status != "booked":
+            actor = m.client_id if m.status == "cancelled" and rng.random() < 0.6 else m.calendar.owner_id
+            events.append(AppointmentEvent(appointment=m, action=m.status, actor_id=actor))
+    AppointmentEvent.objects.bulk_create(events)

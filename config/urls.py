@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include("audit.urls")),
     path("api/", include("care.urls")),
     path("api/", include("conversations.apis")),
+    path("api/", include("insight.apis")),
     path("health/", health, name="health"),
     path("metrics", metrics, name="metrics"),
     path("", include("web.urls")),

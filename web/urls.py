@@ -15,6 +15,7 @@ from web import (
     views_group_meetings,
     views_groups,
     views_help,
+    views_insight,
     views_oidc,
     views_peers,
     views_reminders,
@@ -75,6 +76,8 @@ urlpatterns = [
     path("details/access-log/", views_access.my_access_log, name="access_log"),
     path("details/everything/", views_access.my_export, name="my_export"),
     path("access-log/", views_access.unit_access_log, name="unit_access_log"),
+    path("unit/insight/", views_insight.unit_insight, name="unit_insight"),
+    path("unit/insight/<slug:key>.csv", views_insight.unit_insight_csv, name="unit_insight_csv"),
     path("people/<id:user_id>/erase/", views_access.person_erase, name="person_erase"),
     path("people/<id:user_id>/national-id/", views_oidc.person_national_id, name="person_national_id"),
     # Social workers and peers

@@ -324,6 +324,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["calendar", "blocked_start"], name="appointment_calendar_start_idx"),
             models.Index(fields=["client", "start"], name="appointment_client_start_idx"),
+            # appointment_insight_idx (migration 0012, PostgreSQL only) serves booking.insight.
         ]
 
     def __str__(self) -> str:

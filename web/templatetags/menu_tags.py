@@ -80,6 +80,8 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
             ("web:help_requests", _("Help requests"), ("help_requests", "help_resolve")),
             ("web:handover", _("Hand over"), ("handover",)),
             ("web:help_rota", _("Duty rota"), ("help_rota",)),
+            # Under "More" on a phone: the figures are read on a wide screen, and rarely.
+            ("web:unit_insight", _("The unit's picture"), ("unit_insight",)),
             ("web:feedback_summary", _("Feedback"), ("feedback_summary",)),
             ("web:ideas", _("Ideas"), ("ideas", "idea")),
             ("web:unit_access_log", _("Access log"), ("unit_access_log",)),

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from booking import demo as booking_demo
 from care.demo import seed_all as seed_care
+from insight import demo as insight_demo
 from people import demo as people_demo
 from people.models import User
 from people.second_factor import DEMO_TOTP_SECRET
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         booking_demo.seed(unit=people.unit, workers=list(people.workers.values()), peer=people.peer)
         reminders_demo.seed(users=people.users)
         seed_care()
+        insight_demo.seed(unit=people.unit, workers=list(people.workers.values()))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready. Every demo login uses the password {people_demo.DEMO_PASSWORD!r}; staff also"
