@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", include("audit.urls")),
     path("api/", include("care.urls")),
     path("api/", include("conversations.apis")),
+    path("api/", include("services.apis")),
     path("health/", health, name="health"),
     path("", include("web.urls")),
 ]
