@@ -25,6 +25,10 @@ class Interval:
     start: datetime
     end: datetime
 
+    @property
+    def all_day(self) -> bool:
+        return self.end - self.start >= timedelta(hours=24)
+
 
 def _interval(day: date, opens: time, closes: time) -> Interval:
     start = datetime.combine(day, opens, tzinfo=OSLO)
@@ -73,4 +77,4 @@ def next_opening(location: Location, at: datetime) -> datetime | None:
 
 
 def is_all_day(interval: Interval) -> bool:
-    return interval.end - interval.start >= timedelta(hours=24)
+    return interval.all_day

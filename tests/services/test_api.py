@@ -36,7 +36,7 @@ def test_a_place_that_is_no_place_is_a_400_saying_what_to_write(api):
     answer = api.anonymous().get("/api/services/", {"near": "up north"})
 
     assert answer.status_code == 400
-    assert "latitude,longitude" in answer.json()["error"]["message"]
+    assert "59.91,10.75" in answer.json()["error"]["message"]
 
 
 def test_one_service_and_a_missing_one(api):
