@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from services.demo_rights import seed_rights
 from services.models import Category, Location, Organization, Service, ServiceAtLocation, WeeklyHours
+from services.needs import NEEDS
 
 _NS = uuid.UUID("3f4a1b6c-2d7e-4f80-9a1b-c2d3e4f5a6b7")
 WEEKDAYS = range(5)
@@ -196,6 +197,11 @@ def _one(row: tuple, categories: dict[str, Category], today: date) -> None:
 
 
 def seed() -> None:
+    # The needs come with a migration; a test database emptied between tests has lost them.
+    for position, (code, name_nb, name_en) in enumerate(NEEDS):
+        Category.objects.get_or_create(
+            code=code, defaults={"name_nb": name_nb, "name_en": name_en, "position": position}
+        )
     categories = {c.code: c for c in Category.objects.all()}
     today = timezone.localdate()
     for row in SERVICES:

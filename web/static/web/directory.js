@@ -33,11 +33,17 @@
   if (box.dataset.lat) {
     points.push([parseFloat(box.dataset.lat), parseFloat(box.dataset.lon)]);
   }
-  if (points.length > 1) {
-    map.fitBounds(points, {padding: [24, 24], maxZoom: 15});
-  } else if (points.length === 1) {
-    map.setView(points[0], 14);
-  } else {
-    map.setView([59.9127, 10.7461], 12);
+  function fit() {
+    map.invalidateSize();
+    if (points.length > 1) {
+      map.fitBounds(points, {padding: [32, 32], maxZoom: 15});
+    } else if (points.length === 1) {
+      map.setView(points[0], 14);
+    } else {
+      map.setView([59.9127, 10.7461], 12);
+    }
   }
+  fit();
+  // Once the page has its final layout (fonts, styles), fit again: the box may have grown.
+  window.addEventListener("load", fit);
 })();
