@@ -55,6 +55,15 @@ class DirectoryServiceSerializer(serializers.Serializer):
     opens_next = serializers.DateTimeField(allow_null=True)
 
 
+class DirectoryServicePageSerializer(serializers.Serializer):
+    """One page of a search (``page`` in the query; 20 a page)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DirectoryServiceSerializer(many=True)
+
+
 class RightsPageSerializer(serializers.Serializer):
     slug = serializers.CharField()
     title_nb = serializers.CharField()
@@ -99,7 +108,7 @@ class ServiceListApi(APIView):
             OpenApiParameter("near", str, description="latitude,longitude: nearest first, with distances"),
             OpenApiParameter("page", int),
         ],
-        responses={200: DirectoryServiceSerializer(many=True), **errors(400)},
+        responses={200: DirectoryServicePageSerializer, **errors(400, 404)},
         summary="Search the service directory (public)",
     )
     def get(self, request: Request) -> Response:

@@ -87,10 +87,14 @@ class _Check:
         # Times without an offset are Oslo wall-clock times; one with an offset is refused
         # rather than guessed at.
         try:
-            return time.fromisoformat(value)
+            found = time.fromisoformat(value)
         except (ValueError, TypeError):
             self.bad(table, line, f"{column} {value!r} is not a time like 08:00")
             return None
+        if found.tzinfo is not None:
+            self.bad(table, line, f"{column} {value!r} has an offset: write Oslo local time without one")
+            return None
+        return found
 
     def coordinate(self, table: str, line: int, value: str, column: str, limit: int) -> Decimal | None:
         if not value:
@@ -231,6 +235,7 @@ def _attributes(c: _Check, tables: dict[str, list[Row]], d: Directory) -> None:
 
 def _schedules(c: _Check, rows: list[Row], d: Directory) -> None:
     for line, row in rows:
+        before = len(c.problems)
         sid = c.uuid("schedule", line, row.get("id", ""))
         lid = row.get("location_id", "")
         if lid not in d.locations:
@@ -238,6 +243,8 @@ def _schedules(c: _Check, rows: list[Row], d: Directory) -> None:
         opens_raw, closes_raw = row.get("opens_at") or "", row.get("closes_at") or ""
         opens = c.time("schedule", line, opens_raw, "opens_at") if opens_raw else None
         closes = c.time("schedule", line, closes_raw, "closes_at") if closes_raw else None
+        if len(c.problems) > before:
+            continue  # one reason per row is enough to act on
         if row.get("freq") == "WEEKLY":
             days = [day for day in (row.get("byday") or "").split(",") if day]
             if not days or any(day not in BYDAY for day in days) or len(days) > 1:
