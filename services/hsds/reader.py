@@ -164,7 +164,7 @@ def _locations(c: _Check, tables: dict[str, list[Row]], d: Directory) -> None:
             c.bad("location", line, f"organization_id {org!r} names no organisation in organization.csv")
         lat = c.coordinate("location", line, row.get("latitude", ""), "latitude", 90)
         lon = c.coordinate("location", line, row.get("longitude", ""), "longitude", 180)
-        if (lat is None) != (lon is None):
+        if bool(row.get("latitude")) != bool(row.get("longitude")):
             c.bad("location", line, "give both latitude and longitude, or neither")
         if lid:
             d.locations[lid] = {
