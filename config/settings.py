@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "booking",
     "reminders",
     "care",
+    "services",
     "conversations",
     "web",
 ]
@@ -199,6 +200,7 @@ BOOKING_MAX_SERIES = 52
 
 from config.settings_calendars import *  # noqa: E402, F403  (busy time from workers' own calendars)
 from config.settings_conversations import *  # noqa: E402, F403  (writing instead of phoning)
+from config.settings_services import *  # noqa: E402, F403  (the service directory)
 
 # Computed free times (booking.services.slots_offered), keyed by each calendar's version.
 # Redis when there is one, so every server process shares them; else this process's memory.
@@ -289,6 +291,7 @@ CELERY_BEAT_SCHEDULE = {
     "waiting-offers": {"task": "care.tasks.waiting.offers_sweep", "schedule": 60.0},
     "external-calendars": EXTERNAL_CALENDAR_BEAT,  # noqa: F405
     "purge-conversations": CONVERSATIONS_PURGE_BEAT,  # noqa: F405
+    "purge-info-requests": {"task": "services.tasks.purge_info_requests", "schedule": 3600.0},
 }
 
 # --- Waiting list ----------------------------------------------------------------------------
@@ -358,10 +361,8 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "triangel.local")
 # Logs, metrics and error reports.
 from config.settings_ops import *  # noqa: E402, F403
 
-# OpenID Connect
-# The identity providers people sign in with, each off until configured (config.oidc reads them).
+# OpenID Connect: the identity providers people sign in with, each off until configured (config.oidc).
 OIDC_PROVIDERS = oidc.providers_from_env(debug=DEBUG)
 PID_HASH_KEY = oidc.pid_hash_key_from_env(debug=DEBUG, users_on="users" in OIDC_PROVIDERS)
-# Signing out may redirect to a provider, and Chromium applies form-action to that redirect
-# (the policy itself is config.settings_security's).
+# Signing out may redirect to a provider; Chromium applies form-action to it (policy: config.settings_security).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += oidc.form_action_origins(OIDC_PROVIDERS)  # noqa: F405

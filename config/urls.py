@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("care.urls")),
     path("api/", include("conversations.apis")),
     path("api/", include("insight.apis")),
+    path("api/", include("services.apis")),
     path("health/", health, name="health"),
     path("metrics", metrics, name="metrics"),
     path("", include("web.urls")),

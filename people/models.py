@@ -23,6 +23,9 @@ class Unit(models.Model):
     directions = models.TextField(_("how to get there"), blank=True)
     phone = PhoneNumberField(_("phone"), blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default=DEFAULT_TIME_ZONE)
+    # Where the unit is: INFO by SMS measures distances from here for the unit's people.
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         verbose_name = _("service unit")

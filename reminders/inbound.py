@@ -74,6 +74,26 @@ def free_text_handler_register(handler: FreeTextHandler) -> None:
         _free_text.append(handler)
 
 
+# (sender's number as received, the text, the person if the number is theirs, reference, now)
+# -> whether the handler answered. For questions anyone may ask (INFO): nothing about anyone.
+PublicKeywordHandler = Callable[[str, str, User | None, str, datetime], bool]
+
+_public: dict[str, PublicKeywordHandler] = {}
+
+
+def public_keyword_register(word: str, handler: PublicKeywordHandler) -> None:
+    """Let ``handler`` answer messages whose first word is ``word``, from anyone, strangers too.
+
+    Such a keyword must reveal nothing about who uses the service (the directory's INFO)."""
+    _public[word.upper()] = handler
+
+
+def _public_handler(text: str) -> tuple[str, PublicKeywordHandler] | None:
+    first = words_of(text).split(" ", 1)[0]
+    handler = _public.get(first)
+    return (first.lower(), handler) if handler is not None else None
+
+
 def keyword_of(text: str) -> str:
     normalized = words_of(text)
     for keyword, words in KEYWORDS.items():
@@ -110,13 +130,17 @@ def sms_inbound(*, sender_number: str, text: str, provider_message_id: str, now:
     """
     now = now or timezone.now()
     user = _sender(sender_number)
-    keyword = keyword_of(text) if user else "unknown"
+    public = _public_handler(text)
+    keyword = public[0] if public else keyword_of(text) if user else "unknown"
     try:
         with transaction.atomic():
             InboundSms.objects.create(provider_message_id=provider_message_id, sender=user, keyword=keyword)
     except IntegrityError:
         return "duplicate"
     ref = f"in:{provider_message_id}"
+    # A question anyone may ask (INFO), answered the same whoever sends it.
+    if public is not None and public[1](sender_number, text, user, ref, now):
+        return keyword
     if user is None or not user.is_service_user:
         # Not a service user, but perhaps someone's supporter answering JA or STOPP.
         return supporter_inbound(sender_number=sender_number, text=text, ref=ref, now=now) or "unknown"

@@ -10,7 +10,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("booking", "care", "config", "insight", "messaging", "ops", "people", "reminders", "web")
+APPS = (
+    "audit",
+    "booking",
+    "care",
+    "config",
+    "conversations",
+    "insight",
+    "messaging",
+    "ops",
+    "people",
+    "reminders",
+    "services",
+    "web",
+)
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

@@ -3,9 +3,9 @@
 import pytest
 import yaml
 from django.core.management import call_command
+from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
-from django.utils import timezone
 
 from booking.models import Appointment, MeetingType, WorkingHours
 from people.models import Caseload, User

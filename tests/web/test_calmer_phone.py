@@ -141,9 +141,10 @@ def test_the_phone_menu_shows_four_items_and_folds_the_rest_under_more(world, me
     assert "Mer" in more
     assert 'href="/reminders/"' in more
     assert 'href="/conversations/"' in more  # Messages wait under "More"; My day shows their count
+    assert 'href="/services/"' in more  # Find help (the service directory)
     # A wide screen still has every item in one list.
     everything = re.search(r'<ul class="menu-all">(.*?)</ul>', html, flags=re.S).group(1)
-    assert len(re.findall(r"<li>", everything)) == 8
+    assert len(re.findall(r"<li>", everything)) == 9
 
 
 def _reminder(me, **fields) -> tuple[int, ReminderPlan | None]:

@@ -28,6 +28,7 @@ _CALENDAR_PAGES = (
 )
 
 
+_DIRECTORY_PAGES = ("services", "service_card", "rights")
 _MESSAGE_PAGES = ("inbox", "conversations", "conversation")
 _MESSAGE_URLS = ("web:conversations", "web:inbox")
 
@@ -54,6 +55,7 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
             ("web:conversations", _("Messages"), _MESSAGE_PAGES),
             ("web:reminders", _("Reminders"), ("reminders", "reminder")),
             ("web:peers", _("Peers"), ("peers", "sharing", "peer_request")),
+            ("web:services", _("Find help"), _DIRECTORY_PAGES),
             ("web:details", _("My details"), ("details", "sign_ins")),
         ]
     if user.has_calendar_role:
@@ -70,6 +72,7 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
             ("web:groups", _("Groups"), ("groups", "group")),
             ("web:feedback_received", _("Feedback"), ("feedback_received",)),
             ("web:ideas", _("Ideas"), ("ideas",)),
+            ("web:services", _("Find help"), _DIRECTORY_PAGES),
             ("web:message_settings", _("My notices"), ("message_settings",)),
             ("web:sign_ins", _("My sign-ins"), ("sign_ins",)),
         ]
@@ -84,6 +87,7 @@ def _entries(user: User) -> list[tuple[str, str, tuple[str, ...]]]:
             ("web:unit_insight", _("The unit's picture"), ("unit_insight",)),
             ("web:feedback_summary", _("Feedback"), ("feedback_summary",)),
             ("web:ideas", _("Ideas"), ("ideas", "idea")),
+            ("web:directory_manage", _("Service directory"), ("directory_manage", "service_edit", "service_new")),
             ("web:unit_access_log", _("Access log"), ("unit_access_log",)),
             ("web:message_settings", _("My notices"), ("message_settings",)),
             ("web:sign_ins", _("My sign-ins"), ("sign_ins",)),
