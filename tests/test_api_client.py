@@ -52,7 +52,10 @@ def schema(live_server: LiveServer, client_folder: Path, django_db_blocker: Djan
 def generated(schema: Path, client_folder: Path) -> Iterator[ModuleType]:
     """The client generated from ``schema``, importable as ``triangel_client`` while the test runs."""
     config = client_folder / "generator.json"
-    config.write_text(json.dumps({"post_hooks": []}))
+    # The directory's HSDS download is a zip; the generator reads any binary answer as a file.
+    config.write_text(
+        json.dumps({"post_hooks": [], "content_type_overrides": {"application/zip": "application/octet-stream"}})
+    )
     command = [
         *(sys.executable, "-m", "openapi_python_client", "generate", "--path", str(schema)),
         *("--output-path", str(client_folder / PACKAGE), "--meta", "none", "--config", str(config)),
