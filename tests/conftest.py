@@ -8,6 +8,7 @@ set; with TRIANGEL_FAIL_ON_SKIP=1 (as CI sets it) any skip fails the run.
 
 import os
 from dataclasses import dataclass
+from datetime import time
 
 import pytest
 from django.db import connection
@@ -162,3 +163,20 @@ class ApiFactory:
 
     def anonymous(self) -> APIClient:
         return APIClient()
+
+
+@pytest.fixture
+def no_quiet_hours(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+    """Nobody has quiet hours during the test (an empty window, start = end), nor do supporters.
+
+    For tests of sending through real processes (a Celery worker, an SMTP or SMS server), where
+    the clock cannot be set: without this they would wait for the morning when run in the
+    evening or at night, Oslo time. Tests of quiet hours set their own and give ``now``."""
+    from reminders.models import ReminderPreferences
+    from reminders.services import supporters
+
+    midnight = time(0, 0)
+    for name in ("quiet_start", "quiet_end"):
+        monkeypatch.setattr(ReminderPreferences._meta.get_field(name), "default", midnight)
+    monkeypatch.setattr(supporters, "SUPPORTER_QUIET", (midnight, midnight))
+    ReminderPreferences.objects.update(quiet_start=midnight, quiet_end=midnight)

@@ -43,6 +43,7 @@ def broker() -> Iterator[None]:
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_worker_writes_the_person_is_told_by_sms_and_answers_by_sms(
     world, api, settings, tmp_path: Path, broker: None
 ) -> None:

@@ -105,6 +105,7 @@ def test_at_a_name_nobody_answers_to_posts_nothing(world, sms) -> None:
     assert [r["reply"] for r in replies(world.client)] == ["conversation_no_name"] * 2
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_reply_to_a_peers_notice_goes_back_to_the_peer(shared, sms, sms_file) -> None:
     peer_thread = services.thread_with_peer(shared.client, shared.peer)
     now = timezone.now()
@@ -162,6 +163,7 @@ def test_ja_still_confirms_the_next_meeting(world, sms) -> None:
     assert not FollowUpTask.objects.exists()
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_reply_to_the_groups_notice_goes_back_to_the_group(shared, sms, sms_file) -> None:
     from tests.care.groups_support import make_group
 

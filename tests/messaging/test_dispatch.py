@@ -306,6 +306,7 @@ def test_configuration_and_overload_answers_are_temporary(world, stub_gateway, s
 # --- Permanent failures --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_dead_number_is_retired_the_worker_is_asked_and_email_takes_over(world, stub_gateway):
     stub_gateway.status = 410
     world.client.email = "anna@example.no"
@@ -372,6 +373,7 @@ def test_a_user_who_turned_off_email_fallback_gets_no_email(world, stub_gateway)
     assert not Delivery.objects.filter(recipient=world.client, channel="email").exists()
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_no_usable_number_fails_the_row_and_falls_back_to_email(world, sms_file):
     PhoneNumber.objects.filter(user=world.client).update(unusable_since=timezone.now())
     world.client.email = "anna@example.no"
@@ -392,6 +394,7 @@ def webhook_secret(settings):
     settings.SMS_WEBHOOK_SECRET = "test-webhook-secret"
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_permanent_delivery_report_retires_the_number_and_falls_back(world, api, stub_gateway, webhook_secret):
     world.client.email = "anna@example.no"
     world.client.save()

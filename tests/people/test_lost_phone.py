@@ -89,6 +89,7 @@ def test_when_the_new_number_fails_the_reminder_does_not_fall_back_to_the_old(lo
     assert [r.body["to"] for r in gateway.requests] == [NEW]
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_a_report_that_the_old_number_died_sends_again_to_the_new_one(world, api, settings):
     """A reminder went to the old number just before it was replaced; its failure report comes
     after: the person is reached on the number they use now."""

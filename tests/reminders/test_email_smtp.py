@@ -141,6 +141,7 @@ def test_an_unreachable_mail_server_is_a_temporary_error(client_with_email, sett
     assert row.last_error.startswith("mail server:")
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_an_sms_that_cannot_be_delivered_arrives_by_email(client_with_email, smtp, settings):
     # No usable phone number: the reminder falls back to e-mail and reaches the mail server.
     client_with_email.phone_numbers.update(unusable_since=timezone.now())

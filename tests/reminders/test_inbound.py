@@ -273,6 +273,7 @@ def test_stop_turns_sms_off_with_exactly_one_confirmation(world, sms, sms_file, 
     assert Delivery.objects.filter(recipient=world.client).count() == 2
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_after_stop_a_user_with_email_gets_reminders_by_email(world, sms, sms_file, mailoutbox):
     world.client.email = "anna@example.no"
     world.client.save()

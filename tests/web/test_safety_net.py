@@ -16,6 +16,7 @@ MAMMA = "+4791234567"
 SPARE = "+4798765432"
 
 
+@pytest.mark.usefixtures("no_quiet_hours")
 def test_the_person_names_a_supporter_on_the_reminders_page_and_sees_them_stop(world, web_client):
     client = web_client(world.client)
     page = client.get("/reminders/")
