@@ -160,3 +160,16 @@ def test_every_task_the_beat_schedules_is_a_registered_task():
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
+
+
+def test_the_static_files_collect_for_production(tmp_path, settings) -> None:
+    """``collectstatic`` with the production storage (hashed names and a manifest) succeeds:
+    every file a stylesheet or script refers to is there."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    assert (tmp_path / "staticfiles.json").exists()
+    assert any(tmp_path.glob("web/vendor/leaflet-1.9.4/leaflet.*.js"))
