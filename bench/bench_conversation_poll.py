@@ -1,11 +1,13 @@
 """What an open conversation's "anything new?" costs the server (issue "Write instead of
 phoning": the cost per request of the live mechanism when nothing is new).
 
-In-process, through Django's whole request path (middleware, session, sign-in, the view) but
-without an HTTP server: 300 threads of one worker's caseload, each with a message; the
-worker's page asks ``/conversations/{id}/new/?after=<last id>`` for each in turn, as 300 open
-pages would every two seconds. Prints the queries per ask, wall and CPU milliseconds per ask
-(median, p95), and the same for an ask that finds one new message.
+In-process, through Django's request path but without an HTTP server: 300 threads of one
+worker's caseload, each with a message; the worker's page asks
+``/conversations/{id}/new/?after=<last id>&live=<ticket>`` for each in turn, as 300 open pages
+would every second. Prints the queries per ask, wall and CPU milliseconds per ask (median,
+p95) for "nothing new" answered from the live cache (``web.middleware.LivePollMiddleware``:
+no session, no query), for "nothing new" the whole way (the live cache off: session, person
+and one query), and for an ask that finds one new message.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/triangel_conv_bench \\
     .venv/bin/python bench/bench_conversation_poll.py [--asks 3000]
@@ -18,12 +20,14 @@ import os
 import statistics
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/triangel_conv_bench"
 THREADS = 300
+DUMMY = "django.core.cache.backends.dummy.DummyCache"
 
 
 def _create_database(url: str) -> None:
@@ -92,12 +96,14 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from bench.common import calibration_ms, git_revision
+    from web.templatetags.conversation_tags import poll_url
 
     call_command("migrate", verbosity=0)
     worker, pairs = _seed()
@@ -108,25 +114,31 @@ def main() -> None:
     session = client.session
     session[SECOND_FACTOR] = "bench"  # staff pages need a second factor shown in the session
     session.save()
-    quiet = [f"/conversations/{t}/new/?after={last}" for t, last in pairs]
-    news = [f"/conversations/{t}/new/?after={last - 1}" for t, last in pairs]
-    _measure(client, quiet, 300, 204)  # warm: connections, templates, the plan cache
-    with CaptureQueriesContext(connection) as queries:
-        client.get(quiet[0])
+    quiet = [poll_url(t, last) for t, last in pairs]
+    news = [poll_url(t, last - 1) for t, last in pairs]
+    whole_way = override_settings(CACHES={**settings.CACHES, "live": {"BACKEND": DUMMY}})
+    _measure(client, quiet, 300, 204)  # warm: connections, templates, the plan cache, the live cache
     print(f"code: {git_revision()}  cores: {os.cpu_count()}  calibration: {calibration_ms():.1f} ms")
-    print(f"queries per quiet ask: {len(queries.captured_queries)} (session and user included)")
-    for label, urls, expect in (("nothing new (204)", quiet, 204), ("one new message (200)", news, 200)):
-        walls, cpus = _measure(client, urls, args.asks, expect)
+    cases = (
+        ("nothing new, from the live cache (204)", quiet, 204, None),
+        ("nothing new, the whole way (204)", quiet, 204, whole_way),
+        ("one new message (200)", news, 200, None),
+    )
+    for label, urls, expect, overlay in cases:
+        with overlay or nullcontext():
+            _measure(client, urls, 300, expect)
+            with CaptureQueriesContext(connection) as queries:
+                client.get(urls[0])
+            walls, cpus = _measure(client, urls, args.asks, expect)
         print(
-            f"{label}: {args.asks} asks over {len(urls)} threads; wall ms median {statistics.median(walls):.2f} "
-            f"p95 {_percentile(walls, 95):.2f}; CPU ms (this process) median {statistics.median(cpus):.2f} "
-            f"p95 {_percentile(cpus, 95):.2f}"
+            f"{label}: {len(queries.captured_queries)} queries; {args.asks} asks over {len(urls)} threads; "
+            f"wall ms median {statistics.median(walls):.3f} p95 {_percentile(walls, 95):.3f}; "
+            f"CPU ms (this process) median {statistics.median(cpus):.3f} p95 {_percentile(cpus, 95):.3f}"
         )
-    per_second = 300 / 2
     quiet_cpu = statistics.median(_measure(client, quiet, 600, 204)[1])
     print(
-        f"300 open pages asking every 2 s: {per_second:.0f} asks/s x {quiet_cpu:.2f} ms = "
-        f"{per_second * quiet_cpu / 1000:.2f} of one core in Django when nothing is new"
+        f"300 open pages asking every second: 300 asks/s x {quiet_cpu:.3f} ms = "
+        f"{300 * quiet_cpu / 1000:.2f} of one core in Django when nothing is new"
     )
 
 

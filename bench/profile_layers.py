@@ -249,6 +249,7 @@ def _poll_subject(client_id: int) -> tuple[str, str]:
 
     from conversations import selectors, services
     from people.models import User
+    from web.templatetags.conversation_tags import poll_url
 
     user = User.objects.get(pk=client_id)
     thread = services.thread_for_worker(user)
@@ -257,7 +258,7 @@ def _poll_subject(client_id: int) -> tuple[str, str]:
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"/conversations/{thread.pk}/new/?after={selectors.last_message_id(thread.pk)}", session.session_key
+    return poll_url(thread.pk, selectors.last_message_id(thread.pk)), session.session_key
 
 
 def _round(handler: Any, make: Callable, requests: int) -> dict[str, float]:

@@ -223,6 +223,12 @@ CACHES = {
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
+    # Each conversation's newest message id, for the open pages' "anything new?"
+    # (conversations.live). Only a store every process shares will do; without Redis
+    # nothing is kept and every question goes to the database.
+    "live": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_REDIS_URL, "KEY_PREFIX": "triangel"}
+    if CACHE_REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     # Sign-in limits must be shared by every process: Redis, else files on this machine.
     "limits": {
         "BACKEND": "config.cache.StrictRedisCache",

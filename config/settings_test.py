@@ -22,6 +22,8 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "slots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "slots"},
     "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
+    # Open pages ask the database; tests of the shortcut bring their own Redis (live_cache).
+    "live": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 
 # The API reads JSON only: the test API client sends its bodies as JSON unless told otherwise.

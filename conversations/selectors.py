@@ -13,11 +13,12 @@ query, from the current state of the follow-up.
 Nobody else reads a thread, coordinators included: another person's thread is a 404.
 """
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Now
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Now
 from django.utils.translation import gettext as _
 
-from care.models import GroupMember, Sharing
+from audit import log
+from care.models import GroupMember, ResponsibilityGroup, Sharing
 from config import prepared
 from config.errors import NotFound
 from conversations.models import Message, ReadState, Thread, ThreadCover
@@ -40,7 +41,7 @@ def _visible(user: User) -> Q:
 
 def _visible_by(role: str, user_id: int) -> Q:
     """What ``_visible`` says for an active person of ``role``: the person only by their id, so
-    the filter can be compiled once per role (``thread_news``)."""
+    the filter can be compiled once per role (``thread_newest``)."""
     if role == User.Role.SERVICE_USER:
         return Q(client_id=user_id)
     member = Exists(GroupMember.objects.filter(group=OuterRef("group"), user_id=user_id, removed_at__isnull=True))
@@ -78,41 +79,86 @@ def threads_of(user: User) -> QuerySet[Thread]:
     )
 
 
+_THREAD_PATHS = prepared.field_paths(Thread)
+_USER_PATHS = prepared.field_paths(User)
+_CLIENT_PATHS = prepared.field_paths(User, "client__")
+_PEER_PATHS = prepared.field_paths(User, "peer__")
+_GROUP_PATHS = prepared.field_paths(ResponsibilityGroup, "group__")
+
+
+def _thread_row(role: str, user_id: int, thread_id: int) -> QuerySet:
+    paths = _THREAD_PATHS + _CLIENT_PATHS + _PEER_PATHS + _GROUP_PATHS
+    return Thread.objects.filter(_visible_by(role, user_id), pk=thread_id).values_list(*paths)[:1]
+
+
 def thread_get(user: User, thread_id: int) -> Thread:
-    """``user``'s thread ``thread_id``; NotFound for anyone not taking part in it."""
-    thread = threads_of(user).filter(pk=thread_id).first()
-    if thread is None:
+    """``user``'s thread ``thread_id`` with its person, peer and group; NotFound for anyone not
+    taking part in it. Staff and peers reading it is noted, as ``threads_of`` notes it.
+
+    Every message posted and every page of a thread starts here: one query, compiled once
+    per role (``config.prepared``), as ``threads_of(user).filter(pk=…)`` would be."""
+    found = []
+    if user.is_authenticated and user.is_active:
+        role = user.role
+        found = prepared.rows("thread-get", lambda *args: _thread_row(role, *args), [user.pk, thread_id], key=role)
+    if not found:
         raise NotFound(_("There is no such conversation."))
+    row, cut = found[0], [len(_THREAD_PATHS)]
+    for paths in (_CLIENT_PATHS, _PEER_PATHS, _GROUP_PATHS):
+        cut.append(cut[-1] + len(paths))
+    thread = prepared.instance(Thread, row[: cut[0]])
+    thread.client = prepared.instance(User, row[cut[0] : cut[1]])
+    thread.peer = prepared.instance(User, row[cut[1] : cut[2]]) if thread.peer_id is not None else None
+    thread.group = prepared.instance(ResponsibilityGroup, row[cut[2] :]) if thread.group_id is not None else None
+    log.saw(viewer=user, what="conversation", subjects=[(thread.client_id, thread.pk)])
     return thread
 
 
-def participants(thread: Thread) -> list[User]:
-    """Who takes part in ``thread`` now (the same rules as ``threads_of``), the person first."""
+def _others(kind: str, client_id: int, other_id: int) -> QuerySet:
+    """Who takes part in a thread of ``kind`` beside its person (``participants``);
+    ``other_id`` is the peer of a peer thread, the group of a group thread, else the thread."""
     others = User.objects.filter(is_active=True)
-    if thread.kind == Thread.Kind.PEER:
-        shares = Sharing.objects.filter(user_id=thread.client_id, peer_id=thread.peer_id, revoked_at__isnull=True)
-        others = others.filter(pk=thread.peer_id, role=User.Role.PEER) if shares.exists() else others.none()
+    if kind == Thread.Kind.PEER:
+        shares = Exists(Sharing.objects.filter(user_id=client_id, peer_id=other_id, revoked_at__isnull=True))
+        others = others.filter(shares, pk=other_id, role=User.Role.PEER)
     else:
-        worker = Q(
-            role=User.Role.SOCIAL_WORKER, caseload_entries__client_id=thread.client_id, caseload_entries__ended_at=None
-        )
-        if thread.kind == Thread.Kind.WORKER and thread.pk is not None:
-            covering = _covering().filter(thread_id=thread.pk).values("worker_id")
+        worker = Q(role=User.Role.SOCIAL_WORKER, caseload_entries__client_id=client_id, caseload_entries__ended_at=None)
+        if kind == Thread.Kind.WORKER:
+            covering = _covering().filter(thread_id=other_id).values("worker_id")
             worker |= Q(role=User.Role.SOCIAL_WORKER, pk__in=covering)
-        if thread.kind == Thread.Kind.GROUP:
-            consent = Exists(
-                Sharing.objects.filter(user_id=thread.client_id, peer=OuterRef("pk"), revoked_at__isnull=True)
-            )
-            member = Q(group_memberships__group_id=thread.group_id, group_memberships__removed_at=None) & (
+        if kind == Thread.Kind.GROUP:
+            consent = Exists(Sharing.objects.filter(user_id=client_id, peer=OuterRef("pk"), revoked_at__isnull=True))
+            member = Q(group_memberships__group_id=other_id, group_memberships__removed_at=None) & (
                 ~Q(role=User.Role.PEER) | Q(consent)
             )
             worker |= member & ~Q(role=User.Role.SERVICE_USER)
-        others = others.filter(worker).exclude(pk=thread.client_id)
-    return [thread.client, *others.distinct().order_by("role", "first_name", "id")]
+        others = others.filter(worker).exclude(pk=client_id)
+    return others.distinct().order_by("role", "first_name", "id").values_list(*_USER_PATHS)
+
+
+def participants(thread: Thread) -> list[User]:
+    """Who takes part in ``thread`` now (the same rules as ``threads_of``), the person first.
+
+    One query, compiled once per kind of thread (``config.prepared``): a post asks it for
+    its notices and its answer."""
+    kind = thread.kind
+    other = {Thread.Kind.PEER: thread.peer_id, Thread.Kind.GROUP: thread.group_id}.get(kind, thread.pk)
+    if other is None:  # a worker thread not saved yet: nobody covers it
+        other = 0
+    rows = prepared.rows("participants", lambda *a: _others(kind, *a), [thread.client_id, other], key=kind)
+    return [thread.client, *(prepared.instance(User, row) for row in rows)]
+
+
+def _part_of(role: str, user_id: int, thread_id: int) -> QuerySet:
+    return Thread.objects.filter(_visible_by(role, user_id), pk=thread_id).values_list("pk")[:1]
 
 
 def takes_part(*, thread: Thread, user: User) -> bool:
-    return Thread.objects.filter(_visible(user), pk=thread.pk).exists()
+    """Whether ``user`` may read and write in ``thread`` now (one query, compiled once per role)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    role = user.role
+    return bool(prepared.rows("takes-part", lambda *args: _part_of(role, *args), [user.pk, thread.pk], key=role))
 
 
 def messages_after(
@@ -164,26 +210,26 @@ def messages_latest(thread: Thread, limit: int = MESSAGES_PAGE, *, viewer: User 
     return list(qs[:limit])[::-1]
 
 
-def _news(role: str, user_id: int, thread_id: int, after_id: int) -> QuerySet:
-    newer = Exists(Message.objects.filter(thread=OuterRef("pk"), id__gt=after_id))
+def _newest(role: str, user_id: int, thread_id: int) -> QuerySet:
+    newest = Message.objects.filter(thread=OuterRef("pk")).order_by("-id").values("id")[:1]
     return (
         Thread.objects.filter(_visible_by(role, user_id), pk=thread_id)
-        .annotate(newer=newer)
-        .values_list("newer", flat=True)[:1]
+        .annotate(newest=Coalesce(Subquery(newest), 0))
+        .values_list("newest", flat=True)[:1]
     )
 
 
-def thread_news(user: User, thread_id: int, after_id: int) -> bool | None:
-    """Whether ``user``'s thread has messages after ``after_id``; None when it is not theirs.
+def thread_newest(user: User, thread_id: int) -> int | None:
+    """The newest message id in ``user``'s thread (0 when it has none); None when it is not theirs.
 
     One query on the indexes (the thread's key and (thread, id)), compiled once per role
-    (``config.prepared``): what a page asking "anything new?" every two seconds costs when
-    nothing is new."""
+    (``config.prepared``): what an open page asking "anything new?" costs when the shared
+    cache cannot answer for it (``conversations.live``)."""
     if not user.is_authenticated or not user.is_active:
         return None
     role = user.role
-    found = prepared.rows("thread-news", lambda *args: _news(role, *args), [user.pk, thread_id, after_id], key=role)
-    return bool(found[0][0]) if found else None
+    found = prepared.rows("thread-newest", lambda *args: _newest(role, *args), [user.pk, thread_id], key=role)
+    return found[0][0] if found else None
 
 
 def marks_of_others(thread: Thread, viewer: User) -> tuple[int, int]:

@@ -5,14 +5,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import ResponsibilityGroup, Sharing
 from care.selectors.groups import groups_visible_to
 from config.errors import Conflict, NotFound, Unprocessable
-from conversations import sms
+from conversations import live, sms
 from conversations.models import MESSAGE_MAX_LENGTH, Message, ReadState, Thread, ThreadCover
 from conversations.selectors import participants, takes_part
 from people.models import User
@@ -101,6 +102,9 @@ def message_post(
     now = now or timezone.now()
     try:
         with transaction.atomic():
+            # The thread's row first: a second post waits here before it takes an id, so ids
+            # are committed in order and "nothing after 41" never hides a 40 (conversations.live).
+            Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
             message = Message.objects.create(
                 thread=thread,
                 author=author,
@@ -110,7 +114,9 @@ def message_post(
                 danger=danger_in(text),
                 created_at=now,
             )
-            Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
+            # Before the commit, not after: a kept id ahead of the database only sends the
+            # open pages the whole way for a moment; one behind would hide the message.
+            live.remember(thread.pk, message.pk)
             _advance(thread=thread, user=author, message_id=message.pk, now=now)
             # The SMS notices to the others, due after their delay (conversations.sms).
             sms.message_posted(message, now=now)
@@ -125,15 +131,16 @@ def message_post(
 
 def _advance(*, thread: Thread, user: User, message_id: int | None, now: datetime, read: bool = True) -> None:
     """Move ``user``'s marks in ``thread`` forward to ``message_id`` (never back): delivered,
-    and read too when ``read``."""
-    state, _created = ReadState.objects.get_or_create(thread=thread, user=user)
+    and read too when ``read``. One UPDATE when the marks exist (the usual case)."""
+    changes: dict[str, object] = {"last_seen_at": now}
     if message_id is not None:
-        if state.last_delivered_id is None or message_id > state.last_delivered_id:
-            state.last_delivered_id = message_id
-        if read and (state.last_read_id is None or message_id > state.last_read_id):
-            state.last_read_id = message_id
-    state.last_seen_at = now
-    state.save(update_fields=["last_delivered", "last_read", "last_seen_at"])
+        changes["last_delivered_id"] = Greatest(Coalesce(F("last_delivered_id"), 0), message_id)
+        if read:
+            changes["last_read_id"] = Greatest(Coalesce(F("last_read_id"), 0), message_id)
+    marks = ReadState.objects.filter(thread=thread, user=user)
+    if not marks.update(**changes):
+        ReadState.objects.get_or_create(thread=thread, user=user)
+        marks.update(**changes)
 
 
 def thread_delivered(*, thread: Thread, user: User, up_to: int, now: datetime | None = None) -> None:

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from booking.models import Calendar, MeetingType
 from people.models import Unit, User
 from tests import factories as f
+from tests.conversations.live_fixtures import live_cache, no_live_cache  # noqa: F401  (fixtures for every test)
 from tests.external_calendars.fixtures import (  # noqa: F401  (fixtures for every test)
     _ics_http,
     caldav_calendar,

@@ -62,6 +62,7 @@ def test_a_person_and_their_worker_write_to_each_other_live(
     demo: None,
     signed_in: Callable[[User, str], None],
     language: str,
+    live_cache: None,
 ) -> None:
     anna = User.objects.get(username="user1")
     kari = User.objects.get(username="worker1")

@@ -22,6 +22,7 @@ from people.models import User
 from people.services import caseload_assign
 from tests import factories as f
 from tests.care.groups_support import make_group
+from web.templatetags.conversation_tags import poll_url
 
 pytestmark = pytest.mark.django_db
 
@@ -386,7 +387,7 @@ def test_web_polling_fragment(matrix, role, kind) -> None:
         assert response.status_code == 200
         assert matrix.text(kind) in response.content.decode()
         newest = Message.objects.filter(thread=thread).latest("id").pk
-        assert web.get(f"/conversations/{thread.pk}/new/?after={newest}").status_code == 204
+        assert web.get(poll_url(thread.pk, newest)).status_code == 204
     else:
         _expect_refused(response, before)
         # Nothing new and not theirs looks the same as not theirs: no 204 that would tell.

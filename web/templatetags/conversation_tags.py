@@ -1,13 +1,15 @@
-"""Small pieces of the conversation pages: a thread's title as the reader knows it, and the
-box with the unread count that My day and Today show with one line each."""
+"""Small pieces of the conversation pages: a thread's title as the reader knows it, the box
+with the unread count that My day and Today show with one line each, and where an open
+thread asks what is new."""
 
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from conversations import selectors
+from conversations import live, selectors
 from conversations.models import Thread
 from people.models import User
 from people.selectors import current_worker_of
@@ -83,3 +85,11 @@ def message_state(message: object, marks: tuple[int, int]) -> str:
     """Sent, delivered or read, in words, for the writer's own message."""
     state = selectors.state_of(message, marks or (0, 0))
     return {"sent": _("Sent"), "delivered": _("Delivered"), "read": _("Read")}[state]
+
+
+@register.simple_tag
+def poll_url(thread_id: int, after_id: int) -> str:
+    """Where an open thread page asks what is new after ``after_id``, with a fresh ticket
+    (``conversations.live``)."""
+    query = urlencode({"after": after_id, "live": live.ticket(thread_id)})
+    return f"{reverse('web:conversation_new', args=[thread_id])}?{query}"
