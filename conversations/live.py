@@ -27,6 +27,7 @@ read it. After that the whole way answers, with a new ticket.
 import logging
 import threading
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from redis.exceptions import RedisError
@@ -51,7 +52,9 @@ _connections = threading.local()
 
 
 def _key(thread_id: int) -> str:
-    return f"thread-newest:{thread_id}"
+    # The database's name too: two installations (or a benchmark's databases) sharing one
+    # Redis must not read each other's ids, which could hide a message.
+    return f"thread-newest:{settings.DATABASES['default']['NAME']}:{thread_id}"
 
 
 def _redis() -> tuple[object, object] | None:

@@ -257,3 +257,9 @@ def test_the_layers_answer_is_empty_and_kept_nowhere(world, live_cache) -> None:
     assert seen["status"] == "204 No Content"
     assert "no-store" in seen["headers"]["Cache-Control"]
     assert "private" in seen["headers"]["Cache-Control"]
+
+
+def test_another_database_sharing_the_redis_reads_nothing_of_ours(live_cache, settings) -> None:
+    live.remember(5, 10)
+    settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"], "NAME": "another"}}
+    assert live.newest(5) is None
