@@ -206,6 +206,7 @@ from config.settings_services import *  # noqa: E402, F403  (the service directo
 # Redis when there is one, so every server process shares them; else this process's memory.
 # SLOTS_CACHE=off computes every answer (for measuring, or to rule the cache out).
 CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", env_str("REDIS_URL"))
+LIVE_CACHE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "slots": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
@@ -226,7 +227,14 @@ CACHES = {
     # Each conversation's newest message id, for the open pages' "anything new?"
     # (conversations.live). Only a store every process shares will do; without Redis
     # nothing is kept and every question goes to the database.
-    "live": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_REDIS_URL, "KEY_PREFIX": "triangel"}
+    # A Redis that hangs must not hold a post or a page (LIVE_CACHE_OPTIONS: half a second,
+    # then it is a miss).
+    "live": {
+        "BACKEND": "config.cache.RedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        "KEY_PREFIX": "triangel",
+        "OPTIONS": LIVE_CACHE_OPTIONS,
+    }
     if CACHE_REDIS_URL
     else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     # Sign-in limits must be shared by every process: Redis, else files on this machine.

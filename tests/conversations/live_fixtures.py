@@ -17,7 +17,12 @@ def live_cache(settings: object) -> None:
         pytest.skip(f"needs Redis at {LIVE_REDIS_URL}: {exc}")
     settings.CACHES = {
         **settings.CACHES,
-        "live": {"BACKEND": "config.cache.RedisCache", "LOCATION": LIVE_REDIS_URL, "KEY_PREFIX": "triangel"},
+        "live": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": LIVE_REDIS_URL,
+            "KEY_PREFIX": "triangel",
+            "OPTIONS": settings.LIVE_CACHE_OPTIONS,
+        },
     }
 
 

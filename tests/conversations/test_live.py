@@ -4,6 +4,7 @@ without sessions or the database; the cache may make an answer quicker but never
 message, and a ticket opens nothing: whatever the layer cannot answer, the view checks."""
 
 import re
+import socket
 import threading
 import time
 from typing import Any
@@ -263,3 +264,25 @@ def test_another_database_sharing_the_redis_reads_nothing_of_ours(live_cache, se
     live.remember(5, 10)
     settings.DATABASES = {**settings.DATABASES, "default": {**settings.DATABASES["default"], "NAME": "another"}}
     assert live.newest(5) is None
+
+
+def test_a_redis_that_does_not_answer_costs_half_a_second_not_a_hung_post(settings) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # takes the connection, never answers
+    try:
+        location = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        settings.CACHES = {
+            **settings.CACHES,
+            "live": {
+                "BACKEND": "config.cache.RedisCache",
+                "LOCATION": location,
+                "OPTIONS": settings.LIVE_CACHE_OPTIONS,
+            },
+        }
+        started = time.monotonic()
+        live.remember(5, 10)
+        assert live.newest(5) is None
+        assert time.monotonic() - started < 3
+    finally:
+        silent.close()
