@@ -25,7 +25,6 @@ read it. After that the whole way answers, with a new ticket.
 """
 
 import logging
-import threading
 
 from django.conf import settings
 from django.core import signing
@@ -46,9 +45,6 @@ else
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 end
 """
-
-
-_connections = threading.local()
 
 
 def _key(thread_id: int) -> str:
@@ -81,26 +77,9 @@ def remember(thread_id: int, newest_id: int) -> None:
 
 
 def newest(thread_id: int) -> int | None:
-    """The thread's newest message id as kept, or None when none is (or Redis is away).
-
-    One GET on a connection this thread keeps: the client's pool and retry machinery cost
-    more than the read, and this is asked hundreds of times a second."""
-    found = _redis()
-    if found is None:
-        return None
-    cache, client = found
-    held = getattr(_connections, "held", None)
-    if held is None or held[0] is not client:
-        held = _connections.held = (client, client._get_connection_pool(False).make_connection())
-    key = cache.make_key(_key(thread_id))
-    try:
-        held[1].send_command("GET", key)
-        value = held[1].read_response()
-    except (RedisError, OSError) as exc:
-        held[1].disconnect()  # the next read connects again
-        logger.warning("live cache read failed: %s", type(exc).__name__)
-        return None
-    return int(value) if value is not None and value.isdigit() else None
+    """The thread's newest message id as kept, or None when none is (or Redis is away)."""
+    value = caches["live"].get(_key(thread_id))
+    return value if isinstance(value, int) else None
 
 
 def ticket(thread_id: int) -> str:
