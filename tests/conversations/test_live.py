@@ -56,10 +56,14 @@ class _Page:
         return answer["status"], len(queries), body.decode()
 
 
+def _thread_with_a_message(world: Any) -> tuple[Thread, Message]:
+    thread = services.thread_for_worker(world.client)
+    return thread, services.message_post(thread=thread, author=world.client, text="Hei")[0]
+
+
 @pytest.mark.django_db
 def test_with_a_ticket_nothing_new_is_answered_without_a_query(world, live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     worker = _Page(world.worker)
 
     assert worker.ask(poll_url(thread.pk, first.pk))[:2] == (204, 0)
@@ -68,8 +72,7 @@ def test_with_a_ticket_nothing_new_is_answered_without_a_query(world, live_cache
 
 @pytest.mark.django_db
 def test_a_new_message_is_fetched_on_the_next_ask(world, live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     worker = _Page(world.worker)
     url = poll_url(thread.pk, first.pk)
     assert worker.ask(url)[0] == 204
@@ -85,8 +88,7 @@ def test_a_new_message_is_fetched_on_the_next_ask(world, live_cache) -> None:
 
 @pytest.mark.django_db
 def test_a_thread_the_cache_does_not_know_goes_the_whole_way_once(world, live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     redis.Redis.from_url(LIVE_REDIS_URL).flushdb()  # Redis restarted, or the key ran out
     worker = _Page(world.worker)
     url = poll_url(thread.pk, first.pk)
@@ -100,8 +102,7 @@ def test_a_thread_the_cache_does_not_know_goes_the_whole_way_once(world, live_ca
 @pytest.mark.django_db
 @pytest.mark.parametrize("ticket", ["", "forged", "other-thread"])
 def test_without_a_valid_ticket_for_the_thread_the_view_checks_who_asks(world, live_cache, ticket) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     other = services.thread_for_worker(world.other_client)
     value = {"": "", "forged": f"{thread.pk}:1aaaaa:forged", "other-thread": live.ticket(other.pk)}[ticket]
     url = f"/conversations/{thread.pk}/new/?after={first.pk}&live={value}"
@@ -117,8 +118,7 @@ def test_without_a_valid_ticket_for_the_thread_the_view_checks_who_asks(world, l
 
 @pytest.mark.django_db
 def test_a_ticket_that_ran_out_is_renewed_by_the_whole_way(world, live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     worker = _Page(world.worker)
     with mock.patch("time.time", return_value=time.time() - live.TICKET_SECONDS * 3 / 4):
         old = live.ticket(thread.pk)
@@ -171,8 +171,7 @@ def test_when_redis_cannot_be_reached_nothing_is_kept_and_nothing_fails(settings
 
 @pytest.mark.django_db
 def test_without_the_live_cache_every_ask_goes_the_whole_way(world, no_live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     worker = _Page(world.worker)
     url = poll_url(thread.pk, first.pk)
     worker.ask(url)
@@ -242,8 +241,7 @@ def test_the_server_entry_point_puts_the_layer_in_front_of_django() -> None:
 
 @pytest.mark.django_db
 def test_the_layers_answer_is_empty_and_kept_nowhere(world, live_cache) -> None:
-    thread = services.thread_for_worker(world.client)
-    first, _ = services.message_post(thread=thread, author=world.client, text="Hei")
+    thread, first = _thread_with_a_message(world)
     path, _, query = poll_url(thread.pk, first.pk).partition("?")
     seen: dict[str, Any] = {}
 
