@@ -28,7 +28,6 @@ class _KeptClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
-
         self._reads = threading.local()
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
@@ -46,9 +45,12 @@ class _KeptClient(RedisCacheClient):
         try:
             held[1].send_command("GET", key)
             value = held[1].read_response()
-        except (RedisError, OSError) as exc:
+        except RedisError:
             held[1].disconnect()
-            raise exc if isinstance(exc, RedisError) else RedisConnectionError(str(exc)) from exc
+            raise
+        except OSError as exc:
+            held[1].disconnect()
+            raise RedisConnectionError(str(exc)) from exc
         return default if value is None else self._serializer.loads(value)
 
 

@@ -4,7 +4,7 @@ every second.
 
 Live by short polling: the page asks ``…/new/?after=<id>&live=<ticket>`` every second (htmx;
 no inline script, as the Content-Security-Policy wants). When nothing is new the answer is
-a 204, mostly straight from the shared cache (``web.middleware.LivePollMiddleware``), else
+a 204, mostly straight from the shared cache in front of Django (``web.live_poll``), else
 after one indexed query; a sync gunicorn worker is busy for well under a millisecond and no
 connection is held open per page. Without JavaScript the "Reload" button does the same."""
 
@@ -148,7 +148,7 @@ def _after(request: HttpRequest) -> int:
 
 @login_required
 def conversation_new(request: HttpRequest, thread_id: int) -> HttpResponse:
-    """What the open page asks every second when ``LivePollMiddleware`` could not answer it:
+    """What the open page asks every second when ``web.live_poll`` could not answer it:
     204 when nothing is new (one query), else the new messages and the next question. A page
     whose ticket is missing or has run out gets the next question with a new one."""
     after = _after(request)
