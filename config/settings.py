@@ -53,6 +53,9 @@ from config.settings_requests import *  # noqa: E402, F403  (the middleware of e
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# WSGI layers around Django (config.wsgi), outermost first: an open conversation's "anything
+# new?" is answered from the live cache before sessions and the database when it can be.
+WSGI_LAYERS = ["web.live_poll.LivePollApp"]
 
 TEMPLATES = [
     {

@@ -31,6 +31,9 @@ from django.core import signing
 from django.core.cache import caches
 from redis.exceptions import RedisError
 
+from conversations import selectors
+from people.models import User
+
 logger = logging.getLogger(__name__)
 
 TICKET_SECONDS = 30 * 60
@@ -80,6 +83,15 @@ def newest(thread_id: int) -> int | None:
     """The thread's newest message id as kept, or None when none is (or Redis is away)."""
     value = caches["live"].get(_key(thread_id))
     return value if isinstance(value, int) else None
+
+
+def newest_for(user: User, thread_id: int) -> int | None:
+    """The newest message id in ``user``'s thread (``selectors.thread_newest``, with its
+    permission check; None when it is not theirs), kept for the next asks of every page."""
+    found = selectors.thread_newest(user, thread_id)
+    if found is not None:
+        remember(thread_id, found)
+    return found
 
 
 def ticket(thread_id: int) -> str:

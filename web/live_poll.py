@@ -5,7 +5,8 @@ ticket is for that thread and the live cache keeps no message newer than ``after
 (``conversations.live``), this layer answers 204 itself: no request object, middleware,
 session, user or query, only a signature check and one Redis read. Everything else goes to
 Django unchanged, where the view checks who asks. It wraps the WSGI application in
-``config.wsgi``; the request metrics count its answers under the view's route."""
+``config.wsgi`` (``WSGI_LAYERS``); the request metrics count its answers under the view's
+route."""
 
 import re
 import time

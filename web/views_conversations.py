@@ -152,10 +152,9 @@ def conversation_new(request: HttpRequest, thread_id: int) -> HttpResponse:
     204 when nothing is new (one query), else the new messages and the next question. A page
     whose ticket is missing or has run out gets the next question with a new one."""
     after = _after(request)
-    newest = selectors.thread_newest(request.user, thread_id)
+    newest = live.newest_for(request.user, thread_id)
     if newest is None:
         raise Http404
-    live.remember(thread_id, newest)
     if newest <= after:
         if not live.ticket_is_for(request.GET.get("live", ""), thread_id):
             thread = _thread(request, thread_id)
